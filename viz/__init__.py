@@ -1,0 +1,1 @@
+"""Relationship maps, web explorer assets and report templates."""
