@@ -6,7 +6,7 @@ STORE   ?= demo/credgraph.db
 DEMO_N  ?= 2000
 BENCH_N ?= 100000
 
-.PHONY: setup demo test lint typecheck pytest bench clean node_modules
+.PHONY: setup demo test lint typecheck pytest bench clean node_modules chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,7 +32,20 @@ $(NODE_STAMP): package-lock.json
 
 node_modules: $(NODE_STAMP)
 
-pytest: $(STAMP) $(NODE_STAMP)
+# Headless Chromium (Debian's package, never a browser download) and a CJK
+# font for the real-browser explorer test. Without root or apt: warn, and the
+# browser test skips.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+		if [ "$$(id -u)" = 0 ] && apt-get update -qq \
+			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; then \
+			echo "chromium and a CJK font installed"; \
+		else \
+			echo "WARNING: chromium or a CJK font is missing and could not be installed; browser tests will skip" >&2; \
+		fi; \
+	fi
+
+pytest: $(STAMP) $(NODE_STAMP) chromium
 	$(PY) -m pytest
 
 test: lint typecheck pytest

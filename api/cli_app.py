@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from credgraph.settings import Settings
@@ -99,5 +100,5 @@ def emit_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*("" if v is None else escape(str(v)) for v in row))
     out.print(table)

@@ -65,11 +65,27 @@ def add_key(path: Path, name: str, role: str, *, replace: bool = False) -> str:
     return key
 
 
-def authenticate(path: Path, key: str) -> ApiKey | None:
-    """The stored key matching ``key`` (constant-time comparison), or None."""
+def remove_key(path: Path, name: str) -> bool:
+    """Delete the key called ``name``; False when there is none."""
+    keys = read_keys(path)
+    kept = [k for k in keys if k.name != name]
+    if len(kept) == len(keys):
+        return False
+    _write_keys(path, kept)
+    return True
+
+
+def find_key(keys: list[ApiKey], key: str) -> ApiKey | None:
+    """The key among ``keys`` matching ``key``, comparing every stored hash in
+    constant time (no early exit that would time the position of a match)."""
     digest = _hash(key)
     found = None
-    for k in read_keys(path):
+    for k in keys:
         if secrets.compare_digest(k.sha256, digest):
             found = k
     return found
+
+
+def authenticate(path: Path, key: str) -> ApiKey | None:
+    """The stored key matching ``key`` (constant-time comparison), or None."""
+    return find_key(read_keys(path), key)

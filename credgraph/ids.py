@@ -7,9 +7,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
+from functools import lru_cache
 
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
 
 from credgraph.model import IdType, NodeKind
 
@@ -46,16 +54,55 @@ def validate_uscc(value: str) -> str:
     """
     norm = normalise_id(value)
     try:
+        if _PLAIN_ID.fullmatch(norm) and len(norm) == 18 and norm[:8].isdigit():
+            # already compact: only the check digit is left to verify (stdnum)
+            if any(c not in _USCC_ALPHABET for c in norm[8:]):
+                raise InvalidFormat()
+            if norm[-1] != uscc.calc_check_digit(norm):
+                raise InvalidChecksum()
+            return norm
         return str(uscc.validate(norm))
     except ValidationError as exc:
         raise InvalidIdentifier(norm, _reason(exc, "USCC")) from None
 
 
+_PLAIN_ID = re.compile(r"[0-9A-Z]+")
+_USCC_ALPHABET = frozenset(uscc._alphabet)
+
+
+@lru_cache(maxsize=65536)
+def _birth_place_known(region: str, year: str) -> bool:
+    """stdnum's region lookup, cached per (region code, birth year): the
+    numdb search dominates validation time and depends on nothing else."""
+    try:
+        ric.get_birth_place(f"{region}{year}0101000")
+    except (ValidationError, KeyError):  # stdnum raises KeyError for some codes
+        return False
+    return True
+
+
 def validate_resident_id(value: str) -> str:
-    """Return the normalised resident identity number or raise."""
+    """Return the normalised resident identity number or raise.
+
+    Same checks as ``stdnum.cn.ric.validate`` (length, digits, check digit,
+    birth date, birth place), with the birth-place lookup cached.
+    """
     norm = normalise_id(value)
     try:
-        return str(ric.validate(norm))
+        number = norm if _PLAIN_ID.fullmatch(norm) else str(ric.compact(norm))
+        if len(number) != 18:
+            raise InvalidLength()
+        if not number[:-1].isdigit() or not number[:-1].isascii():
+            raise InvalidFormat()
+        if number[-1] != ric.calc_check_digit(number):
+            raise InvalidChecksum()
+        try:
+            date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            raise InvalidComponent() from None
+        if not _birth_place_known(number[:6], number[6:10]):
+            raise InvalidComponent()
+        return number
     except ValidationError as exc:
         raise InvalidIdentifier(norm, _reason(exc, "resident identity number")) from None
 
@@ -71,17 +118,22 @@ def validate_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
 
 
 def is_uscc(value: str) -> bool:
-    return bool(uscc.is_valid(normalise_id(value)))
+    try:
+        validate_uscc(value)
+    except InvalidIdentifier:
+        return False
+    return True
 
 
 def guess_kind(value: str) -> NodeKind | None:
     """Enterprise for a valid USCC, person for a valid resident id, else None."""
-    norm = normalise_id(value)
-    if uscc.is_valid(norm):
+    if is_uscc(value):
         return NodeKind.ENTERPRISE
-    if ric.is_valid(norm):
-        return NodeKind.PERSON
-    return None
+    try:
+        validate_resident_id(value)
+    except InvalidIdentifier:
+        return None
+    return NodeKind.PERSON
 
 
 def mask_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:

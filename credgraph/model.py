@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 from datetime import date
 from enum import StrEnum
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -153,6 +154,18 @@ class Scenario(StrEnum):
 
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def trusted(cls, **fields: Any) -> Self:
+        """A record from values already validated (by the loader or read
+        back from a store), without pydantic's validation: the hot path of
+        loads and expansions. Every field must be given."""
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", fields)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
 
 
 class Enterprise(Record):

@@ -1,8 +1,9 @@
 """Validated, idempotent loading of a data folder into a store (DESIGN §2).
 
-Bad rows never stop a load: each problem goes to the reject report and the
-good rows load in one all-or-nothing batch. ``strict`` loads nothing when any
-row is bad.
+Tables stream through in chunks inside ONE store transaction: memory stays
+bounded, a crash anywhere leaves the store as it was, and ``strict`` rolls
+everything back when any row is bad. Bad rows never stop a load: each
+problem goes to the reject report and the good rows load.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from graph_loader.rows import (
     parse_person,
     parse_relation,
 )
-from graph_loader.sources import Table, read_folder
+from graph_loader.sources import Chunk, Source, open_sources
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
 REJECT_COLUMNS = ("file", "line", "column", "value", "reason")
+#: above this many relations a load re-propagates in full instead of
+#: tracking the touched ids for incremental propagation
+TRACK_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,8 @@ class Reject:
 
 @dataclass
 class LoadReport:
-    """What a load did: rows read and loaded per table, rejects, the batch."""
+    """What a load did: rows read and loaded per table, rejects, and what it
+    touched (for incremental propagation)."""
 
     read: dict[str, int] = field(default_factory=dict)
     loaded: dict[str, int] = field(default_factory=dict)
@@ -52,7 +57,9 @@ class LoadReport:
     rejects: list[Reject] = field(default_factory=list)
     refused: bool = False
     generation_before: int = 0
-    batch: Batch = field(default_factory=Batch)
+    #: ids at either end of a loaded relation; None when too many to track
+    touched_ids: set[str] | None = field(default_factory=set)
+    entry_ids: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,56 +81,45 @@ def write_rejects(rejects: list[Reject], path: Path) -> None:
 
 
 def _identity(table: str, record: Any) -> tuple[Any, ...]:
-    if table == "enterprises":
-        return (record.uscc,)
-    if table == "persons":
-        return (record.person_id,)
     if table == "relations":
         return tuple(record.identity)
-    return (record.entry_id,)
+    return (record.id if table in ("enterprises", "persons") else record.entry_id,)
 
 
-class _Collector:
-    """Keeps the first row of each identity; exact repeats are ignored and a
-    repeat with other values is a reject (DESIGN §2)."""
+class _Table:
+    """Per-table state: identities seen in this load (first row wins; exact
+    repeats are ignored, a repeat with other values is a reject)."""
 
-    def __init__(self, table: Table, report: LoadReport) -> None:
-        self.table = table
+    def __init__(self, source: Source, report: LoadReport) -> None:
+        self.source = source
         self.report = report
-        self.records: dict[tuple[Any, ...], tuple[Any, int]] = {}
+        self.seen: dict[tuple[Any, ...], tuple[int, int]] = {}  # identity -> (hash, line)
+        self.loaded = 0
         self.duplicates = 0
+        self.read = 0
 
-    def reject(self, index: int, problems: list[Problem]) -> None:
-        line = self.table.lines[index]
+    def reject(self, line: int, problems: list[Problem]) -> None:
         self.report.rejects.extend(
-            Reject(self.table.file, line, col, value, reason) for col, value, reason in problems
+            Reject(self.source.file, line, col, value, reason) for col, value, reason in problems
         )
 
-    def add(self, index: int, record: Any) -> None:
-        key = _identity(self.table.name, record)
-        seen = self.records.get(key)
+    def keep(self, record: Any, line: int, row: dict[str, str]) -> bool:
+        key = _identity(self.source.name, record)
+        digest = hash(tuple(record.__dict__.values()))
+        seen = self.seen.get(key)
         if seen is None:
-            self.records[key] = (record, self.table.lines[index])
-        elif seen[0] == record:
+            self.seen[key] = (digest, line)
+            self.loaded += 1
+            return True
+        if seen[0] == digest:
             self.duplicates += 1
         else:
+            first = next(iter(row))
             self.reject(
-                index,
-                [
-                    (
-                        self.table.columns[0],
-                        self.table.rows[index].get(self.table.columns[0], ""),
-                        f"same identity as line {seen[1]} with different values",
-                    )
-                ],
+                line,
+                [(first, row[first], f"same identity as line {seen[1]} with different values")],
             )
-
-    def values(self) -> list[Any]:
-        return [record for record, _ in self.records.values()]
-
-
-def _is_blank(row: dict[str, str]) -> bool:
-    return not any(row.values())
+        return False
 
 
 def load_folder(
@@ -133,110 +129,111 @@ def load_folder(
     strict: bool = False,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Validate and load a data folder; see :class:`LoadReport`.
+    """Validate and load a data folder, workbook or single CSV.
 
     Raises :class:`graph_loader.sources.UnusableInput` when nothing can be
-    read (missing files, missing required columns).
+    read (missing files, missing required columns, unreadable file).
     """
-    tables = {t.name: t for t in read_folder(path)}
-    return load_tables(store, tables, strict=strict, progress=progress)
+    return load_sources(store, open_sources(path), strict=strict, progress=progress)
 
 
-def load_tables(
+def load_sources(
     store: GraphStore,
-    tables: dict[str, Table],
+    sources: list[Source],
     *,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> LoadReport:
-    report = LoadReport()
-    collected: dict[str, _Collector] = {}
-
-    def each(name: str) -> _Collector:
-        table = tables[name]
-        collector = _Collector(table, report)
-        collected[name] = collector
-        report.read[name] = sum(1 for r in table.rows if not _is_blank(r))
-        return collector
-
+    report = LoadReport(generation_before=store.generation())
     kinds: dict[str, NodeKind] = {}
-    for name, parse, kind in (
-        ("enterprises", parse_enterprise, NodeKind.ENTERPRISE),
-        ("persons", parse_person, NodeKind.PERSON),
-    ):
-        if name not in tables:
-            continue
-        collector = each(name)
-        for i, row in enumerate(tables[name].rows):
-            if _is_blank(row):
-                continue
-            record, problems = parse(row)
-            if record is None:
-                collector.reject(i, problems)
-            else:
-                collector.add(i, record)
-            _tick(progress, name, i, len(tables[name].rows))
-        for record in collector.values():
-            previous = kinds.setdefault(record.id, kind)
-            if previous is not kind:
-                log.warning("id %s is both an enterprise and a person", record.id)
-
-    # references to ids not in this load must already be in the store
-    referenced: set[str] = set()
-    for name, columns in (
-        ("relations", ("source_id", "target_uscc")),
-        ("list_entries", ("subject_id", "responsible_person_ids")),
-    ):
-        if name in tables:
-            for row in tables[name].rows:
-                for col in columns:
-                    for part in row.get(col, "").split(";"):
-                        pid = normalise_id(part)
-                        if pid and pid not in kinds:
-                            referenced.add(pid)
-    if referenced:
-        for node_id, node_kind in store.existing_ids(referenced).items():
-            kinds.setdefault(node_id, node_kind)
-
-    for name, parse_ref in (("relations", parse_relation), ("list_entries", parse_entry)):
-        if name not in tables:
-            continue
-        collector = each(name)
-        rows = tables[name].rows
-        for i, row in enumerate(rows):
-            if _is_blank(row):
-                continue
-            ref_record, problems = parse_ref(row, kinds)
-            if ref_record is None:
-                collector.reject(i, problems)
-            else:
-                collector.add(i, ref_record)
-            _tick(progress, name, i, len(rows))
-
-    report.rejects.sort(key=lambda r: (r.file, r.line))
-    report.duplicates = {n: c.duplicates for n, c in collected.items()}
-    if strict and report.rejects:
-        report.refused = True
-        report.loaded = {n: 0 for n in collected}
-        return report
-
-    batch = Batch.model_construct(
-        enterprises=collected["enterprises"].values() if "enterprises" in collected else [],
-        persons=collected["persons"].values() if "persons" in collected else [],
-        relations=collected["relations"].values() if "relations" in collected else [],
-        entries=collected["list_entries"].values() if "list_entries" in collected else [],
-    )
-    if progress:
-        progress("writing", 0, len(batch))
-    report.generation_before = store.generation()
-    store.upsert(batch)
-    if progress:
-        progress("writing", len(batch), len(batch))
-    report.batch = batch
-    report.loaded = {n: len(c.records) for n, c in collected.items()}
+    tables: list[_Table] = []
+    with store.bulk() as writer:
+        for source in sources:
+            table = _Table(source, report)
+            tables.append(table)
+            done = 0
+            for chunk in source.chunks():
+                batch = _parse_chunk(store, table, chunk, kinds, report)
+                writer.upsert(batch)
+                done += len(chunk.rows)
+                if progress is not None:
+                    progress(source.name, done, max(done, _estimate(source, done)))
+        report.rejects.sort(key=lambda r: (r.file, r.line))
+        report.read = {t.source.name: t.read for t in tables}
+        report.duplicates = {t.source.name: t.duplicates for t in tables}
+        report.loaded = {t.source.name: t.loaded for t in tables}
+        if strict and report.rejects:
+            report.refused = True
+            report.loaded = {t.source.name: 0 for t in tables}
+            writer.abort()
     return report
 
 
-def _tick(progress: Progress | None, name: str, i: int, total: int) -> None:
-    if progress is not None and (i % 5000 == 0 or i == total - 1):
-        progress(name, i + 1, total)
+def _estimate(source: Source, done: int) -> int:
+    """Rows expected in a CSV, from its size (for the progress bar)."""
+    return max(done, source.size // 60) if source.sheet is None else source.size
+
+
+def _parse_chunk(
+    store: GraphStore,
+    table: _Table,
+    chunk: Chunk,
+    kinds: dict[str, NodeKind],
+    report: LoadReport,
+) -> Batch:
+    name = table.source.name
+    records: list[Any] = []
+    if name in ("relations", "list_entries"):
+        _resolve_references(store, name, chunk, kinds)
+    for row, line in zip(chunk.rows, chunk.lines, strict=True):
+        if not any(row.values()):
+            continue  # blank line
+        table.read += 1
+        record: Any
+        if name == "enterprises":
+            record, problems = parse_enterprise(row)
+        elif name == "persons":
+            record, problems = parse_person(row)
+        elif name == "relations":
+            record, problems = parse_relation(row, kinds)
+        else:
+            record, problems = parse_entry(row, kinds)
+        if record is None:
+            table.reject(line, problems)
+        elif table.keep(record, line, row):
+            records.append(record)
+    if name == "enterprises":
+        kinds.update((r.uscc, NodeKind.ENTERPRISE) for r in records)
+        return Batch.model_construct(enterprises=records, persons=[], relations=[], entries=[])
+    if name == "persons":
+        for r in records:
+            if kinds.setdefault(r.person_id, NodeKind.PERSON) is not NodeKind.PERSON:
+                log.warning("id %s is both an enterprise and a person", r.person_id)
+        return Batch.model_construct(enterprises=[], persons=records, relations=[], entries=[])
+    if name == "relations":
+        if report.touched_ids is not None:
+            report.touched_ids.update(x for r in records for x in (r.source_id, r.target_uscc))
+            if len(report.touched_ids) > TRACK_LIMIT:
+                report.touched_ids = None
+        return Batch.model_construct(enterprises=[], persons=[], relations=records, entries=[])
+    report.entry_ids.update(r.entry_id for r in records)
+    return Batch.model_construct(enterprises=[], persons=[], relations=[], entries=records)
+
+
+def _resolve_references(
+    store: GraphStore, name: str, chunk: Chunk, kinds: dict[str, NodeKind]
+) -> None:
+    """Ids referenced by the chunk but not in this load must be in the store."""
+    columns = ("source_id", "target_uscc") if name == "relations" else (
+        "subject_id", "responsible_person_ids"
+    )
+    wanted: set[str] = set()
+    for row in chunk.rows:
+        for col in columns:
+            for part in row.get(col, "").split(";"):
+                ref = normalise_id(part)
+                if ref and ref not in kinds:
+                    wanted.add(ref)
+    if wanted:
+        for node_id, kind in store.existing_ids(wanted).items():
+            kinds.setdefault(node_id, kind)

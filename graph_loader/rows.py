@@ -120,7 +120,7 @@ def parse_enterprise(row: dict[str, str]) -> tuple[Enterprise | None, list[Probl
         return None, err.problems
     address, phone, email = opt(row, "address"), opt(row, "phone"), opt(row, "email")
     return (
-        Enterprise.model_construct(
+        Enterprise.trusted(
             uscc=uscc,
             name=name,
             kind=kind,
@@ -155,7 +155,7 @@ def parse_person(row: dict[str, str]) -> tuple[Person | None, list[Problem]]:
         return None, err.problems
     phone, address = opt(row, "phone"), opt(row, "address")
     return (
-        Person.model_construct(
+        Person.trusted(
             person_id=person_id,
             id_type=id_type,
             name=name,
@@ -206,7 +206,7 @@ def parse_relation(
     if err.problems or role is None or source_kind is None:
         return None, err.problems
     return (
-        Relation.model_construct(
+        Relation.trusted(
             source_id=source,
             source_type=source_kind,
             target_uscc=target,
@@ -257,7 +257,7 @@ def parse_entry(
     if err.problems or kind is None or decided is None or subject_kind is None:
         return None, err.problems
     return (
-        ListEntry.model_construct(
+        ListEntry.trusted(
             entry_id=entry_id,
             subject_id=subject,
             subject_type=subject_kind,

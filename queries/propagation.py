@@ -118,7 +118,10 @@ class _Collector:
         out: list[Flag] = []
         for key in sorted(self.paths):
             paths = self.paths[key]
-            distinct = {p.nodes: p for p in sorted(paths)}
+            # one path per node sequence, reported with its preferred relations
+            distinct: dict[tuple[str, ...], _Path] = {}
+            for p in sorted(paths):
+                distinct.setdefault(p.nodes, p)
             best = min(distinct.values())
             kind, entry = self.meta[key]
             citation = (
@@ -257,6 +260,8 @@ def compute_flags(
                 for r in store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
             ]
         for listed, firm, rel in related:
+            if firm == listed:  # never related to itself (a self-held row)
+                continue
             for e in by_firm[listed]:
                 found.add(
                     firm,
@@ -349,15 +354,19 @@ def all_flags(store: GraphStore, as_of: date, policy: Policy | None = None) -> l
 
 def affected_entries(store: GraphStore, batch: Batch) -> set[str]:
     """Entries whose flags a batch can change (incremental propagation)."""
-    touched: set[str] = set()
-    for r in batch.relations:
-        touched.add(r.source_id)
-        touched.add(r.target_uscc)
-    ids = {e.entry_id for e in batch.entries}
-    if touched:
-        ids |= {e.entry_id for e in store.entries(subject_ids=touched)}
-        ids |= {e.entry_id for e in store.entries(responsible_person_ids=touched)}
-        stored = store.stored_flags(subject_ids=touched)
+    touched = {x for r in batch.relations for x in (r.source_id, r.target_uscc)}
+    return affected_by(store, touched, {e.entry_id for e in batch.entries})
+
+
+def affected_by(store: GraphStore, touched_ids: Collection[str], entry_ids: set[str]) -> set[str]:
+    """Entries whose flags can change when relations at ``touched_ids``
+    changed and entries ``entry_ids`` were written: entries on those ids,
+    naming them, or for which they were responsible persons."""
+    ids = set(entry_ids)
+    if touched_ids:
+        ids |= {e.entry_id for e in store.entries(subject_ids=touched_ids)}
+        ids |= {e.entry_id for e in store.entries(responsible_person_ids=touched_ids)}
+        stored = store.stored_flags(subject_ids=touched_ids)
         if stored is not None:
             ids |= {f["entry_id"] for f in stored.flags if f["flag"] == FlagKind.RESPONSIBLE_PERSON}
     return ids
@@ -389,3 +398,22 @@ def refresh_after_load(store: GraphStore, batch: Batch, generation_before: int) 
     if state is None or state[1] != generation_before:
         return None
     return refresh_entries(store, affected_entries(store, batch), generation_before)
+
+
+def refresh_after_change(
+    store: GraphStore,
+    touched_ids: Collection[str] | None,
+    entry_ids: Collection[str],
+    generation_before: int,
+) -> int | None:
+    """Incremental propagation after a load: only the entries affected by
+    relations at ``touched_ids`` and by the written ``entry_ids``; a full
+    re-propagation when ``touched_ids`` is None (too many to track). None
+    when no valid materialised flags existed."""
+    state = store.flags_state()
+    if state is None or state[1] != generation_before:
+        return None
+    if touched_ids is None:
+        return len(propagate(store, state[0]))
+    affected = affected_by(store, touched_ids, set(entry_ids))
+    return refresh_entries(store, affected, generation_before)

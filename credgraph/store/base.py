@@ -8,6 +8,7 @@ primitive natively, but the semantics here are the contract checked by
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -15,6 +16,23 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from credgraph.model import Batch, ListEntry, ListKind, Node, NodeKind, Objection, Relation, Role
+
+
+class SearchField(StrEnum):
+    """What :meth:`GraphStore.search` matches ``query`` against.
+
+    ``id``: the node id starts with the upper-cased query (``start`` ignored).
+    ``name``: the folded name (``search_index.fold``) contains the folded
+    query. ``pinyin``: the name's syllables contain a run of syllables that
+    is one of ``search_index.pinyin_readings(query)`` (its last syllable
+    only a prefix when the readings are ``partial``). ``initials``: the
+    name's pinyin initials contain the query.
+    """
+
+    ID = "id"
+    NAME = "name"
+    PINYIN = "pinyin"
+    INITIALS = "initials"
 
 
 class Direction(StrEnum):
@@ -51,6 +69,15 @@ class StoredFlags(BaseModel):
     flags: list[dict[str, Any]]
 
 
+class BulkWriter(Protocol):
+    """Writes inside one open transaction (see :meth:`GraphStore.bulk`)."""
+
+    def upsert(self, batch: Batch) -> None: ...
+
+    def abort(self) -> None:
+        """Roll the whole transaction back when the block ends."""
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """Primitives of a credgraph store. All writes are all-or-nothing."""
@@ -60,6 +87,11 @@ class GraphStore(Protocol):
         """Write one batch in one transaction (all or nothing). Upserts by
         identity: enterprise uscc, person person_id, relation identity
         (source_id, target_uscc, role, title, start_on), entry entry_id."""
+
+    def bulk(self) -> AbstractContextManager[BulkWriter]:
+        """One all-or-nothing transaction for a load of many batches: it
+        commits when the block ends and rolls back on an exception or when
+        ``abort()`` was called. Reads inside the block see its writes."""
 
     def file_objection(self, entry_id: str, reason: str, filed_on: date) -> Objection: ...
 
@@ -118,8 +150,22 @@ class GraphStore(Protocol):
 
     def objection(self, objection_id: int) -> Objection: ...
 
-    def search(self, query: str, limit: int = 20) -> list[Node]:
-        """Nodes whose id starts with ``query`` or whose name contains it."""
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        field: SearchField | None = None,
+        start: bool = False,
+    ) -> list[Node]:
+        """Nodes matching ``query`` in a stable order, skipping ``offset``.
+
+        ``field`` None: ids starting with ``query`` (enterprises, then persons,
+        by id), then names containing it (ASCII case folded). Otherwise one
+        indexed field (see :class:`SearchField`), the keys being those of
+        ``credgraph.store.search_index.name_keys``; ``start`` anchors the
+        match at the start of the name (a prefix instead of a substring).
+        """
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """Normalised contacts (phone/email/address) of nodes by id."""

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,18 @@ from credgraph.model import (
 )
 from credgraph.store.base import (
     AuditRecord,
+    BulkWriter,
     Direction,
+    SearchField,
     StoredFlags,
     UnknownObjection,
+)
+from credgraph.store.sqlite_search import (
+    SEARCH_SCHEMA,
+    ensure_index,
+    index_names,
+    search_ids,
+    search_index_current,
 )
 
 SCHEMA = """
@@ -175,8 +185,24 @@ class EmbeddedStore:
         self._write_lock = threading.Lock()
         conn = self._conn()
         with conn:
-            conn.executescript(SCHEMA)
+            conn.executescript(SCHEMA + SEARCH_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+        self._ensure_search_index()
+
+    def _ensure_search_index(self) -> None:
+        """Index the names of a store written before the search index existed
+        (no generation bump: no query result changes)."""
+        conn = self._conn()
+        if search_index_current(conn):
+            return
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                ensure_index(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     # -- connection ----------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -205,91 +231,18 @@ class EmbeddedStore:
     def upsert(self, batch: Batch) -> None:
         if not len(batch):
             return
+        with self.bulk() as writer:
+            writer.upsert(batch)
+
+    @contextmanager
+    def bulk(self) -> Iterator[BulkWriter]:
+        """One transaction for many upserts: committed when the block ends,
+        rolled back on an exception or :meth:`BulkWriter.abort`."""
         with self._write() as conn:
-            conn.executemany(
-                UPSERT_ENTERPRISE,
-                (
-                    (
-                        e.uscc,
-                        e.name,
-                        e.kind.value,
-                        e.status.value if e.status else None,
-                        _iso(e.established_on),
-                        e.registered_capital,
-                        e.region,
-                        e.industry,
-                        e.address,
-                        e.phone,
-                        e.email,
-                        e.phone_norm,
-                        e.email_norm,
-                        e.address_norm,
-                    )
-                    for e in batch.enterprises
-                ),
-            )
-            conn.executemany(
-                UPSERT_PERSON,
-                (
-                    (
-                        p.person_id,
-                        p.id_type.value,
-                        p.name,
-                        p.phone,
-                        p.address,
-                        p.phone_norm,
-                        p.address_norm,
-                    )
-                    for p in batch.persons
-                ),
-            )
-            conn.executemany(
-                UPSERT_RELATION,
-                (
-                    (
-                        r.source_id,
-                        r.source_type.value,
-                        r.target_uscc,
-                        r.role.value,
-                        r.title.value if r.title else "",
-                        _iso(r.start_on) or "",
-                        r.share_pct,
-                        _iso(r.end_on),
-                    )
-                    for r in batch.relations
-                ),
-            )
-            if batch.entries:
-                conn.executemany(
-                    UPSERT_ENTRY,
-                    (
-                        (
-                            e.entry_id,
-                            e.subject_id,
-                            e.subject_type.value,
-                            e.list.value,
-                            e.category.value if e.category else None,
-                            e.reason,
-                            e.authority,
-                            e.case_no,
-                            e.decided_on.isoformat(),
-                            _iso(e.valid_until),
-                            _iso(e.removed_on),
-                            e.removal_reason.value if e.removal_reason else None,
-                            ";".join(e.responsible_person_ids),
-                        )
-                        for e in batch.entries
-                    ),
-                )
-                conn.executemany(
-                    "DELETE FROM entry_responsible WHERE entry_id = ? AND person_id NOT IN "
-                    "(SELECT value FROM json_each(?))",
-                    ((e.entry_id, json.dumps(e.responsible_person_ids)) for e in batch.entries),
-                )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO entry_responsible VALUES (?, ?)",
-                    ((p, e.entry_id) for e in batch.entries for p in e.responsible_person_ids),
-                )
+            writer = _SqliteBulk(conn)
+            yield writer
+            if writer.aborted:
+                raise _Abort
 
     def file_objection(self, entry_id: str, reason: str, filed_on: date) -> Objection:
         with self._write() as conn:
@@ -501,10 +454,22 @@ class EmbeddedStore:
             raise UnknownObjection(objection_id)
         return _objection(row)
 
-    def search(self, query: str, limit: int = 20) -> list[Node]:
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        field: SearchField | None = None,
+        start: bool = False,
+    ) -> list[Node]:
+        if field is not None:
+            ids = search_ids(self._conn(), query, field, start, limit, offset)
+            found = self.nodes(ids)
+            return [found[i] for i in ids if i in found]
         q = query.strip()
-        if not q:
+        if not q or limit <= 0:
             return []
+        limit += offset
         upper = q.upper()
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conn = self._conn()
@@ -521,8 +486,9 @@ class EmbeddedStore:
                 (upper, upper + "\uffff", limit) if arg is None else (arg, limit)
             )
             ids.extend(r[0] for r in conn.execute(sql, params) if r[0] not in ids)
-        found = self.nodes(ids[:limit])
-        return [found[i] for i in ids[:limit] if i in found]
+        ids = ids[offset:limit]
+        found = self.nodes(ids)
+        return [found[i] for i in ids if i in found]
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
@@ -610,6 +576,110 @@ class EmbeddedStore:
         ]
 
 
+def _write_batch(conn: sqlite3.Connection, batch: Batch) -> None:
+    index_names(conn, batch)  # before the upserts: it compares with the stored names
+    conn.executemany(
+        UPSERT_ENTERPRISE,
+        (
+            (
+                e.uscc,
+                e.name,
+                e.kind.value,
+                e.status.value if e.status else None,
+                _iso(e.established_on),
+                e.registered_capital,
+                e.region,
+                e.industry,
+                e.address,
+                e.phone,
+                e.email,
+                e.phone_norm,
+                e.email_norm,
+                e.address_norm,
+            )
+            for e in batch.enterprises
+        ),
+    )
+    conn.executemany(
+        UPSERT_PERSON,
+        (
+            (
+                p.person_id,
+                p.id_type.value,
+                p.name,
+                p.phone,
+                p.address,
+                p.phone_norm,
+                p.address_norm,
+            )
+            for p in batch.persons
+        ),
+    )
+    conn.executemany(
+        UPSERT_RELATION,
+        (
+            (
+                r.source_id,
+                r.source_type.value,
+                r.target_uscc,
+                r.role.value,
+                r.title.value if r.title else "",
+                _iso(r.start_on) or "",
+                r.share_pct,
+                _iso(r.end_on),
+            )
+            for r in batch.relations
+        ),
+    )
+    if batch.entries:
+        conn.executemany(
+            UPSERT_ENTRY,
+            (
+                (
+                    e.entry_id,
+                    e.subject_id,
+                    e.subject_type.value,
+                    e.list.value,
+                    e.category.value if e.category else None,
+                    e.reason,
+                    e.authority,
+                    e.case_no,
+                    e.decided_on.isoformat(),
+                    _iso(e.valid_until),
+                    _iso(e.removed_on),
+                    e.removal_reason.value if e.removal_reason else None,
+                    ";".join(e.responsible_person_ids),
+                )
+                for e in batch.entries
+            ),
+        )
+        conn.executemany(
+            "DELETE FROM entry_responsible WHERE entry_id = ? AND person_id NOT IN "
+            "(SELECT value FROM json_each(?))",
+            ((e.entry_id, json.dumps(e.responsible_person_ids)) for e in batch.entries),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO entry_responsible VALUES (?, ?)",
+            ((p, e.entry_id) for e in batch.entries for p in e.responsible_person_ids),
+        )
+
+
+class _Abort(Exception):
+    """Raised inside a bulk transaction to roll it back quietly."""
+
+
+class _SqliteBulk:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.aborted = False
+
+    def upsert(self, batch: Batch) -> None:
+        _write_batch(self.conn, batch)
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
 class _WriteTx:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception; bumps
     the generation counter inside the same transaction when a row changed."""
@@ -626,14 +696,14 @@ class _WriteTx:
         self.changes_before = self.conn.total_changes
         return self.conn
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
         try:
             if exc_type is None:
                 if self.conn.total_changes == self.changes_before:
                     # nothing changed (e.g. a reload of the same data): keep the
                     # generation, so materialised flags stay valid
                     self.conn.execute("COMMIT")
-                    return
+                    return False
                 self.conn.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
                 )
@@ -642,10 +712,11 @@ class _WriteTx:
                 self.conn.execute("ROLLBACK")
         finally:
             self.store._write_lock.release()
+        return exc_type is _Abort
 
 
 def _enterprise(row: sqlite3.Row | tuple[Any, ...]) -> Enterprise:
-    return Enterprise.model_construct(
+    return Enterprise.trusted(
         uscc=row[0],
         name=row[1],
         kind=EnterpriseKind(row[2]),
@@ -664,7 +735,7 @@ def _enterprise(row: sqlite3.Row | tuple[Any, ...]) -> Enterprise:
 
 
 def _person(row: sqlite3.Row | tuple[Any, ...]) -> Person:
-    return Person.model_construct(
+    return Person.trusted(
         person_id=row[0],
         id_type=IdType(row[1]),
         name=row[2],
@@ -676,7 +747,7 @@ def _person(row: sqlite3.Row | tuple[Any, ...]) -> Person:
 
 
 def _relation(row: tuple[Any, ...]) -> Relation:
-    return Relation.model_construct(
+    return Relation.trusted(
         source_id=row[0],
         source_type=_KINDS[row[1]],
         target_uscc=row[2],
@@ -689,7 +760,7 @@ def _relation(row: tuple[Any, ...]) -> Relation:
 
 
 def _entry(row: tuple[Any, ...]) -> ListEntry:
-    return ListEntry.model_construct(
+    return ListEntry.trusted(
         entry_id=row[0],
         subject_id=row[1],
         subject_type=_KINDS[row[2]],
@@ -707,7 +778,7 @@ def _entry(row: tuple[Any, ...]) -> ListEntry:
 
 
 def _objection(row: tuple[Any, ...]) -> Objection:
-    return Objection.model_construct(
+    return Objection.trusted(
         objection_id=row[0],
         entry_id=row[1],
         reason=row[2],

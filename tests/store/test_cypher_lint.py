@@ -12,22 +12,25 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from credgraph.store.neo4j import cypher
+from credgraph.model import Batch, Enterprise, ListEntry, ListKind, NodeKind, Person, Relation, Role
+from credgraph.store import Direction
+from credgraph.store.base import SearchField
+from credgraph.store.neo4j import backend, cypher
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("lint_cypher.mjs")
 PACKAGE = ROOT / "node_modules" / "@neo4j-cypher" / "language-support"
 
-pytestmark = pytest.mark.skipif(
-    not PACKAGE.is_dir() or shutil.which("node") is None,
-    reason="node_modules/@neo4j-cypher/language-support absent (or no node): run `make node_modules`",
+needs_linter = pytest.mark.skipif(
+    not PACKAGE.is_dir(),
+    reason="node_modules/@neo4j-cypher/language-support absent: run `make node_modules`",
 )
 
 STATEMENTS: dict[str, str] = {
@@ -104,6 +107,7 @@ def test_every_statement_declares_exactly_the_parameters_it_uses() -> None:
         assert set(PARAMETER.findall(query)) == set(cypher.PARAMETERS[name]), name
 
 
+@needs_linter
 def test_every_statement_lints_clean(diagnostics: dict[str, list[dict[str, Any]]]) -> None:
     dirty = {name: found for name, found in diagnostics.items() if found and name in STATEMENTS}
     assert set(STATEMENTS) <= set(diagnostics)
@@ -115,6 +119,7 @@ def test_no_statement_formats_values_at_run_time() -> None:
         assert "{}" not in query and "%s" not in query, name
 
 
+@needs_linter
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_a_broken_statement_is_caught(
     case: str, diagnostics: dict[str, list[dict[str, Any]]]
@@ -123,3 +128,160 @@ def test_a_broken_statement_is_caught(
     found = diagnostics[f"broken:{case}"]
     assert found, f"no diagnostic for {query!r}"
     assert any(expected in d["message"] for d in found), found
+
+
+# -- the backend sends each statement exactly the parameters it uses ------------------
+class FakeResult:
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+
+    def __iter__(self) -> Any:
+        return iter(self.records)
+
+    def single(self, strict: bool = False) -> dict[str, Any] | None:
+        assert not strict or len(self.records) == 1
+        return self.records[0] if self.records else None
+
+    def consume(self) -> None:
+        return None
+
+
+class FakeTx:
+    """Records every statement run and answers as Neo4j would for a clean write."""
+
+    def __init__(self, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        self.calls = calls
+
+    def run(self, query: str, parameters: dict[str, Any] | None = None) -> FakeResult:
+        params = parameters or {}
+        self.calls.append((query, params))
+        rows = params.get("rows", [])
+        if query in (cypher.MERGE_ENTERPRISES, cypher.MERGE_PERSONS, cypher.MERGE_ENTRIES):
+            return FakeResult([{"written": len(rows), "changed": len(rows)}])
+        if query.lstrip().startswith("UNWIND $rows AS row\nMATCH (t:Enterprise"):
+            return FakeResult([{"written": [r["i"] for r in rows], "changed": len(rows)}])
+        if query == cypher.LINK_ENTRY_SUBJECTS:
+            return FakeResult([{"linked": [r["entry_id"] for r in rows]}])
+        if query == cypher.LINK_NAMED_RESPONSIBLE:
+            return FakeResult(
+                [{"linked": [[r["entry_id"], p] for r in rows for p in r["person_ids"]]}]
+            )
+        objection = {"objection_id": 1, "entry_id": "E1", "reason": "r", "filed_on": "2024-01-01"}
+        if query in (cypher.FILE_OBJECTION, cypher.OBJECTION):
+            return FakeResult([{"objection": objection}])
+        if query == cypher.RESOLVE_OBJECTION:
+            return FakeResult([{"was_open": True, "objection": objection}])
+        if query == cypher.RESERVE_DOCS:
+            return FakeResult([{"first": 0}])
+        if query == cypher.GENERATION:
+            return FakeResult([{"value": 0}])
+        if query == cypher.COUNTS:
+            return FakeResult([dict.fromkeys(("enterprises", "persons"), 0)])
+        if query == cypher.FLAGS_STATE:
+            return FakeResult([{"as_of": "2024-01-01", "generation": 1}])
+        return FakeResult([])
+
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class FakeSession(FakeTx):
+    def __enter__(self) -> FakeSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def execute_write(self, work: Any) -> Any:
+        return work(self)
+
+    def begin_transaction(self) -> FakeTx:
+        return self
+
+
+class FakeDriver(FakeTx):
+    execute_query_bookmark_manager = None
+
+    def verify_connectivity(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def session(self, **config: Any) -> FakeSession:
+        assert config["database"] == "graphs"
+        return FakeSession(self.calls)
+
+    def execute_query(
+        self, query: str, parameters: dict[str, Any] | None = None, **config: Any
+    ) -> FakeResult:
+        assert config["database_"] == "graphs"
+        return self.run(query, parameters)
+
+
+def test_the_backend_sends_each_statement_exactly_its_parameters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No server: every primitive of the Neo4j backend runs against a recording
+    fake driver; each statement it sends is one of the linted constants, with
+    exactly the parameters that statement uses, and every constant is used."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(backend.GraphDatabase, "driver", lambda uri, auth: FakeDriver(calls))
+    store = backend.Neo4jStore("neo4j://fake:7687", "neo4j", "pw", database="graphs")
+    firm = Enterprise(uscc="U1", name="Acme")
+    person = Person(person_id="P1", name="Li")
+    batch = Batch(
+        enterprises=[firm],
+        persons=[person],
+        relations=[
+            Relation(source_id="P1", source_type=NodeKind.PERSON, target_uscc="U1", role=role)
+            for role in Role
+        ],
+        entries=[
+            ListEntry(entry_id="E1", subject_id="U1", subject_type=NodeKind.ENTERPRISE,
+                      list=ListKind.RED, decided_on=date(2024, 1, 1),
+                      responsible_person_ids=("P1",))
+        ],
+    )  # fmt: skip
+    store.upsert(batch)
+    with store.bulk() as writer:
+        writer.upsert(batch)
+        store.nodes(["U1"])
+    store.file_objection("E1", "r", date(2024, 1, 2))
+    store.resolve_objection(1, True, date(2024, 1, 3))
+    flags = [{"subject_id": "U1", "flag": "listed", "entry_id": "E1", "rule": "L0"}]
+    store.save_flags(date(2024, 1, 3), 2, flags)
+    store.save_flags(date(2024, 1, 3), 2, flags, replace_entries=["E1"])
+    store.append_audit("k", "admin", "GET /audit", ["U1"], None)
+    store.generation()
+    store.nodes(["U1", "P1"])
+    store.existing_ids(["U1"])
+    for direction in Direction:
+        store.expand(["U1"], direction, [Role.SHAREHOLDER], date(2024, 1, 1))
+    store.entries()
+    store.entries(entry_ids=["E1"])
+    store.entries(subject_ids=["U1"], lists=[ListKind.RED])
+    store.entries(responsible_person_ids=["P1"])
+    store.entries(lists=[ListKind.RED])
+    store.objections()
+    store.objections(["E1"])
+    store.objection(1)
+    store.search("acme", offset=1)
+    for field in SearchField:
+        store.search("beijing", field=field, start=True)
+    store.wipe()
+    store.contacts(["U1"])
+    store.counts()
+    list(store.iter_nodes(NodeKind.ENTERPRISE))
+    list(store.iter_nodes(NodeKind.PERSON))
+    list(store.iter_relations())
+    store.flags_state()
+    store.stored_flags()
+    store.stored_flags(subject_ids=["U1"])
+    store.stored_flags(entry_ids=["E1"])
+    store.audit()
+    store.close()
+
+    names = {query: name for name, query in STATEMENTS.items()}
+    for query, params in calls:
+        assert query in names, f"not a linted constant: {query[:60]!r}"
+        assert set(params) == set(PARAMETER.findall(query)), names[query]
+    assert set(names) - {query for query, _ in calls} == set(), "constants never sent"

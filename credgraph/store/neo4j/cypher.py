@@ -19,6 +19,12 @@ Graph model (Neo4j Browser / Bloom show it as is):
 - ``(:Objection {objection_id})-[:OBJECTS_TO]->(:ListEntry)``.
 - ``(subject)-[:FLAGGED]->(:Flag)-[:FROM_ENTRY]->(:ListEntry)``.
 - ``(:AuditRecord {audit_id})`` and ``(:Meta {key})`` counters and state.
+- Search keys on enterprises and persons (``GraphStore.search``):
+  ``name_fold`` (ASCII letters lower-cased, for the plain search),
+  ``search_name``, ``search_pinyin`` and ``search_initials`` (the keys of
+  ``credgraph.store.search_index.name_keys`` behind a ``^`` start mark, so
+  one text-indexed ``CONTAINS`` answers both "contains" and "starts with"),
+  and ``doc``, the load order in which field searches list their hits.
 
 ``PARAMETERS`` declares each statement's parameters with an example value;
 ``tests/store/test_cypher_lint.py`` lints every statement with Neo4j's own
@@ -56,9 +62,9 @@ RELATIONSHIP_TYPES: Final = (
     "FROM_ENTRY",
 )
 PROPERTY_KEYS: Final = (
-    # Enterprise / Person (``name_fold``: name with ASCII letters lower-cased,
-    # for the case-insensitive name search of DESIGN §7)
-    "uscc", "name", "name_fold", "kind", "status", "established_on", "registered_capital",
+    # Enterprise / Person (search keys: see the module docstring)
+    "uscc", "name", "name_fold", "search_name", "search_pinyin", "search_initials", "doc",
+    "kind", "status", "established_on", "registered_capital",
     "region", "industry", "address", "phone", "email", "phone_norm", "email_norm",
     "address_norm", "person_id", "id_type",
     # relations
@@ -127,8 +133,27 @@ CREATE TEXT INDEX enterprise_name_fold IF NOT EXISTS FOR (e:Enterprise) ON (e.na
 INDEX_PERSON_NAME = """
 CREATE TEXT INDEX person_name_fold IF NOT EXISTS FOR (p:Person) ON (p.name_fold)
 """
+INDEX_ENTERPRISE_SEARCH_NAME = """
+CREATE TEXT INDEX enterprise_search_name IF NOT EXISTS FOR (e:Enterprise) ON (e.search_name)
+"""
+INDEX_PERSON_SEARCH_NAME = """
+CREATE TEXT INDEX person_search_name IF NOT EXISTS FOR (p:Person) ON (p.search_name)
+"""
+INDEX_ENTERPRISE_PINYIN = """
+CREATE TEXT INDEX enterprise_search_pinyin IF NOT EXISTS FOR (e:Enterprise) ON (e.search_pinyin)
+"""
+INDEX_PERSON_PINYIN = """
+CREATE TEXT INDEX person_search_pinyin IF NOT EXISTS FOR (p:Person) ON (p.search_pinyin)
+"""
+INDEX_ENTERPRISE_INITIALS = """
+CREATE TEXT INDEX enterprise_search_initials IF NOT EXISTS
+FOR (e:Enterprise) ON (e.search_initials)
+"""
+INDEX_PERSON_INITIALS = """
+CREATE TEXT INDEX person_search_initials IF NOT EXISTS FOR (p:Person) ON (p.search_initials)
+"""
 INIT_META = """
-UNWIND ['generation', 'objection_seq', 'audit_seq'] AS key
+UNWIND ['generation', 'objection_seq', 'audit_seq', 'doc_seq'] AS key
 MERGE (m:Meta {key: key})
 ON CREATE SET m.value = 0
 """
@@ -147,6 +172,12 @@ SCHEMA: Final = (
     INDEX_FLAG_ENTRY,
     INDEX_ENTERPRISE_NAME,
     INDEX_PERSON_NAME,
+    INDEX_ENTERPRISE_SEARCH_NAME,
+    INDEX_PERSON_SEARCH_NAME,
+    INDEX_ENTERPRISE_PINYIN,
+    INDEX_PERSON_PINYIN,
+    INDEX_ENTERPRISE_INITIALS,
+    INDEX_PERSON_INITIALS,
 )
 
 # -- fragments (fixed text, spliced at import) ---------------------------------
@@ -164,19 +195,26 @@ _SOURCE_COLUMNS = """coalesce(s.uscc, s.person_id) AS source_id,
 # -- writes --------------------------------------------------------------------
 # Each upsert reports the rows written and how many of them changed anything:
 # a reload of the same data leaves the generation alone (as the embedded
-# store does), so materialised flags stay valid.
+# store does), so materialised flags stay valid. ``_created`` marks a node or
+# relationship that MERGE has just made (so it never compares equal, even
+# when its properties are only its identity) and is gone after ``SET x =``.
+# A node keeps the ``doc`` number it got when first written.
 MERGE_ENTERPRISES = """
 UNWIND $rows AS row
 MERGE (e:Enterprise {uscc: row.uscc})
-WITH e, row, properties(e) = row.props AS unchanged
-SET e = row.props
+ON CREATE SET e._created = true
+WITH e, row.props AS props, coalesce(e.doc, row.doc) AS doc
+WITH e, props, doc, properties(e) = props {.*, doc: doc} AS unchanged
+SET e = props, e.doc = doc
 RETURN count(*) AS written, sum(CASE WHEN unchanged THEN 0 ELSE 1 END) AS changed
 """
 MERGE_PERSONS = """
 UNWIND $rows AS row
 MERGE (p:Person {person_id: row.person_id})
-WITH p, row, properties(p) = row.props AS unchanged
-SET p = row.props
+ON CREATE SET p._created = true
+WITH p, row.props AS props, coalesce(p.doc, row.doc) AS doc
+WITH p, props, doc, properties(p) = props {.*, doc: doc} AS unchanged
+SET p = props, p.doc = doc
 RETURN count(*) AS written, sum(CASE WHEN unchanged THEN 0 ELSE 1 END) AS changed
 """
 
@@ -195,6 +233,7 @@ OPTIONAL MATCH (sp:Person {{person_id: row.source_id}})
 WITH row, t, CASE row.source_type WHEN 'person' THEN sp ELSE se END AS s
 WHERE s IS NOT NULL
 MERGE (s)-[r:{rel_type} {{title: row.props.title, start_on: row.props.start_on}}]->(t)
+ON CREATE SET r._created = true
 WITH r, row, properties(r) = row.props AS unchanged
 SET r = row.props
 RETURN collect(row.i) AS written, sum(CASE WHEN unchanged THEN 0 ELSE 1 END) AS changed
@@ -210,6 +249,7 @@ MERGE_BRANCH_OF = _merge_relations("BRANCH_OF")
 MERGE_ENTRIES = """
 UNWIND $rows AS row
 MERGE (e:ListEntry {entry_id: row.entry_id})
+ON CREATE SET e._created = true
 WITH e, row, properties(e) = row.props AS unchanged
 SET e = row.props
 RETURN count(*) AS written, sum(CASE WHEN unchanged THEN 0 ELSE 1 END) AS changed
@@ -240,7 +280,7 @@ WITH DISTINCT e, row
 UNWIND row.person_ids AS person_id
 MATCH (p:Person {person_id: person_id})
 MERGE (p)-[:NAMED_RESPONSIBLE]->(e)
-RETURN collect(e.entry_id + ' ' + person_id) AS linked
+RETURN collect([e.entry_id, person_id]) AS linked
 """
 # Objections filed before their entry was loaded get their link now.
 LINK_OBJECTIONS = """
@@ -248,6 +288,12 @@ MATCH (o:Objection)
 WHERE o.entry_id IN $entry_ids AND NOT EXISTS { (o)-[:OBJECTS_TO]->(:ListEntry) }
 MATCH (e:ListEntry {entry_id: o.entry_id})
 CREATE (o)-[:OBJECTS_TO]->(e)
+"""
+# Takes ``$count`` numbers of the load order for a batch's nodes.
+RESERVE_DOCS = """
+MATCH (seq:Meta {key: 'doc_seq'})
+SET seq.value = seq.value + $count
+RETURN seq.value - $count AS first
 """
 # Direct dependency read-after-write: Cypher locks the node before reading.
 BUMP_GENERATION = """
@@ -348,18 +394,31 @@ MATCH (s)-[r:{_ROLES}]->(t:Enterprise)
 WHERE t.uscc IN $ids{_RELATION_FILTER}
 RETURN {_SOURCE_COLUMNS}, {_RELATION_COLUMNS}
 """
-ITER_RELATIONS = f"""
-MATCH (s)-[r:{_ROLES}]->(t:Enterprise)
-RETURN {_SOURCE_COLUMNS}, {_RELATION_COLUMNS}
-ORDER BY source_id, target_uscc, rel_type, title, start_on
+# Whole-graph streams. ``IS NOT NULL`` lets the unique index hand the rows
+# over in id order (then only each source's few relations are sorted); the
+# caller merges the two relation streams.
+_ITER_ORDER = "ORDER BY source_id, target_uscc, rel_type, title, start_on"
+ITER_ENTERPRISE_RELATIONS = f"""
+MATCH (s:Enterprise)-[r:{_ROLES}]->(t:Enterprise)
+WHERE s.uscc IS NOT NULL
+RETURN s.uscc AS source_id, 'enterprise' AS source_type, {_RELATION_COLUMNS}
+{_ITER_ORDER}
+"""
+ITER_PERSON_RELATIONS = f"""
+MATCH (s:Person)-[r:{_ROLES}]->(t:Enterprise)
+WHERE s.person_id IS NOT NULL
+RETURN s.person_id AS source_id, 'person' AS source_type, {_RELATION_COLUMNS}
+{_ITER_ORDER}
 """
 ITER_ENTERPRISES = """
 MATCH (e:Enterprise)
+WHERE e.uscc IS NOT NULL
 RETURN properties(e) AS props
 ORDER BY e.uscc
 """
 ITER_PERSONS = """
 MATCH (p:Person)
+WHERE p.person_id IS NOT NULL
 RETURN properties(p) AS props
 ORDER BY p.person_id
 """
@@ -447,6 +506,29 @@ ORDER BY id
 LIMIT $limit
 """
 
+
+# Field searches (``SearchField``): hits of both labels in load order.
+def _search_field(key: str) -> str:
+    """The search of one key property; ``key`` is a fixed property name."""
+    return f"""
+MATCH (e:Enterprise)
+WHERE e.{key} CONTAINS $needle
+RETURN e.uscc AS id, e.doc AS doc
+ORDER BY doc
+LIMIT $limit
+UNION ALL
+MATCH (p:Person)
+WHERE p.{key} CONTAINS $needle
+RETURN p.person_id AS id, p.doc AS doc
+ORDER BY doc
+LIMIT $limit
+"""
+
+
+SEARCH_NAME_KEYS = _search_field("search_name")
+SEARCH_PINYIN = _search_field("search_pinyin")
+SEARCH_INITIALS = _search_field("search_initials")
+
 COUNTS = f"""
 RETURN COUNT {{ (:Enterprise) }} AS enterprises,
        COUNT {{ (:Person) }} AS persons,
@@ -475,6 +557,12 @@ WHERE f.entry_id IN $entry_ids{_FLAG_FILTERS}"""
 STORED_FLAGS_ALL = f"""
 MATCH (f:Flag)
 WHERE true{_FLAG_FILTERS}"""
+
+# Empties the database (tests); the store's counters are made again after.
+WIPE = """
+MATCH (n)
+DETACH DELETE n
+"""
 
 AUDIT = """
 MATCH (a:AuditRecord)
@@ -506,6 +594,13 @@ _ENTRY_PARAMS = {
 _FLAG_PARAMS = {"subject_ids": [_USCC], "entry_ids": ["E1"]}
 _SEARCH_ID = {"prefix": "9111", "limit": 20}
 _SEARCH_NAME = {"needle": "acme", "limit": 20}
+_NODE_PROPS = {
+    "name": "Acme",
+    "name_fold": "acme",
+    "search_name": "^acme",
+    "search_pinyin": "^ acme ",
+    "search_initials": "^ a c m e ",
+}
 
 PARAMETERS: Final[dict[str, dict[str, Any]]] = {
     **{name: {} for name in (
@@ -513,17 +608,21 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
         "CONSTRAINT_OBJECTION_ID", "CONSTRAINT_AUDIT_ID", "CONSTRAINT_META_KEY",
         "CONSTRAINT_FLAG_KEY", "INDEX_ENTRY_SUBJECT", "INDEX_ENTRY_LIST",
         "INDEX_OBJECTION_ENTRY", "INDEX_FLAG_ENTRY", "INDEX_ENTERPRISE_NAME",
-        "INDEX_PERSON_NAME", "INIT_META", "BUMP_GENERATION", "DELETE_ALL_FLAGS",
-        "GENERATION", "ITER_RELATIONS", "ITER_ENTERPRISES", "ITER_PERSONS", "OBJECTIONS_ALL",
-        "COUNTS", "FLAGS_STATE",
+        "INDEX_PERSON_NAME", "INDEX_ENTERPRISE_SEARCH_NAME", "INDEX_PERSON_SEARCH_NAME",
+        "INDEX_ENTERPRISE_PINYIN", "INDEX_PERSON_PINYIN", "INDEX_ENTERPRISE_INITIALS",
+        "INDEX_PERSON_INITIALS", "WIPE", "INIT_META", "BUMP_GENERATION", "DELETE_ALL_FLAGS",
+        "GENERATION", "ITER_ENTERPRISE_RELATIONS", "ITER_PERSON_RELATIONS", "ITER_ENTERPRISES",
+        "ITER_PERSONS", "OBJECTIONS_ALL", "COUNTS", "FLAGS_STATE",
     )},
     "MERGE_ENTERPRISES": {
-        "rows": [{"uscc": _USCC, "props": {"uscc": _USCC, "name": "Acme", "kind": "company"}}]
+        "rows": [{"uscc": _USCC, "doc": 1,
+                  "props": {"uscc": _USCC, "kind": "company", **_NODE_PROPS}}]
     },
     "MERGE_PERSONS": {
-        "rows": [{"person_id": _PERSON,
-                  "props": {"person_id": _PERSON, "name": "Li", "id_type": "resident_id"}}]
+        "rows": [{"person_id": _PERSON, "doc": 2,
+                  "props": {"person_id": _PERSON, "id_type": "resident_id", **_NODE_PROPS}}]
     },
+    "RESERVE_DOCS": {"count": 2},
     "MERGE_LEGAL_REPRESENTATIVE": {"rows": _RELATION_ROWS},
     "MERGE_EXECUTIVE": {"rows": _RELATION_ROWS},
     "MERGE_SHAREHOLDER": {"rows": _RELATION_ROWS},
@@ -562,6 +661,9 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
     "SEARCH_PERSON_IDS": _SEARCH_ID,
     "SEARCH_ENTERPRISE_NAMES": _SEARCH_NAME,
     "SEARCH_PERSON_NAMES": _SEARCH_NAME,
+    "SEARCH_NAME_KEYS": _SEARCH_NAME,
+    "SEARCH_PINYIN": {"needle": "^ bei jing ", "limit": 20},
+    "SEARCH_INITIALS": {"needle": " b j ", "limit": 20},
     "STORED_FLAGS_BY_SUBJECT": _FLAG_PARAMS,
     "STORED_FLAGS_BY_ENTRY": _FLAG_PARAMS,
     "STORED_FLAGS_ALL": _FLAG_PARAMS,

@@ -1,0 +1,15 @@
+"""Thin routers: parse, authorise, call one query function, audit, shape."""
+
+from api.routers import audit, entities, health, objections, paths, screenings, search
+
+ROUTERS = (
+    health.router,
+    entities.router,
+    search.router,
+    paths.router,
+    screenings.router,
+    objections.router,
+    audit.router,
+)
+
+__all__ = ["ROUTERS"]

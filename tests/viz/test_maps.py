@@ -1,0 +1,150 @@
+"""Offline relationship maps (issue 8): self-contained, complete, coloured, fast."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from builders import GraphBuilder
+from credit_graph import AS_OF, synthetic_network
+from jsonschema import Draft202012Validator
+
+from credgraph.store import GraphStore
+from queries.network import ego_network
+from viz.maps import build_network, render_map
+from viz.style import PALETTE, Category
+
+SCHEMA = json.loads(Path("/work/shared/schemas/network.schema.json").read_text("utf-8"))
+
+
+def vis_data(html: str) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The nodes (by id) and edges the page hands to vis-network."""
+    found = re.findall(r"new vis\.DataSet\((.*?)\);\n", html)
+    assert len(found) == 2
+    nodes, edges = (json.loads(x) for x in found)
+    return {n["id"]: n for n in nodes}, edges
+
+
+def small_network() -> dict[str, Any]:
+    net = synthetic_network(60)
+    net["nodes"][5]["name"] = "</script><script>alert(1)</script>"
+    return net
+
+
+def test_the_map_references_no_url_at_all() -> None:
+    html = render_map(synthetic_network(60))
+    assert not re.search(r"https?://|//cdn|\bcdn\.", html, re.IGNORECASE)
+    assert not re.search(r"<(link|script)[^>]*\b(src|href)=", html, re.IGNORECASE)
+    assert "bootstrap" not in html.lower()
+    assert "vis.Network(" in html and len(html) > 400_000  # vis-network inlined
+
+
+def test_every_node_and_relation_is_drawn() -> None:
+    net = synthetic_network(60)
+    assert not list(Draft202012Validator(SCHEMA).iter_errors(net))
+    nodes, edges = vis_data(render_map(net))
+    assert {n["id"] for n in net["nodes"]} <= set(nodes)
+    drawn = {(e["from"], e["to"]) for e in edges}
+    assert {(e["source"], e["target"]) for e in net["edges"]} <= drawn
+
+
+def test_nodes_are_coloured_by_their_most_serious_flag(
+    loaded: tuple[GraphStore, GraphBuilder],
+) -> None:
+    store, g = loaded
+    net = ego_network(store, g["A"], AS_OF, depth=3, include_ended=True)
+    nodes, _ = vis_data(render_map(net))
+    expected = {
+        "A": Category.SEVERE,
+        "张三": Category.RESPONSIBLE,
+        "B": Category.RELATED,
+        "C": Category.RELATED,
+        "W": Category.WATCH,
+        "G": Category.RED_LIST,
+        "王五": Category.PERSON,
+    }
+    for name, category in expected.items():
+        node = nodes[g[name]]
+        assert node["category"] == category.value, name
+        assert node["color"]["background"] == PALETTE[category].background, name
+    assert nodes[g["A"]]["shape"] == "box" and nodes[g["张三"]]["shape"] == "ellipse"
+    assert nodes[g["A"]]["borderWidth"] > nodes[g["B"]]["borderWidth"]  # the centre stands out
+
+
+def test_ended_relations_are_dashed_and_labelled_by_role_and_share(
+    loaded: tuple[GraphStore, GraphBuilder],
+) -> None:
+    store, g = loaded
+    net = ego_network(store, g["A"], AS_OF, depth=1, include_ended=True)
+    _, edges = vis_data(render_map(net))
+    by_pair = {(e["from"], e["to"]): e for e in edges}
+    ended = by_pair[(g["李四"], g["A"])]
+    assert ended["dashes"] is True and ended["label"] == "director"
+    stake = by_pair[(g["A"], g["C"])]
+    assert stake["dashes"] is False and stake["label"] == "shareholder 60%"
+    assert by_pair[(g["张三"], g["A"])]["label"] == "legal rep."
+
+
+def test_tooltips_name_the_id_and_every_flag_with_rule_and_entry(
+    loaded: tuple[GraphStore, GraphBuilder],
+) -> None:
+    store, g = loaded
+    nodes, _ = vis_data(render_map(ego_network(store, g["A"], AS_OF)))
+    tip = nodes[g["张三"]]["title"]
+    assert tip.startswith("张三\nperson · person id " + g["张三"])
+    assert "responsible_person — serious_dishonesty entry E1 (rule P1;" in tip
+    assert f"USCC {g['A']}" in nodes[g["A"]]["title"]
+
+
+def test_super_nodes_collapse_to_and_n_more() -> None:
+    net = synthetic_network(120)
+    nodes, edges = vis_data(render_map(net))
+    supers = [n for n in net["nodes"] if n["hidden_neighbours"]]
+    assert supers
+    for node in supers:
+        more = nodes[f"more:{node['id']}"]
+        assert more["label"] == "and 5 more" and more["parent"] == node["id"]
+        assert (node["id"], more["id"]) in {(e["from"], e["to"]) for e in edges}
+
+
+def test_chinese_names_render_and_markup_in_names_stays_text(tmp_path: Path) -> None:
+    out = tmp_path / "map.html"
+    html = render_map(small_network(), out)
+    assert out.read_text("utf-8") == html
+    assert '<meta charset="utf-8">' in html and "WenQuanYi Micro Hei" in html
+    assert "深圳市中心科技有限公司" in html and "张伟3" in html
+    assert "<script>alert(1)" not in html
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in html
+
+
+def test_a_thousand_node_map_is_built_in_under_a_second() -> None:
+    net = synthetic_network(1000)
+    render_map(net)  # warm the inlined-asset cache
+    start = time.perf_counter()
+    html = render_map(net)
+    elapsed = time.perf_counter() - start
+    print(f"render_map, 1,000 nodes: {elapsed:.3f} s")  # the BENCHMARKS.md figure (pytest -s)
+    nodes, _ = vis_data(html)
+    assert len([n for n in nodes if not n.startswith("more:")]) == 1000
+    assert elapsed < 1.0, f"{elapsed:.3f} s"
+    # large maps: dots with short labels, a precomputed layout, physics frozen after
+    assert all("x" in n and "y" in n for n in nodes.values())
+    assert "setOptions({physics: false})" in html
+
+
+def test_the_graph_model_is_pyvis() -> None:
+    net = build_network(synthetic_network(10))
+    assert type(net).__module__ == "pyvis.network"
+    assert len(net.nodes) == 10 and net.directed
+
+
+def test_the_explorer_uses_the_same_colours() -> None:
+    app_js = (Path(__file__).parents[2] / "viz" / "static" / "app.js").read_text("utf-8")
+    for category, swatch in PALETTE.items():
+        assert (
+            f'{category.value}: {{background: "{swatch.background}", border: "{swatch.border}"'
+            in app_js
+        )
