@@ -34,7 +34,9 @@ def record(
     as_of: date | None = None,
 ) -> None:
     """Append one lookup to the audit log (ids deduplicated, order kept)."""
-    store.append_audit(caller.name, caller.role.value, endpoint, list(dict.fromkeys(subject_ids)), as_of)
+    store.append_audit(
+        caller.name, caller.role.value, endpoint, list(dict.fromkeys(subject_ids)), as_of
+    )
 
 
 def entry_subjects(store: GraphStore, entry_ids: Iterable[str]) -> list[str]:

@@ -73,9 +73,7 @@ def load(
         if not report.refused:
             from queries.propagation import refresh_after_change
 
-            refresh_after_change(
-                db, report.touched_ids, report.entry_ids, report.generation_before
-            )
+            refresh_after_change(db, report.touched_ids, report.entry_ids, report.generation_before)
     if report.rejects:
         write_rejects(report.rejects, rejects)
         err.print(f"[yellow]{len(report.rejects)} rejected value(s)[/yellow] → {rejects}")

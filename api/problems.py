@@ -105,16 +105,22 @@ def _loc(loc: Any) -> list[str | int]:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else None
-    if detail == HTTPStatus(exc.status_code).phrase:
-        detail = None
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) else phrase
+    if detail == phrase:
+        detail = {
+            404: f"no endpoint {request.url.path}",
+            405: f"{request.method} is not allowed on {request.url.path}",
+        }.get(exc.status_code, f"{phrase}: {request.method} {request.url.path}")
     headers = dict(exc.headers) if exc.headers else None
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [ProblemError(loc=_loc(e.get("loc", ())), msg=str(e.get("msg", ""))) for e in exc.errors()]
+    errors = [
+        ProblemError(loc=_loc(e.get("loc", ())), msg=str(e.get("msg", ""))) for e in exc.errors()
+    ]
     first = errors[0] if errors else None
     detail = f"{'.'.join(map(str, first.loc))}: {first.msg}" if first else "invalid request"
     return problem_response(
@@ -130,7 +136,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _query_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, QueryError)
     return problem_response(
-        request, exc.status, str(exc), title=exc.title, type_=TYPE_PREFIX + _slug(type(exc).__name__)
+        request,
+        exc.status,
+        str(exc),
+        title=exc.title,
+        type_=TYPE_PREFIX + _slug(type(exc).__name__),
     )
 
 

@@ -23,7 +23,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 from api.keys import ApiKey, ApiRole, find_key, read_keys
 from credgraph.ids import mask_person_id
@@ -105,9 +105,7 @@ api_key_header = APIKeyHeader(
 def require(role: ApiRole) -> Callable[..., Caller]:
     """A dependency admitting callers of ``role`` or above (else 403)."""
 
-    def dependency(
-        request: Request, key: Annotated[str | None, Depends(api_key_header)]
-    ) -> Caller:
+    def dependency(request: Request, key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
         ring: KeyRing = request.app.state.keyring
         caller = ring.caller(key)
         if RANK[caller.role] < RANK[role]:
@@ -157,11 +155,12 @@ def person_id_masks(store: GraphStore, body: Any) -> dict[str, str]:
     if not tokens:
         return {}
     masks: dict[str, str] = {}
-    for node_id, node in store.nodes(tokens).items():
+    stored = store.nodes(tokens)
+    for node_id, node in stored.items():
         if isinstance(node, Person):
             masks[node_id] = mask_person_id(node_id, node.id_type)
-    for token in tokens:
-        if token not in masks and len(token) == 18 and ric.is_valid(token):
+    for token in tokens - stored.keys():
+        if len(token) == 18 and ric.is_valid(token) and not uscc.is_valid(token):
             masks[token] = mask_person_id(token, IdType.RESIDENT_ID)
     return masks
 

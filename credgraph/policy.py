@@ -118,6 +118,173 @@ class MeasureSpec(_Strict):
     _c = field_validator("citation")(_check_citation)
 
 
+# -- supervision (002:L15, 002:L20, 002:L21, 003:L30, 003:L36, 004:L60) ---------
+LevelCondition = Literal[
+    "listed_severe",
+    "responsible_person",
+    "related_enterprise",
+    "watch_listed",
+    "red_listed",
+    "green_channel_eligible",
+    "negative_record_active",
+    "always",
+]
+
+
+class LevelSpec(_Strict):
+    """A credit level: the first level (in order) whose ``when`` holds applies."""
+
+    level: str = Field(min_length=1, max_length=16)
+    description: str = ""
+    when: list[LevelCondition] = Field(min_length=1)
+    ratio: float = Field(ge=0, le=1)
+    citation: str
+
+    _c = field_validator("citation")(_check_citation)
+
+
+def _default_levels() -> list[LevelSpec]:
+    return [
+        LevelSpec(
+            level="D",
+            description="dishonest / high risk: strict supervision, higher sampling ratio",
+            when=["listed_severe", "responsible_person"],
+            ratio=0.20,
+            citation="002:L21; 003:L24",
+        ),
+        LevelSpec(
+            level="C",
+            description="key attention / abnormal operation or related: higher sampling ratio",
+            when=["watch_listed", "related_enterprise", "negative_record_active"],
+            ratio=0.10,
+            citation="002:L21; 002:L23",
+        ),
+        LevelSpec(
+            level="A",
+            description="good credit / low risk: red list or three clean years, lower ratio",
+            when=["green_channel_eligible"],
+            ratio=0.02,
+            citation="002:L21; 003:L20",
+        ),
+        LevelSpec(
+            level="B",
+            description="average: no active negative record, normal sampling ratio",
+            when=["always"],
+            ratio=0.05,
+            citation="002:L20; 002:L21",
+        ),
+    ]
+
+
+class ConflictRules(_Strict):
+    """Conflict-of-interest checks of inspector assignment (design, 002:L21)."""
+
+    depth: int = Field(2, ge=0, le=4)
+    ended_within_years: int = Field(3, ge=0, le=20)
+    match_names: bool = True
+    per_firm: int = Field(2, ge=1, le=20)
+    citation: str = "002:L21"
+
+    _c = field_validator("citation")(_check_citation)
+
+
+class CommitmentRules(_Strict):
+    """A broken credit commitment proposes a key-attention entry (002:L15)."""
+
+    list_kind: ListKind = ListKind.KEY_ATTENTION
+    entry_prefix: str = Field("CMT-", min_length=1)
+    citation: str = "002:L15"
+
+    _c = field_validator("citation")(_check_citation)
+
+
+class DeadlineRule(_Strict):
+    """A list-exchange duty: due ``working_days`` working days after the event
+    (the event day not counted) or on day ``day_of_next_month`` of the next month."""
+
+    description: str = ""
+    after: Literal["decided_on", "measure_applied"] = "decided_on"
+    working_days: int | None = Field(None, ge=1, le=60)
+    day_of_next_month: int | None = Field(None, ge=1, le=28)
+    lists: list[ListKind] | None = None
+    citation: str
+
+    _c = field_validator("citation")(_check_citation)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> DeadlineRule:
+        if (self.working_days is None) == (self.day_of_next_month is None):
+            raise ValueError("give exactly one of working_days and day_of_next_month")
+        return self
+
+
+_RED_AND_BLACK = [
+    ListKind.RED,
+    ListKind.SERIOUS_DISHONESTY,
+    ListKind.DISHONEST_DEBTOR,
+    ListKind.SERIOUS_ILLEGAL,
+]
+
+
+def _default_deadlines() -> dict[str, DeadlineRule]:
+    return {
+        "push": DeadlineRule(
+            description="push last month's red and black lists by the 10th",
+            day_of_next_month=10,
+            lists=_RED_AND_BLACK,
+            citation="003:L30",
+        ),
+        "national": DeadlineRule(
+            description="red and black lists reportable to the national platform",
+            working_days=10,
+            lists=_RED_AND_BLACK,
+            citation="004:L60",
+        ),
+        "publicity": DeadlineRule(
+            description="administrative decisions published (double publicity)",
+            working_days=7,
+            lists=[
+                ListKind.SERIOUS_DISHONESTY,
+                ListKind.SERIOUS_ILLEGAL,
+                ListKind.ABNORMAL_OPERATION,
+                ListKind.KEY_ATTENTION,
+            ],
+            citation="003:L36",
+        ),
+        "feedback": DeadlineRule(
+            description="implementing department reports the measure it applied",
+            after="measure_applied",
+            working_days=10,
+            citation="003:L30",
+        ),
+    }
+
+
+class Supervision(_Strict):
+    """Credit levels, graded inspection, commitments and list-exchange deadlines."""
+
+    citation: str = "002:L20; 002:L21"
+    levels: list[LevelSpec] = Field(default_factory=_default_levels, min_length=1)
+    conflicts: ConflictRules = Field(default_factory=ConflictRules)
+    commitments: CommitmentRules = Field(default_factory=CommitmentRules)
+    deadlines: dict[str, DeadlineRule] = Field(default_factory=_default_deadlines)
+
+    _c = field_validator("citation")(_check_citation)
+
+    @model_validator(mode="after")
+    def _levels_complete(self) -> Supervision:
+        names = [spec.level for spec in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate level names in {names}")
+        if "always" not in self.levels[-1].when:
+            raise ValueError("the last level must apply 'always' so every subject gets a level")
+        return self
+
+    def ratios(self) -> dict[str, float]:
+        """Default sampling ratio per level, in level order."""
+        return {spec.level: spec.ratio for spec in self.levels}
+
+
 class Policy(_Strict):
     version: int = 1
     severe_lists: list[ListKind]
@@ -126,6 +293,7 @@ class Policy(_Strict):
     rules: Rules
     green_channel: GreenChannel
     measures: dict[Scenario, list[MeasureSpec]]
+    supervision: Supervision = Field(default_factory=Supervision)
 
     @model_validator(mode="after")
     def _lists_disjoint(self) -> Policy:

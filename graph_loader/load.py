@@ -80,10 +80,14 @@ def write_rejects(rejects: list[Reject], path: Path) -> None:
             writer.writerow((r.file, r.line, r.column, r.value, r.reason))
 
 
-def _identity(table: str, record: Any) -> tuple[Any, ...]:
-    if table == "relations":
-        return tuple(record.identity)
-    return (record.id if table in ("enterprises", "persons") else record.entry_id,)
+#: the columns that make up a row's identity (DESIGN §2), read from the raw
+#: (already normalised) values so duplicate detection costs no conversions
+IDENTITY = {
+    "enterprises": ("uscc",),
+    "persons": ("person_id",),
+    "relations": ("source_id", "target_uscc", "role", "title", "start_on"),
+    "list_entries": ("entry_id",),
+}
 
 
 class _Table:
@@ -93,7 +97,7 @@ class _Table:
     def __init__(self, source: Source, report: LoadReport) -> None:
         self.source = source
         self.report = report
-        self.seen: dict[tuple[Any, ...], tuple[int, int]] = {}  # identity -> (hash, line)
+        self.seen: dict[tuple[str, ...], tuple[int, int]] = {}  # identity -> (hash, line)
         self.loaded = 0
         self.duplicates = 0
         self.read = 0
@@ -103,9 +107,9 @@ class _Table:
             Reject(self.source.file, line, col, value, reason) for col, value, reason in problems
         )
 
-    def keep(self, record: Any, line: int, row: dict[str, str]) -> bool:
-        key = _identity(self.source.name, record)
-        digest = hash(tuple(record.__dict__.values()))
+    def keep(self, line: int, row: dict[str, str]) -> bool:
+        key = tuple([row.get(c, "").upper() for c in IDENTITY[self.source.name]])
+        digest = hash(tuple(row.values()))
         seen = self.seen.get(key)
         if seen is None:
             self.seen[key] = (digest, line)
@@ -200,7 +204,7 @@ def _parse_chunk(
             record, problems = parse_entry(row, kinds)
         if record is None:
             table.reject(line, problems)
-        elif table.keep(record, line, row):
+        elif table.keep(line, row):
             records.append(record)
     if name == "enterprises":
         kinds.update((r.uscc, NodeKind.ENTERPRISE) for r in records)

@@ -692,7 +692,11 @@ class _Sample:
 
         # subjects of severe entries: their role holders are remembered
         n_severe = max(3, round(0.008 * n))
-        self.severe_firms = rng.sample(range(n), min(n_severe, n))
+        # a quarter on holding companies, so related-by-control (P3) cases exist
+        holders = [i for i in range(n) if holding[i]]
+        on_holders = rng.sample(holders, min(len(holders), max(1, n_severe // 4)))
+        rest = rng.sample(range(n), min(n_severe, n))
+        self.severe_firms = list(dict.fromkeys(on_holders + rest))[:n_severe]
         self.severe_roles: dict[int, list[tuple[int, int, int]]] = {
             i: [] for i in self.severe_firms
         }

@@ -33,6 +33,7 @@ import json
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+from itertools import pairwise
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz
@@ -52,6 +53,8 @@ WINDOW = 200
 #: near misses are looked for when fewer candidates than this match exactly
 FUZZY_BELOW = 20
 FUZZY_CUTOFF = 70.0
+#: pinyin strings are longer and share more letters by chance than characters
+FUZZY_SOUND_CUTOFF = 80.0
 FUZZY_PER_KEY = 50
 MAX_FUZZY_KEYS = 16
 _ID_LIKE = re.compile(r"[0-9A-Z\-]{2,64}")
@@ -170,7 +173,7 @@ def _lookups(q: _Query) -> list[tuple[str, SearchField, bool]]:
 
 
 def _pairs(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(a + b for a, b in zip(items, items[1:], strict=False)))
+    return list(dict.fromkeys(a + b for a, b in pairwise(items)))
 
 
 def _fuzzy_keys(q: _Query) -> list[tuple[str, SearchField]]:
@@ -196,11 +199,13 @@ def _near_misses(
                 candidates.setdefault(node.id, node)
     found = []
     for node in candidates.values():
+        by_text = _similarity(q.folded, fold(node.name))
+        by_sound = _similarity(q.pinyin, to_pinyin(node.name)) if q.pinyin else 0.0
         score = max(
-            _similarity(q.folded, fold(node.name)),
-            _similarity(q.pinyin, to_pinyin(node.name)) if q.pinyin else 0.0,
+            by_text if by_text >= FUZZY_CUTOFF else 0.0,
+            by_sound if by_sound >= FUZZY_SOUND_CUTOFF else 0.0,
         )
-        if score >= FUZZY_CUTOFF:
+        if score:
             found.append((node, round(0.6 * score, 2), MatchKind.FUZZY))
     return found
 

@@ -1,6 +1,15 @@
 """Thin routers: parse, authorise, call one query function, audit, shape."""
 
-from api.routers import audit, entities, health, objections, paths, screenings, search
+from api.routers import (
+    audit,
+    entities,
+    health,
+    measures,
+    objections,
+    paths,
+    screenings,
+    search,
+)
 
 ROUTERS = (
     health.router,
@@ -8,6 +17,7 @@ ROUTERS = (
     search.router,
     paths.router,
     screenings.router,
+    measures.router,
     objections.router,
     audit.router,
 )

@@ -51,6 +51,21 @@ class UnknownObjection(KeyError):
     pass
 
 
+class UnknownCommitment(KeyError):
+    pass
+
+
+class Commitment(BaseModel):
+    """A written credit commitment of a subject and its fulfilment (002:L15)."""
+
+    commitment_id: int
+    subject_id: str
+    matter: str
+    promised_by: date
+    made_on: date
+    fulfilled_on: date | None = None
+
+
 class AuditRecord(BaseModel):
     audit_id: int
     at: datetime
@@ -114,6 +129,17 @@ class GraphStore(Protocol):
         self, who: str, role: str, endpoint: str, subject_ids: Sequence[str], as_of: date | None
     ) -> None: ...
 
+    def add_commitment(
+        self, subject_id: str, matter: str, promised_by: date, made_on: date
+    ) -> Commitment:
+        """Record a credit commitment (002:L15) in one transaction; ids are
+        1, 2, … in creation order. Commitments are not graph data: writing
+        them leaves :meth:`generation` (and materialised flags) as they are."""
+
+    def fulfil_commitment(self, commitment_id: int, fulfilled_on: date) -> Commitment:
+        """Record the fulfilment day; :class:`UnknownCommitment` when absent,
+        ``ValueError`` when already fulfilled. Leaves :meth:`generation`."""
+
     # -- reads --------------------------------------------------------------
     def generation(self) -> int:
         """A counter that changes on every write that can change a result."""
@@ -149,6 +175,9 @@ class GraphStore(Protocol):
     def objections(self, entry_ids: Iterable[str] | None = None) -> list[Objection]: ...
 
     def objection(self, objection_id: int) -> Objection: ...
+
+    def commitments(self, subject_ids: Iterable[str] | None = None) -> list[Commitment]:
+        """Commitments (of the given subjects; None = all), by commitment_id."""
 
     def search(
         self,

@@ -151,7 +151,7 @@ def pinyin_readings(text: str, limit: int = MAX_SEGMENTATIONS) -> PinyinReadings
         return PinyinReadings([], False)
     found: list[list[str]] = []
 
-    @lru_cache(maxsize=None)
+    @cache
     def can_finish(start: int) -> bool:
         if text[start:] in tables.prefixes:
             return True

@@ -37,9 +37,11 @@ from credgraph.model import (
 from credgraph.store.base import (
     AuditRecord,
     BulkWriter,
+    Commitment,
     Direction,
     SearchField,
     StoredFlags,
+    UnknownCommitment,
     UnknownObjection,
 )
 from credgraph.store.sqlite_search import (
@@ -94,6 +96,11 @@ CREATE TABLE IF NOT EXISTS audit(
     audit_id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT NOT NULL,
     role TEXT NOT NULL, endpoint TEXT NOT NULL, subject_ids TEXT NOT NULL, as_of TEXT
 );
+CREATE TABLE IF NOT EXISTS commitments(
+    commitment_id INTEGER PRIMARY KEY AUTOINCREMENT, subject_id TEXT NOT NULL,
+    matter TEXT NOT NULL, promised_by TEXT NOT NULL, made_on TEXT NOT NULL, fulfilled_on TEXT
+);
+CREATE INDEX IF NOT EXISTS commitments_by_subject ON commitments(subject_id);
 """
 
 UPSERT_ENTERPRISE = """
@@ -323,6 +330,44 @@ class EmbeddedStore:
                 ),
             )
 
+    @contextmanager
+    def _side_write(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` … ``COMMIT`` transaction, rolled back on
+        any exception, that leaves the generation alone (commitments)."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def add_commitment(
+        self, subject_id: str, matter: str, promised_by: date, made_on: date
+    ) -> Commitment:
+        with self._side_write() as conn:
+            cur = conn.execute(
+                "INSERT INTO commitments(subject_id, matter, promised_by, made_on) "
+                "VALUES (?,?,?,?)",
+                (subject_id, matter, promised_by.isoformat(), made_on.isoformat()),
+            )
+            commitment_id = int(cur.lastrowid or 0)
+        return self._commitment(commitment_id)
+
+    def fulfil_commitment(self, commitment_id: int, fulfilled_on: date) -> Commitment:
+        with self._side_write() as conn:
+            cur = conn.execute(
+                "UPDATE commitments SET fulfilled_on = ? "
+                "WHERE commitment_id = ? AND fulfilled_on IS NULL",
+                (fulfilled_on.isoformat(), commitment_id),
+            )
+            if cur.rowcount == 0:
+                self._commitment(commitment_id)  # raises UnknownCommitment if absent
+                raise ValueError(f"commitment {commitment_id} is already fulfilled")
+        return self._commitment(commitment_id)
+
     # -- reads ---------------------------------------------------------------
     def generation(self) -> int:
         row = self._conn().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
@@ -454,6 +499,28 @@ class EmbeddedStore:
             raise UnknownObjection(objection_id)
         return _objection(row)
 
+    def commitments(self, subject_ids: Iterable[str] | None = None) -> list[Commitment]:
+        conn = self._conn()
+        if subject_ids is None:
+            rows = conn.execute("SELECT * FROM commitments ORDER BY commitment_id")
+        else:
+            rows = conn.execute(
+                "SELECT * FROM commitments WHERE subject_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY commitment_id",
+                (_ids_param(subject_ids),),
+            )
+        return [_commitment(r) for r in rows]
+
+    def _commitment(self, commitment_id: int) -> Commitment:
+        row = (
+            self._conn()
+            .execute("SELECT * FROM commitments WHERE commitment_id = ?", (commitment_id,))
+            .fetchone()
+        )
+        if row is None:
+            raise UnknownCommitment(commitment_id)
+        return _commitment(row)
+
     def search(
         self,
         query: str,
@@ -463,9 +530,9 @@ class EmbeddedStore:
         start: bool = False,
     ) -> list[Node]:
         if field is not None:
-            ids = search_ids(self._conn(), query, field, start, limit, offset)
-            found = self.nodes(ids)
-            return [found[i] for i in ids if i in found]
+            hits = search_ids(self._conn(), query, field, start, limit, offset)
+            nodes = self.nodes(hits)
+            return [nodes[i] for i in hits if i in nodes]
         q = query.strip()
         if not q or limit <= 0:
             return []
@@ -774,6 +841,17 @@ def _entry(row: tuple[Any, ...]) -> ListEntry:
         removed_on=_d(row[10]),
         removal_reason=_REMOVALS[row[11]] if row[11] else None,
         responsible_person_ids=tuple(p for p in row[12].split(";") if p),
+    )
+
+
+def _commitment(row: tuple[Any, ...]) -> Commitment:
+    return Commitment(
+        commitment_id=row[0],
+        subject_id=row[1],
+        matter=row[2],
+        promised_by=date.fromisoformat(row[3]),
+        made_on=date.fromisoformat(row[4]),
+        fulfilled_on=_d(row[5]),
     )
 
 

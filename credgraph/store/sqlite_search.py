@@ -1,12 +1,12 @@
-"""The embedded store's search index: one contentless FTS5 table.
+"""The embedded store's search index: two contentless FTS5 tables.
 
 Each enterprise and person is one document (``search_docs`` maps its integer
-doc id to the node id) with three token columns from
-:func:`credgraph.store.search_index.name_keys`: ``grams`` (character pairs of
-the folded name, so a substring is a phrase), ``pinyin`` (one token per
-syllable) and ``initials`` (one token per initial). Documents are written in
-the load's own transaction, only for new or renamed nodes, so a reload of the
-same data writes nothing.
+doc id to the node id) with the token strings of
+:func:`credgraph.store.search_index.name_keys`: ``search_names.grams``
+(character pairs of the folded name, so a substring is a phrase) and
+``search_sounds.pinyin`` / ``.initials`` (one token per syllable / initial).
+Documents are written in the load's own transaction, only for new or renamed
+nodes, so a reload of the same data writes nothing.
 """
 
 from __future__ import annotations
@@ -19,39 +19,53 @@ from credgraph.model import Batch
 from credgraph.store.base import SearchField
 from credgraph.store.search_index import fold, name_keys, pinyin_readings
 
-# prefix='1': one-character prefix queries (华*, typed pinyin "x") read one
-# doclist instead of merging thousands
-FTS_TABLE = """
-CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-    grams, pinyin, initials, content='', prefix='1',
-    tokenize='unicode61 remove_diacritics 0');
-"""
-SEARCH_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS search_docs(doc INTEGER PRIMARY KEY, node_id TEXT NOT NULL UNIQUE);"
-    + FTS_TABLE
+# Prefix indexes make typed prefixes read one doclist instead of merging
+# thousands: one character for names (华*), one and two letters for pinyin
+# (x*, "hua sh*"). Two tables, so that the pairs of characters are not
+# indexed twice as their own two-character prefixes.
+FTS_TABLES = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_names USING fts5(grams, content='', "
+    "prefix='1', tokenize='unicode61 remove_diacritics 0')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_sounds USING fts5(pinyin, initials, content='', "
+    "prefix='1 2', tokenize='unicode61 remove_diacritics 0')",
 )
-INDEX_VERSION = "2"
-
-INSERT_DOC = "INSERT INTO search_fts(rowid, grams, pinyin, initials) VALUES (?,?,?,?)"
-DELETE_DOC = (
-    "INSERT INTO search_fts(search_fts, rowid, grams, pinyin, initials) VALUES ('delete',?,?,?,?)"
+SEARCH_SCHEMA = "".join(
+    s + ";\n"
+    for s in (
+        "CREATE TABLE IF NOT EXISTS search_docs("
+        "doc INTEGER PRIMARY KEY, node_id TEXT NOT NULL UNIQUE)",
+        *FTS_TABLES,
+    )
 )
-MATCH_IDS = """
-SELECT d.node_id FROM search_fts f JOIN search_docs d ON d.doc = f.rowid
-WHERE search_fts MATCH ? ORDER BY f.rowid LIMIT ? OFFSET ?
+INDEX_VERSION = "3"
+CHUNK = 20_000
+
+INSERT_NAME = "INSERT INTO search_names(rowid, grams) VALUES (?,?)"
+INSERT_SOUND = "INSERT INTO search_sounds(rowid, pinyin, initials) VALUES (?,?,?)"
+DELETE_NAME = "INSERT INTO search_names(search_names, rowid, grams) VALUES ('delete',?,?)"
+DELETE_SOUND = (
+    "INSERT INTO search_sounds(search_sounds, rowid, pinyin, initials) VALUES ('delete',?,?,?)"
+)
+MATCH_IDS = {
+    table: f"""
+SELECT d.node_id FROM {table} f JOIN search_docs d ON d.doc = f.rowid
+WHERE {table} MATCH ? ORDER BY f.rowid LIMIT ? OFFSET ?
 """
-ID_PREFIX = """
-SELECT id FROM (
-  SELECT uscc AS id, 0 AS part FROM enterprises WHERE uscc >= ?1 AND uscc < ?2
-  UNION ALL
-  SELECT person_id, 1 FROM persons WHERE person_id >= ?1 AND person_id < ?2)
-ORDER BY part, id LIMIT ?3 OFFSET ?4
-"""
+    for table in ("search_names", "search_sounds")
+}
+ID_PREFIX = {
+    table: f"SELECT {key} FROM {table} WHERE {key} >= ? AND {key} < ? ORDER BY {key}"
+    for table, key in (("enterprises", "uscc"), ("persons", "person_id"))
+}
 
 
-def _keys(name: str) -> tuple[str, str, str]:
-    k = name_keys(name)
-    return k.grams, k.pinyin, k.initials
+def _write_docs(conn: sqlite3.Connection, docs: list[tuple[int, str]], delete: bool) -> None:
+    for start in range(0, len(docs), CHUNK):  # bounded memory at a million names
+        keys = [(doc, name_keys(name)) for doc, name in docs[start : start + CHUNK]]
+        conn.executemany(DELETE_NAME if delete else INSERT_NAME, ((d, k.grams) for d, k in keys))
+        conn.executemany(
+            DELETE_SOUND if delete else INSERT_SOUND, ((d, k.pinyin, k.initials) for d, k in keys)
+        )
 
 
 def index_names(conn: sqlite3.Connection, batch: Batch) -> None:
@@ -76,8 +90,8 @@ def index_nodes(conn: sqlite3.Connection, names: dict[str, str]) -> None:
     ):
         old[node_id] = (doc, name or "")
     renamed = [(doc, name, names[i]) for i, (doc, name) in old.items() if name != names[i]]
-    conn.executemany(DELETE_DOC, ((doc, *_keys(name)) for doc, name, _ in renamed))
-    conn.executemany(INSERT_DOC, ((doc, *_keys(new)) for doc, _, new in renamed))
+    _write_docs(conn, [(doc, name) for doc, name, _ in renamed], delete=True)
+    _write_docs(conn, [(doc, new) for doc, _, new in renamed], delete=False)
     fresh = [i for i in names if i not in old]
     if not fresh:
         return
@@ -86,9 +100,7 @@ def index_nodes(conn: sqlite3.Connection, names: dict[str, str]) -> None:
         "INSERT INTO search_docs(doc, node_id) VALUES (?, ?)",
         ((first + n, node_id) for n, node_id in enumerate(fresh)),
     )
-    conn.executemany(
-        INSERT_DOC, ((first + n, *_keys(names[node_id])) for n, node_id in enumerate(fresh))
-    )
+    _write_docs(conn, [(first + n, names[node_id]) for n, node_id in enumerate(fresh)], False)
 
 
 def search_index_current(conn: sqlite3.Connection) -> bool:
@@ -101,8 +113,10 @@ def ensure_index(conn: sqlite3.Connection) -> None:
     if search_index_current(conn):
         return
     conn.execute("DELETE FROM search_docs")
-    conn.execute("DROP TABLE IF EXISTS search_fts")
-    conn.execute(FTS_TABLE)
+    for table in ("search_fts", "search_names", "search_sounds"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in FTS_TABLES:
+        conn.execute(statement)
     names = dict(conn.execute("SELECT uscc, name FROM enterprises"))
     names.update(conn.execute("SELECT person_id, name FROM persons"))
     if names:
@@ -115,26 +129,26 @@ def _phrase(tokens: Iterable[str], prefix: bool = False) -> str:
     return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
 
 
-def match_expression(query: str, field: SearchField, start: bool) -> str | None:
-    """The FTS5 expression for one field, or None when nothing can match."""
+def match_expression(query: str, field: SearchField, start: bool) -> tuple[str, str] | None:
+    """The FTS5 table and expression for one field, or None when nothing can match."""
     text = fold(query)
     anchor = "^ " if start else ""
     if not text:
         return None
     if field is SearchField.NAME:
         if len(text) == 1:
-            return f"grams : {anchor}{_phrase([text], prefix=True)}"
-        return f"grams : {anchor}{_phrase(map(str.__add__, text, text[1:]))}"
+            return "search_names", f"grams : {anchor}{_phrase([text], prefix=True)}"
+        return "search_names", f"grams : {anchor}{_phrase(map(str.__add__, text, text[1:]))}"
     if field is SearchField.PINYIN:
         found = pinyin_readings(text)
         if not found.readings:
             return None
         phrases = (anchor + _phrase(r, prefix=found.partial) for r in found.readings)
-        return "pinyin : (" + " OR ".join(phrases) + ")"
+        return "search_sounds", "pinyin : (" + " OR ".join(phrases) + ")"
     if field is SearchField.INITIALS:
         if not (text.isascii() and text.isalnum()):
             return None
-        return f"initials : {anchor}{_phrase(text)}"
+        return "search_sounds", f"initials : {anchor}{_phrase(text)}"
     raise ValueError(f"no FTS column for {field}")
 
 
@@ -148,11 +162,32 @@ def search_ids(
 ) -> list[str]:
     """Node ids matching ``query`` on ``field``, in index order."""
     if field is SearchField.ID:
-        prefix = query.strip().upper()
-        if not prefix:
-            return []
-        return [r[0] for r in conn.execute(ID_PREFIX, (prefix, prefix + "\uffff", limit, offset))]
-    expression = match_expression(query, field, start)
-    if expression is None:
+        return _id_prefix(conn, query.strip().upper(), limit, offset)
+    found = match_expression(query, field, start)
+    if found is None:
         return []
-    return [r[0] for r in conn.execute(MATCH_IDS, (expression, limit, offset))]
+    table, expression = found
+    return [r[0] for r in conn.execute(MATCH_IDS[table], (expression, limit, offset))]
+
+
+def _id_prefix(conn: sqlite3.Connection, prefix: str, limit: int, offset: int) -> list[str]:
+    """Enterprises then persons whose id starts with ``prefix``, each in id
+    order, read along the primary keys (no sort of all matches)."""
+    if not prefix:
+        return []
+    bounds = (prefix, prefix + "\uffff")
+    firms = conn.execute(ID_PREFIX["enterprises"] + " LIMIT ? OFFSET ?", (*bounds, limit, offset))
+    out = [r[0] for r in firms]
+    if len(out) == limit:
+        return out
+    # how many enterprises the offset went past (all of them when some were left)
+    if out:
+        passed = offset
+    else:
+        passed = conn.execute(
+            f"SELECT COUNT(*) FROM ({ID_PREFIX['enterprises']} LIMIT ?)", (*bounds, offset)
+        ).fetchone()[0]
+    persons = conn.execute(
+        ID_PREFIX["persons"] + " LIMIT ? OFFSET ?", (*bounds, limit - len(out), offset - passed)
+    )
+    return out + [r[0] for r in persons]

@@ -7,11 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import pandas as pd
-from stdnum.cn import ric
 import pytest
 from builders import make_rid, make_uscc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from stdnum.cn import ric
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -32,18 +32,27 @@ def write(folder: Path, name: str, header: str, *rows: str, bom: bool = False) -
 
 
 def good_folder(folder: Path) -> Path:
-    write(folder, "enterprises", "uscc,name,kind,phone", f"{A},甲公司,company,+86 138-0013-8000",
-          f"{B},乙公司,,13800138000", f"{C},丙分公司,branch,")
+    write(
+        folder,
+        "enterprises",
+        "uscc,name,kind,phone",
+        f"{A},甲公司,company,+86 138-0013-8000",
+        f"{B},乙公司,,13800138000",
+        f"{C},丙分公司,branch,",
+    )
     write(folder, "persons", "person_id,name", f"{P},张三", f"{Q},李四")
     write(
-        folder, "relations", "source_id,target_uscc,role,title,share_pct,start_on,end_on",
+        folder,
+        "relations",
+        "source_id,target_uscc,role,title,share_pct,start_on,end_on",
         f"{P},{A},legal_representative,,,2020-01-01,",
         f"{Q},{A},executive,supervisor,,2020-01-01,",
         f"{A},{B},shareholder,,60,2021-01-01,",
         f"{C},{A},branch_of,,,,",
     )
     write(
-        folder, "list_entries",
+        folder,
+        "list_entries",
         "entry_id,subject_id,list,category,decided_on,valid_until,removed_on,removal_reason,"
         "responsible_person_ids",
         f"E1,{A},serious_dishonesty,tax_evasion,2024-03-01,,,,{Q}",
@@ -88,8 +97,12 @@ def test_later_load_updates_relation_by_identity(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "s.db")
     load_folder(store, good_folder(tmp_path / "data"))
     later = tmp_path / "later"
-    write(later, "relations", "source_id,target_uscc,role,start_on,end_on",
-          f"{P},{A},legal_representative,2020-01-01,2024-06-30")
+    write(
+        later,
+        "relations",
+        "source_id,target_uscc,role,start_on,end_on",
+        f"{P},{A},legal_representative,2020-01-01,2024-06-30",
+    )
     load_folder(store, later)
     lr = [r for r in store.iter_relations() if r.role.value == "legal_representative"]
     assert len(lr) == 1 and str(lr[0].end_on) == "2024-06-30"
@@ -101,44 +114,128 @@ BAD_ROWS = [
     ("enterprises", "uscc,name", "12345,短码公司", "uscc", "18 characters"),
     ("enterprises", "uscc,name", f"{make_uscc(9)},", "name", "required"),
     ("enterprises", "uscc,name,kind", f"{make_uscc(9)},某公司,factory", "kind", "unknown kind"),
-    ("enterprises", "uscc,name,established_on", f"{make_uscc(9)},某公司,2020/01/01", "established_on",
-     "ISO date"),
-    ("enterprises", "uscc,name,registered_capital", f"{make_uscc(9)},某公司,lots",
-     "registered_capital", "not a number"),
-    ("persons", "person_id,name", f"{P[:-1]}{'0' if P[-1] != '0' else '1'},王五", "person_id",
-     "check digit"),
+    (
+        "enterprises",
+        "uscc,name,established_on",
+        f"{make_uscc(9)},某公司,2020/01/01",
+        "established_on",
+        "ISO date",
+    ),
+    (
+        "enterprises",
+        "uscc,name,registered_capital",
+        f"{make_uscc(9)},某公司,lots",
+        "registered_capital",
+        "not a number",
+    ),
+    (
+        "persons",
+        "person_id,name",
+        f"{P[:-1]}{'0' if P[-1] != '0' else '1'},王五",
+        "person_id",
+        "check digit",
+    ),
     ("persons", "person_id,id_type,name", "E1234,visa,王五", "id_type", "unknown id_type"),
-    ("relations", "source_id,target_uscc,role", f"{make_rid(77)},{A},executive", "source_id",
-     "unknown"),
-    ("relations", "source_id,target_uscc,role", f"{P},{make_uscc(77)},executive", "target_uscc",
-     "unknown enterprise"),
+    (
+        "relations",
+        "source_id,target_uscc,role",
+        f"{make_rid(77)},{A},executive",
+        "source_id",
+        "unknown",
+    ),
+    (
+        "relations",
+        "source_id,target_uscc,role",
+        f"{P},{make_uscc(77)},executive",
+        "target_uscc",
+        "unknown enterprise",
+    ),
     ("relations", "source_id,target_uscc,role", f"{P},{A},boss", "role", "unknown role"),
-    ("relations", "source_id,target_uscc,role", f"{B},{A},legal_representative", "source_id",
-     "natural person"),
-    ("relations", "source_id,target_uscc,role,share_pct", f"{P},{B},shareholder,120", "share_pct",
-     "≤ 100"),
-    ("relations", "source_id,target_uscc,role,share_pct", f"{P},{B},shareholder,0", "share_pct",
-     "> 0"),
+    (
+        "relations",
+        "source_id,target_uscc,role",
+        f"{B},{A},legal_representative",
+        "source_id",
+        "natural person",
+    ),
+    (
+        "relations",
+        "source_id,target_uscc,role,share_pct",
+        f"{P},{B},shareholder,120",
+        "share_pct",
+        "≤ 100",
+    ),
+    (
+        "relations",
+        "source_id,target_uscc,role,share_pct",
+        f"{P},{B},shareholder,0",
+        "share_pct",
+        "> 0",
+    ),
     ("relations", "source_id,target_uscc,role", f"{P},{B},shareholder", "share_pct", "required"),
-    ("relations", "source_id,target_uscc,role,title", f"{P},{B},executive,ceo", "title",
-     "unknown title"),
-    ("relations", "source_id,target_uscc,role,start_on,end_on",
-     f"{P},{B},executive,2022-01-01,2021-01-01", "end_on", "before start_on"),
-    ("relations", "source_id,target_uscc,role,share_pct", f"{A},{A},shareholder,50", "target_uscc",
-     "itself"),
-    ("list_entries", "entry_id,subject_id,list,decided_on", f"X1,{A},grey,2024-01-01", "list",
-     "unknown list"),
-    ("list_entries", "entry_id,subject_id,list,decided_on", f"X1,{A},red,", "decided_on",
-     "required"),
-    ("list_entries", "entry_id,subject_id,list,category,decided_on",
-     f"X1,{A},serious_dishonesty,jaywalking,2024-01-01", "category", "unknown category"),
-    ("list_entries", "entry_id,subject_id,list,decided_on", f"X1,{make_uscc(55)},red,2024-01-01",
-     "subject_id", "unknown"),
-    ("list_entries", "entry_id,subject_id,list,decided_on,responsible_person_ids",
-     f"X1,{A},serious_dishonesty,2024-01-01,{P};{make_rid(99)}", "responsible_person_ids",
-     "unknown person"),
-    ("list_entries", "entry_id,subject_id,list,decided_on,removed_on",
-     f"X1,{A},red,2024-01-01,2023-01-01", "removed_on", "before decided_on"),
+    (
+        "relations",
+        "source_id,target_uscc,role,title",
+        f"{P},{B},executive,ceo",
+        "title",
+        "unknown title",
+    ),
+    (
+        "relations",
+        "source_id,target_uscc,role,start_on,end_on",
+        f"{P},{B},executive,2022-01-01,2021-01-01",
+        "end_on",
+        "before start_on",
+    ),
+    (
+        "relations",
+        "source_id,target_uscc,role,share_pct",
+        f"{A},{A},shareholder,50",
+        "target_uscc",
+        "itself",
+    ),
+    (
+        "list_entries",
+        "entry_id,subject_id,list,decided_on",
+        f"X1,{A},grey,2024-01-01",
+        "list",
+        "unknown list",
+    ),
+    (
+        "list_entries",
+        "entry_id,subject_id,list,decided_on",
+        f"X1,{A},red,",
+        "decided_on",
+        "required",
+    ),
+    (
+        "list_entries",
+        "entry_id,subject_id,list,category,decided_on",
+        f"X1,{A},serious_dishonesty,jaywalking,2024-01-01",
+        "category",
+        "unknown category",
+    ),
+    (
+        "list_entries",
+        "entry_id,subject_id,list,decided_on",
+        f"X1,{make_uscc(55)},red,2024-01-01",
+        "subject_id",
+        "unknown",
+    ),
+    (
+        "list_entries",
+        "entry_id,subject_id,list,decided_on,responsible_person_ids",
+        f"X1,{A},serious_dishonesty,2024-01-01,{P};{make_rid(99)}",
+        "responsible_person_ids",
+        "unknown person",
+    ),
+    (
+        "list_entries",
+        "entry_id,subject_id,list,decided_on,removed_on",
+        f"X1,{A},red,2024-01-01,2023-01-01",
+        "removed_on",
+        "before decided_on",
+    ),
 ]
 
 
@@ -151,21 +248,37 @@ def test_each_bad_row_is_rejected_with_its_line_and_good_rows_load(
     data = tmp_path / "data"
     # a bad row between two good ones: line 3 (header = line 1)
     good: tuple[dict[str, str], dict[str, str]] = {
-        "enterprises": ({"uscc": make_uscc(40), "name": "好公司一"},
-                        {"uscc": make_uscc(41), "name": "好公司二"}),
-        "persons": ({"person_id": make_rid(40), "name": "好人一"},
-                    {"person_id": make_rid(41), "name": "好人二"}),
-        "relations": ({"source_id": P, "target_uscc": B, "role": "executive"},
-                      {"source_id": Q, "target_uscc": B, "role": "executive"}),
+        "enterprises": (
+            {"uscc": make_uscc(40), "name": "好公司一"},
+            {"uscc": make_uscc(41), "name": "好公司二"},
+        ),
+        "persons": (
+            {"person_id": make_rid(40), "name": "好人一"},
+            {"person_id": make_rid(41), "name": "好人二"},
+        ),
+        "relations": (
+            {"source_id": P, "target_uscc": B, "role": "executive"},
+            {"source_id": Q, "target_uscc": B, "role": "executive"},
+        ),
         "list_entries": (
             {"entry_id": "G1", "subject_id": B, "list": "red", "decided_on": "2024-01-01"},
-            {"entry_id": "G2", "subject_id": B, "list": "key_attention",
-             "decided_on": "2024-01-01"},
+            {
+                "entry_id": "G2",
+                "subject_id": B,
+                "list": "key_attention",
+                "decided_on": "2024-01-01",
+            },
         ),
     }[name]
     cols = header.split(",")
-    write(data, name, header, *(",".join(g.get(c, "") for c in cols) for g in good[:1]), row,
-          *(",".join(g.get(c, "") for c in cols) for g in good[1:]))
+    write(
+        data,
+        name,
+        header,
+        *(",".join(g.get(c, "") for c in cols) for g in good[:1]),
+        row,
+        *(",".join(g.get(c, "") for c in cols) for g in good[1:]),
+    )
     before = store.counts()
     report = load_folder(store, data)
     assert [(r.file, r.line, r.column) for r in report.rejects] == [(f"{name}.csv", 3, column)]
@@ -191,8 +304,14 @@ def test_duplicate_identity_with_other_values_is_rejected_exact_duplicate_ignore
 def test_line_numbers_count_quoted_newlines_and_bom(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "s.db")
     data = tmp_path / "data"
-    write(data, "enterprises", "uscc,name,address", f'{A},甲公司,"东莞市\n南城区"',
-          f"{BAD_USCC},坏公司,", bom=True)
+    write(
+        data,
+        "enterprises",
+        "uscc,name,address",
+        f'{A},甲公司,"东莞市\n南城区"',
+        f"{BAD_USCC},坏公司,",
+        bom=True,
+    )
     report = load_folder(store, data)
     assert [(r.line, r.column) for r in report.rejects] == [(4, "uscc")]
     assert store.counts()["enterprises"] == 1
@@ -220,19 +339,30 @@ def test_references_to_ids_already_in_the_store_are_accepted(tmp_path: Path) -> 
     store = EmbeddedStore(tmp_path / "s.db")
     load_folder(store, good_folder(tmp_path / "data"))
     later = tmp_path / "later"
-    write(later, "list_entries", "entry_id,subject_id,list,decided_on", f"E2,{P},dishonest_debtor,2025-01-01")
+    write(
+        later,
+        "list_entries",
+        "entry_id,subject_id,list,decided_on",
+        f"E2,{P},dishonest_debtor,2025-01-01",
+    )
     report = load_folder(store, later)
     assert report.rejects == [] and len(store.entries()) == 2
 
 
-def test_crash_mid_batch_leaves_store_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_mid_batch_leaves_store_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = EmbeddedStore(tmp_path / "s.db")
     load_folder(store, good_folder(tmp_path / "data"))
     before, generation = dump(store), store.generation()
     later = tmp_path / "later"
     write(later, "enterprises", "uscc,name", f"{make_uscc(50)},新公司")
-    write(later, "relations", "source_id,target_uscc,role,start_on,end_on",
-          f"{P},{A},legal_representative,2020-01-01,2024-06-30")
+    write(
+        later,
+        "relations",
+        "source_id,target_uscc,role,start_on,end_on",
+        f"{P},{A},legal_representative,2020-01-01,2024-06-30",
+    )
     write(later, "list_entries", "entry_id,subject_id,list,decided_on", f"E9,{A},red,2025-01-01")
     real_executemany = sqlite3.Connection.executemany
     real_connect = sqlite3.connect
@@ -281,14 +411,16 @@ def test_unusable_inputs(tmp_path: Path) -> None:
     with pytest.raises(UnusableInput, match="no such file"):
         load_folder(store, tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UnusableInput, match="no enterprises.csv"):
+    with pytest.raises(UnusableInput, match=r"no enterprises\.csv"):
         load_folder(store, tmp_path / "empty")
     write(tmp_path / "cols", "enterprises", "code,title", f"{A},甲")
     with pytest.raises(UnusableInput, match="missing required column"):
         load_folder(store, tmp_path / "cols")
 
 
-def test_extra_columns_are_ignored_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_extra_columns_are_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     store = EmbeddedStore(tmp_path / "s.db")
     write(tmp_path / "d", "enterprises", "uscc,name,colour", f"{A},甲公司,blue")
     report = load_folder(store, tmp_path / "d")
@@ -343,24 +475,39 @@ def test_sample_data_loads_with_zero_rejects(tmp_path: Path) -> None:
     assert store.counts()["enterprises"] == 500
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     rows=st.lists(
-        st.tuples(st.integers(1, 6), st.integers(1, 6), st.sampled_from(["executive", "shareholder"]),
-                  st.sampled_from(["", "2021-01-01"]), st.sampled_from(["", "2024-12-31"]),
-                  st.sampled_from(["10", "60"])),
+        st.tuples(
+            st.integers(1, 6),
+            st.integers(1, 6),
+            st.sampled_from(["executive", "shareholder"]),
+            st.sampled_from(["", "2021-01-01"]),
+            st.sampled_from(["", "2024-12-31"]),
+            st.sampled_from(["10", "60"]),
+        ),
         max_size=12,
     )
 )
-def test_property_loading_twice_changes_nothing(tmp_path_factory: pytest.TempPathFactory, rows: list) -> None:  # type: ignore[type-arg]
+def test_property_loading_twice_changes_nothing(
+    tmp_path_factory: pytest.TempPathFactory, rows: list
+) -> None:  # type: ignore[type-arg]
     tmp = tmp_path_factory.mktemp("idem")
     firms = [make_uscc(i) for i in range(1, 7)]
     people = [make_rid(i) for i in range(1, 7)]
     write(tmp, "enterprises", "uscc,name", *(f"{u},公司{i}" for i, u in enumerate(firms)))
     write(tmp, "persons", "person_id,name", *(f"{p},人{i}" for i, p in enumerate(people)))
-    write(tmp, "relations", "source_id,target_uscc,role,share_pct,start_on,end_on",
-          *(f"{people[s - 1]},{firms[t - 1]},{role},{pct if role == 'shareholder' else ''},{a},{b}"
-            for s, t, role, a, b, pct in rows))
+    write(
+        tmp,
+        "relations",
+        "source_id,target_uscc,role,share_pct,start_on,end_on",
+        *(
+            f"{people[s - 1]},{firms[t - 1]},{role},{pct if role == 'shareholder' else ''},{a},{b}"
+            for s, t, role, a, b, pct in rows
+        ),
+    )
     store = EmbeddedStore(tmp / "s.db")
     load_folder(store, tmp)
     first, generation = dump(store), store.generation()

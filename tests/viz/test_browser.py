@@ -79,6 +79,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     keys = folder / "keys.toml"
     key = add_key(keys, "browser-test", "admin")
     app = create_app(str(folder / "store.db"), keys_file=keys)
+    if not any(getattr(route, "path", None) == "/" for route in app.routes):
+        pytest.fail("create_app serves no explorer: api/app.py must call mount_explorer(app)")
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -172,9 +174,7 @@ def test_search_open_expand_and_report(page: playwright_api.Page, site: Site) ->
     click_node(page, g["张三"])  # expands the person: B appears
     expect(page.locator("#entity-map")).not_to_have_attribute("data-node-count", str(before))
     assert node_count(page) > before
-    names = page.evaluate(
-        "() => window.credgraphExplorer.map.nodes.get().map((n) => n.label)"
-    )
+    names = page.evaluate("() => window.credgraphExplorer.map.nodes.get().map((n) => n.label)")
     assert "B有限公司" in names
     expect(page.locator("#node-details")).to_contain_text("responsible_person")
     shot(page, "3-expanded")
@@ -202,6 +202,7 @@ def test_selecting_a_flag_highlights_its_evidence_path(
     flag.click()
     path = ",".join([g["A"], g["张三"], g["B"]])
     expect(page.locator("#entity-map")).to_have_attribute("data-highlighted", path)
+    expect(flag).to_contain_text("path: A有限公司 → 张三 → B有限公司")
     drawn = page.evaluate("() => window.credgraphExplorer.map.nodes.getIds()")
     assert g["A"] in drawn  # the listed firm two hops away was fetched onto the map
     shot(page, "5-evidence")
@@ -225,13 +226,14 @@ def test_screening_shows_verdicts_reasons_and_links(page: playwright_api.Page, s
     assert verdict(g["W"]) == "review" and verdict(g["G"]) == "pass"
     assert verdict(unknown) == "unknown" and verdict("NOT-A-USCC") == "invalid"
     expect(page.locator(f'#verdicts tr[data-uscc="{g["A"]}"]')).to_contain_text("E1")
+    expect(page.locator(f'#verdicts tr[data-uscc="{g["A"]}"]')).to_contain_text("A有限公司")
     links = page.locator("#links-list")
     expect(links).to_contain_text("shared_person")
     expect(links).to_contain_text("ownership")
     assert re.search(r"ownership \S+ ↔ \S+ · 60(\.0)?%", links.inner_text())
     assert int(page.locator("#links-map").get_attribute("data-link-count") or 0) >= 3
     assert unknown not in links.inner_text()
-    shot(page, "6-screening")
+    page.screenshot(path=str(ARTIFACTS / "explorer-6-screening.png"), full_page=True)
 
 
 def test_the_explorer_fetches_nothing_from_elsewhere(site: Site) -> None:

@@ -136,7 +136,8 @@
       shape: node.type === "person" ? "ellipse" : "box",
       color: {background: sw.background, border: sw.border, highlight: {background: sw.background, border: "#000000"}},
       font: {color: sw.font, face: FONT}, borderWidth: node.id === center ? 4 : 1.5,
-      baseBorderWidth: node.id === center ? 4 : 1.5, category: cat, data: node
+      borderWidthSelected: node.id === center ? 4 : 2.5,
+      baseBorderWidth: node.id === center ? 4 : 1.5, baseBorder: sw.border, category: cat, data: node
     };
   }
 
@@ -215,6 +216,12 @@
         kind.className = "badge";
         kind.textContent = item.type || item.kind || "";
         a.appendChild(name); a.appendChild(ident); a.appendChild(kind);
+        if (item.match) {
+          var match = document.createElement("span");
+          match.className = "badge";
+          match.textContent = "match: " + item.match;
+          a.appendChild(match);
+        }
         (item.flags || []).forEach(function (f) {
           var badge = document.createElement("span");
           var flag = typeof f === "string" ? {flag: f} : f;
@@ -312,7 +319,9 @@
       m.network.on("click", onMapClick);
       m.network.on("doubleClick", function (params) {
         var node = params.nodes.length ? m.nodes.get(params.nodes[0]) : null;
-        if (node && node.category !== "more") { location.hash = "#/entity/" + encode(node.id); }
+        if (node && node.category !== "more" && node.id.indexOf("*") < 0) {
+          location.hash = "#/entity/" + encode(node.id);
+        }
       });
     }).catch(function (err) {
       $("entity-name").textContent = "could not open " + id;
@@ -350,6 +359,16 @@
     });
   }
 
+  function nameOf(id) {
+    var node = state.map ? state.map.nodes.get(id) : null;
+    return node && node.data ? node.data.name : id;
+  }
+
+  function pathText(f) {
+    return "path: " + (f.path || []).map(nameOf).join(" → ") +
+      (f.relations && f.relations.length ? "  (" + f.relations.join(", ") + ")" : "");
+  }
+
   function renderFlags(flags) {
     state.flags = flags;
     var list = $("flag-list");
@@ -371,12 +390,12 @@
       cite.textContent = "citation " + f.citation + (f.other_paths ? " · " + f.other_paths + " other paths" : "");
       var path = document.createElement("div");
       path.className = "path";
-      path.textContent = "path: " + (f.path || []).join(" → ") + (f.relations && f.relations.length ? "  (" + f.relations.join(", ") + ")" : "");
+      path.textContent = pathText(f);
       li.appendChild(head); li.appendChild(cite); li.appendChild(path);
       li.addEventListener("click", function () {
         list.querySelectorAll("li").forEach(function (x) { x.classList.remove("selected"); });
         li.classList.add("selected");
-        highlightPath(f);
+        highlightPath(f).then(function () { path.textContent = pathText(f); });
       });
       list.appendChild(li);
     });
@@ -395,7 +414,7 @@
             return (e.source === net.center && m.nodes.get(e.target)) || (e.target === net.center && m.nodes.get(e.source));
           });
           addNetwork({center: null, nodes: center, edges: onMap}, path[i + 1] || path[i - 1] || state.entity);
-        });
+        }).catch(function () { return null; });  // e.g. a masked id: highlight what is drawn
       });
     });
     return chain;
@@ -408,7 +427,8 @@
       return {id: e.id, color: e.baseColor, width: e.baseWidth};
     }));
     m.nodes.update(m.nodes.get({filter: function (n) { return n.category !== "more"; }}).map(function (n) {
-      return {id: n.id, borderWidth: n.baseBorderWidth, shadow: false};
+      return {id: n.id, borderWidth: n.baseBorderWidth, borderWidthSelected: Math.max(n.baseBorderWidth, 2.5), shadow: false,
+              color: {border: n.baseBorder, highlight: {border: "#000000"}}};
     }));
   }
 
@@ -418,7 +438,11 @@
     return ensureOnMap(path).then(function () {
       resetHighlight();
       path.forEach(function (id) {
-        if (m.nodes.get(id)) { m.nodes.update({id: id, borderWidth: 5, shadow: {enabled: true, color: EVIDENCE_COLOUR, size: 18}}); }
+        if (m.nodes.get(id)) {
+          m.nodes.update({id: id, borderWidth: 3, borderWidthSelected: 3,
+                          color: {border: EVIDENCE_COLOUR, highlight: {border: EVIDENCE_COLOUR}},
+                          shadow: {enabled: true, color: EVIDENCE_COLOUR, size: 14, x: 0, y: 0}});
+        }
       });
       for (var i = 0; i + 1 < path.length; i++) {
         var a = path[i], b = path[i + 1];
@@ -467,7 +491,7 @@
   function runScreening(usccs, scenario) {
     $("screening-status").textContent = "screening " + usccs.length + " bidders…";
     $("screening-results").hidden = true;
-    api("/screenings", {method: "POST", body: {usccs: usccs, bidders: usccs, scenario: scenario}})
+    api("/screenings", {method: "POST", body: {bidders: usccs, scenario: scenario}})
       .then(renderScreening)
       .catch(function (err) { $("screening-status").textContent = "screening failed: " + err.message; });
   }
@@ -538,6 +562,26 @@
     }
     $("screening-results").hidden = false;
     drawLinks(result);
+    nameBidders(result);
+  }
+
+  function nameBidders(result) {
+    // The screening answer carries USCCs only; officers read names.
+    result.bidders.filter(function (b) { return b.verdict !== "invalid" && b.verdict !== "unknown"; })
+      .forEach(function (b) {
+        api("/entities/" + encode(b.uscc)).then(function (entity) {
+          var cell = document.querySelector('#verdicts tr[data-uscc="' + CSS.escape(b.uscc) + '"] td');
+          if (cell) {
+            var name = document.createElement("span");
+            name.className = "bidder-name";
+            name.textContent = entity.name;
+            cell.insertBefore(name, cell.firstChild);
+          }
+          if (state.links) {
+            state.linkNodes.update({id: b.uscc, label: entity.name + "\n" + b.uscc + "\n" + b.verdict});
+          }
+        }).catch(function () { /* the USCC alone still identifies the bidder */ });
+      });
   }
 
   function drawLinks(result) {
@@ -553,7 +597,8 @@
               title: l.kind + "\n" + l.path.join(" → ") + (l.detail ? "\n" + l.detail : ""),
               dashes: l.kind === "shared_contact", color: "#455a64", font: {face: FONT, size: 11}};
     });
-    state.links = new vis.Network($("links-map"), {nodes: new vis.DataSet(nodes), edges: new vis.DataSet(edges)}, {
+    state.linkNodes = new vis.DataSet(nodes);
+    state.links = new vis.Network($("links-map"), {nodes: state.linkNodes, edges: new vis.DataSet(edges)}, {
       edges: {smooth: {enabled: true, type: "dynamic"}},
       physics: {stabilization: {iterations: 200}, barnesHut: {springLength: 220}},
       interaction: {hover: true}

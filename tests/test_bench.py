@@ -1,0 +1,188 @@
+"""``credgraph bench`` at tiny scale: every figure present and sane, and the
+naive baseline agreeing with our answers. No timing thresholds: only shapes,
+counts and equalities."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from api.bench import GOALS, BenchConfig, goals, percentile, run_bench, sample_folder
+from api.cli import app
+
+N = 1000
+EGO, SCREENINGS, PAIRS = 12, 4, 24
+STATS = ("runs", "p50_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms")
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    out = tmp_path_factory.mktemp("bench")
+    config = BenchConfig(
+        enterprises=N,
+        seed=42,
+        out=out,
+        ego_runs=EGO,
+        screening_runs=SCREENINGS,
+        path_pairs=PAIRS,
+        api_seconds=1.0,
+        api_clients=2,
+    )
+    return run_bench(config), out
+
+
+def assert_distribution(m: dict[str, Any], runs: int) -> None:
+    assert set(STATS) <= m.keys()
+    assert m["runs"] == runs
+    assert 0 < m["p50_ms"] <= m["p95_ms"] <= m["p99_ms"] <= m["max_ms"]
+    assert 0 < m["mean_ms"] <= m["max_ms"]
+
+
+def test_json_file_holds_the_returned_figures(bench: tuple[dict[str, Any], Path]) -> None:
+    result, out = bench
+    assert json.loads((out / f"bench-{N}.json").read_text("utf-8")) == result
+    assert result["enterprises"] == N and result["seed"] == 42
+    machine = result["machine"]
+    assert machine["cores"] >= 1 and machine["ram_gib"] > 0
+    assert machine["python"].count(".") == 2 and machine["sqlite"].count(".") == 2
+    assert result["sample"]["rows"]["enterprises"] == N
+    assert (out / f"data-{N}-42" / "relations.csv").exists()
+
+
+def test_every_metric_is_measured(bench: tuple[dict[str, Any], Path]) -> None:
+    m = bench[0]["metrics"]
+    assert set(m) == {
+        "load",
+        "propagation_full",
+        "propagation_incremental",
+        "ego_network",
+        "screening",
+        "paths",
+        "map",
+        "api",
+    }
+    assert m["load"]["seconds"] > 0 and m["load"]["peak_rss_mib"] > 10
+    assert m["propagation_full"]["seconds"] > 0
+    assert m["propagation_full"]["flags"] == sum(m["propagation_full"]["by_rule"].values())
+    inc = m["propagation_incremental"]
+    assert inc["seconds"] > 0 and inc["upsert_seconds"] > 0
+    # the new entry flags at least its firm (L0) and its legal representative (P1)
+    assert inc["flags_written"] == inc["flags_of_entry"] >= 2
+    assert_distribution(m["ego_network"], EGO)
+    assert m["ego_network"]["mean_nodes"] >= 1
+    assert m["ego_network"]["max_nodes"] <= 1000
+    assert_distribution(m["screening"], SCREENINGS)
+    assert m["screening"]["bidders"] == 20 and m["screening"]["depth"] == 4
+    assert_distribution(m["paths"], PAIRS)
+    assert m["paths"]["linked_pairs"] == PAIRS // 2
+    assert m["paths"]["found"] >= PAIRS // 2  # every linked pair is within 6 hops
+    assert m["map"]["nodes"] == 1000 and m["map"]["bytes"] > 100_000
+    assert m["map"]["seconds"] > 0
+    api = m["api"]
+    assert api["requests"] > 0 and api["errors"] == 0 and api["req_per_s"] > 0
+    assert 0 < api["p50_ms"] <= api["p99_ms"] <= api["max_ms"]
+
+
+def test_baseline_flags_are_ours(bench: tuple[dict[str, Any], Path]) -> None:
+    result = bench[0]
+    ours, base = result["metrics"]["propagation_full"], result["baseline"]["propagation_full"]
+    assert set(ours["by_rule"]) == {"L0", "P1", "P2", "P3"}  # every rule is exercised
+    assert base["flags"] == ours["flags"]
+    assert base["flags_match"] and base["only_ours"] == base["only_baseline"] == 0
+
+
+def test_baseline_shortest_paths_have_our_lengths(bench: tuple[dict[str, Any], Path]) -> None:
+    result = bench[0]
+    base = result["baseline"]
+    assert_distribution(base["ego_network"], EGO)
+    assert_distribution(base["screening"], SCREENINGS)
+    assert_distribution(base["paths"], PAIRS)
+    assert base["paths"]["length_mismatches"] == 0
+    assert base["paths"]["found"] == result["metrics"]["paths"]["found"]
+    assert base["ego_network"]["mean_nodes"] >= 1
+    assert base["build"]["edges"] == result["sample"]["rows"]["relations"]
+    assert set(result["ratios"]) == {
+        "propagation_full",
+        "propagation_full_with_build",
+        "ego_network_p50",
+        "screening_p50",
+        "paths_p50",
+    }
+    assert all(r is not None and r > 0 for r in result["ratios"].values())
+
+
+def test_every_goal_is_judged(bench: tuple[dict[str, Any], Path]) -> None:
+    judged = {g["metric"]: g for g in bench[0]["goals"]}
+    assert set(judged) == set(GOALS)
+    assert all(isinstance(g["met"], bool) for g in judged.values())
+
+
+def test_goals_follow_the_thresholds() -> None:
+    def dist(p95: float, worst: float = 1.0) -> dict[str, float]:
+        return {"p95_ms": p95, "max_ms": worst}
+
+    result: dict[str, Any] = {
+        "metrics": {
+            "load": {"seconds": 59.0, "peak_rss_mib": 4097.0},
+            "propagation_full": {"seconds": 5.0},
+            "propagation_incremental": {"seconds": 0.051},
+            "ego_network": dist(20.0),
+            "screening": dist(100.5),
+            "paths": dist(10.0, 1000.5),
+            "map": {"skipped": "viz.maps.render_map unavailable"},
+            "api": {"req_per_s": 500.0, "p99_ms": 99.0, "errors": 0},
+        },
+        "ratios": {"propagation_full": 10.0},
+    }
+    met = {g["metric"]: g["met"] for g in goals(result)}
+    assert met == {
+        "load": False,
+        "propagation_full": True,
+        "propagation_vs_baseline": True,
+        "propagation_incremental": False,
+        "ego_network": True,
+        "screening": False,
+        "paths": False,
+        "map": None,
+        "api": True,
+    }
+    del result["ratios"]
+    assert {g["metric"]: g["met"] for g in goals(result)}["propagation_vs_baseline"] is None
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(x) for x in range(100, 0, -1)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 95) == 95.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_sample_is_cached(tmp_path: Path) -> None:
+    folder, first = sample_folder(tmp_path, 40, 5)
+    stamp = (folder / "enterprises.csv").stat().st_mtime_ns
+    again, second = sample_folder(tmp_path, 40, 5)
+    assert again == folder == tmp_path / "data-40-5"
+    assert (first["reused"], second["reused"]) == (False, True)
+    assert (folder / "enterprises.csv").stat().st_mtime_ns == stamp
+
+
+def test_cli_prints_markdown_and_skips(tmp_path: Path) -> None:
+    args = ["bench", "--enterprises", "300", "--out", str(tmp_path), "--markdown"]
+    args += ["--skip-api", "--skip-baseline", "--ego-runs", "3", "--screening-runs", "2"]
+    args += ["--path-pairs", "4"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    fragment = (tmp_path / "bench-300.md").read_text("utf-8")
+    assert fragment in res.stdout
+    assert "| measurement | credgraph | naive baseline | baseline / ours | goal | met |" in fragment
+    assert all(goal in fragment for goal in GOALS.values())
+    result = json.loads((tmp_path / "bench-300.json").read_text("utf-8"))
+    assert "baseline" not in result and "ratios" not in result
+    assert result["metrics"]["api"] == {"skipped": "--skip-api"}
+    met = {g["metric"]: g["met"] for g in result["goals"]}
+    assert met["api"] is None and met["propagation_vs_baseline"] is None
