@@ -228,8 +228,10 @@ def _resolve_references(
     store: GraphStore, name: str, chunk: Chunk, kinds: dict[str, NodeKind]
 ) -> None:
     """Ids referenced by the chunk but not in this load must be in the store."""
-    columns = ("source_id", "target_uscc") if name == "relations" else (
-        "subject_id", "responsible_person_ids"
+    columns = (
+        ("source_id", "target_uscc")
+        if name == "relations"
+        else ("subject_id", "responsible_person_ids")
     )
     wanted: set[str] = set()
     for row in chunk.rows:

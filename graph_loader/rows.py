@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from enum import StrEnum
+from functools import cache, lru_cache
 from typing import TypeVar
 
 from credgraph.ids import (
@@ -41,6 +42,20 @@ Problem = tuple[str, str, str]
 E = TypeVar("E", bound=StrEnum)
 
 
+@cache
+def _members(kind: type[StrEnum]) -> dict[str, StrEnum]:
+    return {m.value: m for m in kind}
+
+
+@lru_cache(maxsize=65536)
+def _iso_day(value: str) -> date | None:
+    """An ISO day (a time part is ignored); cached: data repeats dates a lot."""
+    try:
+        return date.fromisoformat(value[:10] if len(value) > 10 and value[10] in "T " else value)
+    except ValueError:
+        return None
+
+
 class RowErrors:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -58,24 +73,21 @@ class RowErrors:
         value = row.get(column, "")
         if not value:
             return default
-        try:
-            return kind(value.lower())
-        except ValueError:
+        member = _members(kind).get(value.lower())
+        if member is None:
             allowed = ", ".join(m.value for m in kind)
             self.add(column, value, f"unknown {column} {value!r}; expected one of: {allowed}")
             return default
+        return member  # type: ignore[return-value]
 
     def day(self, row: dict[str, str], column: str) -> date | None:
         value = row.get(column, "")
         if not value:
             return None
-        try:
-            return date.fromisoformat(
-                value[:10] if len(value) > 10 and value[10] in "T " else value
-            )
-        except ValueError:
+        parsed = _iso_day(value)
+        if parsed is None:
             self.add(column, value, f"{column} is not an ISO date (YYYY-MM-DD)")
-            return None
+        return parsed
 
     def number(self, row: dict[str, str], column: str) -> float | None:
         value = row.get(column, "")

@@ -21,16 +21,41 @@ CHUNK_ROWS = 100_000
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "enterprises": (
-        "uscc", "name", "kind", "status", "established_on", "registered_capital",
-        "region", "industry", "address", "phone", "email",
+        "uscc",
+        "name",
+        "kind",
+        "status",
+        "established_on",
+        "registered_capital",
+        "region",
+        "industry",
+        "address",
+        "phone",
+        "email",
     ),
     "persons": ("person_id", "id_type", "name", "phone", "address"),
     "relations": (
-        "source_id", "target_uscc", "role", "title", "share_pct", "start_on", "end_on",
+        "source_id",
+        "target_uscc",
+        "role",
+        "title",
+        "share_pct",
+        "start_on",
+        "end_on",
     ),
     "list_entries": (
-        "entry_id", "subject_id", "list", "category", "reason", "authority", "case_no",
-        "decided_on", "valid_until", "removed_on", "removal_reason", "responsible_person_ids",
+        "entry_id",
+        "subject_id",
+        "list",
+        "category",
+        "reason",
+        "authority",
+        "case_no",
+        "decided_on",
+        "valid_until",
+        "removed_on",
+        "removal_reason",
+        "responsible_person_ids",
     ),
 }
 
@@ -113,8 +138,12 @@ def _to_chunk(
 def _csv_chunks(source: Source) -> Iterator[Chunk]:
     try:
         reader = pd.read_csv(
-            source.path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-            skip_blank_lines=False, chunksize=CHUNK_ROWS,
+            source.path,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            skip_blank_lines=False,
+            chunksize=CHUNK_ROWS,
         )
         line = 2
         with reader:
