@@ -54,8 +54,11 @@ def neo4j_import_cmd(
 
 @export_app.command("graphml")
 def graphml_cmd(file: FileArg, store: StoreOpt = None, as_of: AsOfOpt = None) -> None:
-    """The enterprise/person graph as GraphML (Gephi, networkx); with --as-of
-    only the relations active that day. Flags are those of as_of (default today)."""
+    """GraphML of the enterprise/person graph (Gephi, networkx).
+
+    With --as-of only the relations active that day; node flags are those of
+    as_of (default today).
+    """
     from graph_loader.export import export_graphml
 
     _check_parent(file)
@@ -68,8 +71,11 @@ def graphml_cmd(file: FileArg, store: StoreOpt = None, as_of: AsOfOpt = None) ->
 
 @export_app.command("ftm")
 def ftm_cmd(file: FileArg, store: StoreOpt = None, as_of: AsOfOpt = None) -> None:
-    """FollowTheMoney entities (JSON lines); with --as-of only the relations
-    active and the entries in force that day, otherwise the whole history."""
+    """FollowTheMoney entities, one JSON object a line.
+
+    With --as-of only the relations active and the entries in force that day;
+    otherwise the whole history.
+    """
     from graph_loader.export import export_ftm
 
     _check_parent(file)

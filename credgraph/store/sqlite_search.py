@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from itertools import pairwise
 
 from credgraph.model import Batch
 from credgraph.store.base import SearchField
@@ -37,7 +38,13 @@ SEARCH_SCHEMA = "".join(
         *FTS_TABLES,
     )
 )
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
+#: Each column starts with a marker token, ``ǂ`` + its first token: a match
+#: at the start of a name is a phrase that begins with this rare token, so
+#: it does not scan every name holding a common word (科技, gong si) for the
+#: few that begin with it. ``ǂ`` is a letter to the tokenizer and never
+#: appears in a folded name.
+MARK = "ǂ"
 CHUNK = 20_000
 
 INSERT_NAME = "INSERT INTO search_names(rowid, grams) VALUES (?,?)"
@@ -59,12 +66,19 @@ ID_PREFIX = {
 }
 
 
+def _marked(tokens: str) -> str:
+    return f"{MARK}{tokens.split(' ', 1)[0]} {tokens}" if tokens else ""
+
+
 def _write_docs(conn: sqlite3.Connection, docs: list[tuple[int, str]], delete: bool) -> None:
     for start in range(0, len(docs), CHUNK):  # bounded memory at a million names
         keys = [(doc, name_keys(name)) for doc, name in docs[start : start + CHUNK]]
-        conn.executemany(DELETE_NAME if delete else INSERT_NAME, ((d, k.grams) for d, k in keys))
         conn.executemany(
-            DELETE_SOUND if delete else INSERT_SOUND, ((d, k.pinyin, k.initials) for d, k in keys)
+            DELETE_NAME if delete else INSERT_NAME, ((d, _marked(k.grams)) for d, k in keys)
+        )
+        conn.executemany(
+            DELETE_SOUND if delete else INSERT_SOUND,
+            ((d, _marked(k.pinyin), _marked(k.initials)) for d, k in keys),
         )
 
 
@@ -129,26 +143,36 @@ def _phrase(tokens: Iterable[str], prefix: bool = False) -> str:
     return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
 
 
+def _tokens_phrase(tokens: list[str], start: bool, prefix: bool) -> str:
+    """A phrase of ``tokens`` (the last one a prefix with ``prefix``); with
+    ``start`` it must begin the column: behind the marker of its first token."""
+    if start:
+        if len(tokens) == 1 and prefix:
+            return _phrase([MARK + tokens[0]], prefix=True)
+        tokens = [MARK + tokens[0], *tokens]
+    return _phrase(tokens, prefix=prefix)
+
+
 def match_expression(query: str, field: SearchField, start: bool) -> tuple[str, str] | None:
     """The FTS5 table and expression for one field, or None when nothing can match."""
     text = fold(query)
-    anchor = "^ " if start else ""
-    if not text:
+    if not text or MARK in text:
         return None
     if field is SearchField.NAME:
         if len(text) == 1:
-            return "search_names", f"grams : {anchor}{_phrase([text], prefix=True)}"
-        return "search_names", f"grams : {anchor}{_phrase(map(str.__add__, text, text[1:]))}"
+            return "search_names", f"grams : {_tokens_phrase([text], start, prefix=True)}"
+        grams = [a + b for a, b in pairwise(text)]
+        return "search_names", f"grams : {_tokens_phrase(grams, start, prefix=False)}"
     if field is SearchField.PINYIN:
         found = pinyin_readings(text)
         if not found.readings:
             return None
-        phrases = (anchor + _phrase(r, prefix=found.partial) for r in found.readings)
+        phrases = (_tokens_phrase(r, start, prefix=found.partial) for r in found.readings)
         return "search_sounds", "pinyin : (" + " OR ".join(phrases) + ")"
     if field is SearchField.INITIALS:
         if not (text.isascii() and text.isalnum()):
             return None
-        return "search_sounds", f"initials : {anchor}{_phrase(text)}"
+        return "search_sounds", f"initials : {_tokens_phrase(list(text), start, prefix=False)}"
     raise ValueError(f"no FTS column for {field}")
 
 

@@ -174,11 +174,11 @@ def _choose(
                 # why not the green-channel level: records within the window
                 reasons += [r for r in green[1] if r.code == ReasonCode.NEGATIVE_RECORD]
         else:
-            seen: set[tuple[str | None, str]] = set()
-            for r in held[condition]:
-                if (r.entry_id, r.code) not in seen:
-                    seen.add((r.entry_id, r.code))
-                    reasons.append(r)
+            reasons += held[condition]
+    # one reason per (code, entry, rule): a listing satisfies several conditions
+    unique: dict[tuple[str, str | None, str | None, tuple[str, ...]], Reason] = {}
+    for r in reasons:
+        unique.setdefault((r.code, r.entry_id, r.rule, tuple(r.path)), r)
     return CreditLevel(
         subject_id=subject_id,
         subject_type=kind,
@@ -187,7 +187,7 @@ def _choose(
         description=chosen.description,
         sampling_ratio=chosen.ratio,
         conditions=list(conditions),
-        reasons=reasons,
+        reasons=list(unique.values()),
         citation=_join(policy.supervision.citation, chosen.citation),
     )
 

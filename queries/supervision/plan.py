@@ -171,11 +171,11 @@ def _starts(
     store: GraphStore, inspectors: Sequence[Inspector], rules: ConflictRules
 ) -> list[_Start]:
     starts: list[_Start] = []
-    with_id = [i for i in inspectors if i.person_id]
-    known = store.existing_ids(i.person_id for i in with_id if i.person_id)
-    for i in with_id:
-        if i.person_id and known.get(i.person_id) is NodeKind.PERSON:
-            starts.append(_Start(i.name, i.person_id, "person_id"))
+    with_id = {i.name: normalise_id(i.person_id) for i in inspectors if i.person_id}
+    known = store.existing_ids(with_id.values())
+    for name, pid in with_id.items():
+        if known.get(pid) is NodeKind.PERSON:
+            starts.append(_Start(name, pid, "person_id"))
     if rules.match_names:
         for i in inspectors:
             if not i.person_id:

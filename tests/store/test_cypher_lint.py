@@ -171,6 +171,17 @@ class FakeTx:
             return FakeResult([{"objection": objection}])
         if query == cypher.RESOLVE_OBJECTION:
             return FakeResult([{"was_open": True, "objection": objection}])
+        commitment = {
+            "commitment_id": 1,
+            "subject_id": "U1",
+            "matter": "m",
+            "promised_by": "2025-04-30",
+            "made_on": "2025-01-02",
+        }
+        if query == cypher.ADD_COMMITMENT:
+            return FakeResult([{"commitment": commitment}])
+        if query == cypher.FULFIL_COMMITMENT:
+            return FakeResult([{"was_open": True, "commitment": commitment}])
         if query == cypher.RESERVE_DOCS:
             return FakeResult([{"first": 0}])
         if query == cypher.GENERATION:
@@ -264,6 +275,10 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
     store.objections()
     store.objections(["E1"])
     store.objection(1)
+    store.add_commitment("U1", "补交环评报告", date(2025, 4, 30), date(2025, 1, 2))
+    store.fulfil_commitment(1, date(2025, 4, 28))
+    store.commitments()
+    store.commitments(["U1"])
     store.search("acme", offset=1)
     for field in SearchField:
         store.search("beijing", field=field, start=True)

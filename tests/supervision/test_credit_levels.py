@@ -86,7 +86,7 @@ def test_c_for_key_attention_abnormal_operation_and_related_enterprise(
         level = credit_level(store, g[name], AS_OF)
         assert level.level == "C"
         assert level.conditions == ["watch_listed", "negative_record_active"]
-        assert _codes(level) == [("listed", entry), ("listed", entry)]
+        assert _codes(level) == [("listed", entry)]
         assert level.sampling_ratio == 0.10
 
 
@@ -261,3 +261,17 @@ def test_cli_level_json(store: GraphStore) -> None:
     assert table.exit_code == 0 and "D" in table.stdout
     missing = CliRunner().invoke(app, ["level", make_uscc(990), "--store", store.path])
     assert missing.exit_code == 2
+
+
+def test_reasons_in_condition_order_without_repeats(store: GraphStore) -> None:
+    g = GraphBuilder()
+    g.firm("A")
+    g.person("p")
+    g.rel("p", "A", LR)
+    g.entry("E1", "A", "serious_dishonesty", "2024-03-01")
+    g.entry("J1", "p", "dishonest_debtor", "2024-05-01")
+    _load(store, g)
+    level = credit_level(store, g["p"], AS_OF)
+    assert level.level == "D"
+    assert level.conditions == ["listed_severe", "responsible_person"]
+    assert _codes(level) == [("listed", "J1"), ("responsible_person", "E1")]

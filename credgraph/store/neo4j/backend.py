@@ -65,10 +65,12 @@ from credgraph.model import (
 from credgraph.store.base import (
     AuditRecord,
     BulkWriter,
+    Commitment,
     Direction,
     SearchField,
     StoredFlags,
     StoreError,
+    UnknownCommitment,
     UnknownObjection,
 )
 from credgraph.store.neo4j import cypher
@@ -333,6 +335,48 @@ class Neo4jStore:
         self._write(lambda tx: tx.run(cypher.APPEND_AUDIT, params).consume())
 
     # -- reads -----------------------------------------------------------------
+    # -- credit commitments (002:L15) -----------------------------------------
+    def add_commitment(
+        self, subject_id: str, matter: str, promised_by: date, made_on: date
+    ) -> Commitment:
+        def work(tx: ManagedTransaction) -> Commitment:  # not graph data: no generation bump
+            record = tx.run(
+                cypher.ADD_COMMITMENT,
+                {
+                    "subject_id": subject_id,
+                    "matter": matter,
+                    "promised_by": promised_by.isoformat(),
+                    "made_on": made_on.isoformat(),
+                },
+            ).single(strict=True)
+            return _commitment(record["commitment"])
+
+        return self._write(work)
+
+    def fulfil_commitment(self, commitment_id: int, fulfilled_on: date) -> Commitment:
+        def work(tx: ManagedTransaction) -> Commitment:
+            record = tx.run(
+                cypher.FULFIL_COMMITMENT,
+                {"commitment_id": commitment_id, "fulfilled_on": fulfilled_on.isoformat()},
+            ).single()
+            if record is None:
+                raise UnknownCommitment(commitment_id)
+            if not record["was_open"]:
+                raise ValueError(f"commitment {commitment_id} is already fulfilled")
+            return _commitment(record["commitment"])
+
+        return self._write(work)
+
+    def commitments(self, subject_ids: Iterable[str] | None = None) -> list[Commitment]:
+        if subject_ids is None:
+            records = self._read(cypher.COMMITMENTS_ALL)
+        else:
+            ids = _unique(subject_ids)
+            if not ids:
+                return []
+            records = self._read(cypher.COMMITMENTS_BY_SUBJECT, subject_ids=ids)
+        return [_commitment(r["commitment"]) for r in records]
+
     def generation(self) -> int:
         return int(self._read(cypher.GENERATION)[0]["value"])
 
@@ -834,3 +878,14 @@ def _d(value: str | None) -> date | None:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _commitment(p: Mapping[str, Any]) -> Commitment:
+    return Commitment(
+        commitment_id=int(p["commitment_id"]),
+        subject_id=p["subject_id"],
+        matter=p["matter"],
+        promised_by=date.fromisoformat(p["promised_by"]),
+        made_on=date.fromisoformat(p["made_on"]),
+        fulfilled_on=_d(p.get("fulfilled_on")),
+    )

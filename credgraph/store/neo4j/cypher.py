@@ -44,6 +44,7 @@ LABELS: Final = (
     "Flag",
     "AuditRecord",
     "Meta",
+    "Commitment",
 )
 #: Relationship type of each relation role (``Role`` value upper-cased).
 ROLE_TYPES: Final = (
@@ -60,6 +61,7 @@ RELATIONSHIP_TYPES: Final = (
     "OBJECTS_TO",
     "FLAGGED",
     "FROM_ENTRY",
+    "COMMITTED",
 )
 PROPERTY_KEYS: Final = (
     # Enterprise / Person (search keys: see the module docstring)
@@ -81,6 +83,8 @@ PROPERTY_KEYS: Final = (
     "audit_id", "at", "who", "role", "endpoint", "subject_ids", "as_of",
     # Meta
     "key", "value", "generation",
+    # Commitment
+    "commitment_id", "matter", "promised_by", "made_on", "fulfilled_on",
     # fields of $rows maps read inside patterns (the linter cannot tell a map
     # from a node there)
     "source_id", "target_uscc",
@@ -152,8 +156,15 @@ FOR (e:Enterprise) ON (e.search_initials)
 INDEX_PERSON_INITIALS = """
 CREATE TEXT INDEX person_search_initials IF NOT EXISTS FOR (p:Person) ON (p.search_initials)
 """
+CONSTRAINT_COMMITMENT_ID = """
+CREATE CONSTRAINT commitment_commitment_id IF NOT EXISTS
+FOR (c:Commitment) REQUIRE c.commitment_id IS UNIQUE
+"""
+INDEX_COMMITMENT_SUBJECT = """
+CREATE INDEX commitment_subject_id IF NOT EXISTS FOR (c:Commitment) ON (c.subject_id)
+"""
 INIT_META = """
-UNWIND ['generation', 'objection_seq', 'audit_seq', 'doc_seq'] AS key
+UNWIND ['generation', 'objection_seq', 'audit_seq', 'doc_seq', 'commitment_seq'] AS key
 MERGE (m:Meta {key: key})
 ON CREATE SET m.value = 0
 """
@@ -178,6 +189,8 @@ SCHEMA: Final = (
     INDEX_PERSON_PINYIN,
     INDEX_ENTERPRISE_INITIALS,
     INDEX_PERSON_INITIALS,
+    CONSTRAINT_COMMITMENT_ID,
+    INDEX_COMMITMENT_SUBJECT,
 )
 
 # -- fragments (fixed text, spliced at import) ---------------------------------
@@ -602,6 +615,38 @@ _NODE_PROPS = {
     "search_initials": "^ a c m e ",
 }
 
+# -- credit commitments (002:L15): not graph data, no generation bump --------
+ADD_COMMITMENT = """
+MATCH (seq:Meta {key: 'commitment_seq'})
+SET seq.value = seq.value + 1
+CREATE (c:Commitment {commitment_id: seq.value, subject_id: $subject_id, matter: $matter,
+                      promised_by: $promised_by, made_on: $made_on})
+WITH c
+OPTIONAL MATCH (e:Enterprise {uscc: $subject_id})
+OPTIONAL MATCH (p:Person {person_id: $subject_id})
+FOREACH (s IN [x IN [e, p] WHERE x IS NOT NULL] | CREATE (s)-[:COMMITTED]->(c))
+RETURN properties(c) AS commitment
+"""
+FULFIL_COMMITMENT = """
+MATCH (c:Commitment {commitment_id: $commitment_id})
+SET c._lock = true
+WITH c, c.fulfilled_on IS NULL AS was_open
+FOREACH (_ IN CASE WHEN was_open THEN [1] ELSE [] END | SET c.fulfilled_on = $fulfilled_on)
+REMOVE c._lock
+RETURN was_open, properties(c) AS commitment
+"""
+COMMITMENTS_ALL = """
+MATCH (c:Commitment)
+RETURN properties(c) AS commitment
+ORDER BY c.commitment_id
+"""
+COMMITMENTS_BY_SUBJECT = """
+MATCH (c:Commitment)
+WHERE c.subject_id IN $subject_ids
+RETURN properties(c) AS commitment
+ORDER BY c.commitment_id
+"""
+
 PARAMETERS: Final[dict[str, dict[str, Any]]] = {
     **{name: {} for name in (
         "CONSTRAINT_ENTERPRISE_USCC", "CONSTRAINT_PERSON_ID", "CONSTRAINT_ENTRY_ID",
@@ -613,7 +658,14 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
         "INDEX_PERSON_INITIALS", "WIPE", "INIT_META", "BUMP_GENERATION", "DELETE_ALL_FLAGS",
         "GENERATION", "ITER_ENTERPRISE_RELATIONS", "ITER_PERSON_RELATIONS", "ITER_ENTERPRISES",
         "ITER_PERSONS", "OBJECTIONS_ALL", "COUNTS", "FLAGS_STATE",
+        "CONSTRAINT_COMMITMENT_ID", "INDEX_COMMITMENT_SUBJECT", "COMMITMENTS_ALL",
     )},
+    "ADD_COMMITMENT": {
+        "subject_id": _USCC, "matter": "补交环评报告", "promised_by": "2025-04-30",
+        "made_on": "2025-01-02",
+    },
+    "FULFIL_COMMITMENT": {"commitment_id": 1, "fulfilled_on": "2025-04-28"},
+    "COMMITMENTS_BY_SUBJECT": {"subject_ids": [_USCC]},
     "MERGE_ENTERPRISES": {
         "rows": [{"uscc": _USCC, "doc": 1,
                   "props": {"uscc": _USCC, "kind": "company", **_NODE_PROPS}}]
