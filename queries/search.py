@@ -20,9 +20,11 @@ part
 near miss                    ≤ 60
 ===========================  =======
 
-Each lookup reads at most :data:`WINDOW` index hits, so one query costs the
-same at a thousand or a million entities; results are paginated over that
-bounded, deterministic candidate set with an opaque cursor.
+Each field reads at most :data:`WINDOW` names containing the query (and,
+when there are more, :data:`WINDOW` names starting with it), so one query
+costs about the same at a thousand or a million entities; results are
+paginated over that bounded, deterministic candidate set with an opaque
+cursor.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from queries.measures import resolve_subject
 MAX_QUERY_LENGTH = 100
 MAX_LIMIT = 100
 #: index hits read per lookup (a fixed number, so pages are stable)
-WINDOW = 200
+WINDOW = 100
 #: near misses are looked for when fewer candidates than this match exactly
 FUZZY_BELOW = 20
 FUZZY_CUTOFF = 70.0
@@ -159,17 +161,27 @@ def _score(q: _Query, node: Node) -> tuple[float, MatchKind]:
     return best
 
 
-def _lookups(q: _Query) -> list[tuple[str, SearchField, bool]]:
-    out: list[tuple[str, SearchField, bool]] = []
+def _lookups(q: _Query) -> list[tuple[str, SearchField]]:
+    out: list[tuple[str, SearchField]] = []
     if q.by_id:
-        out.append((q.upper, SearchField.ID, False))
+        out.append((q.upper, SearchField.ID))
     if q.folded:
-        out += [(q.folded, SearchField.NAME, True), (q.folded, SearchField.NAME, False)]
+        out.append((q.folded, SearchField.NAME))
     if q.pinyin:
-        out += [(q.pinyin, SearchField.PINYIN, True), (q.pinyin, SearchField.PINYIN, False)]
+        out.append((q.pinyin, SearchField.PINYIN))
     if len(q.initials) >= 2:
-        out += [(q.initials, SearchField.INITIALS, True), (q.initials, SearchField.INITIALS, False)]
+        out.append((q.initials, SearchField.INITIALS))
     return out
+
+
+def _candidates(store: GraphStore, key: str, field: SearchField) -> list[Node]:
+    """Index hits for one field: the first :data:`WINDOW` names containing
+    the key and, when that window is full, the first names starting with it
+    (the best-ranked ones, which the window may have missed)."""
+    found = store.search(key, limit=WINDOW, field=field)
+    if len(found) == WINDOW and field is not SearchField.ID:
+        found += store.search(key, limit=WINDOW, field=field, start=True)
+    return found
 
 
 def _pairs(items: list[str]) -> list[str]:
@@ -263,8 +275,8 @@ def search(
     offset = _decode_cursor(cursor, q.digest()) if cursor else 0
 
     scored: dict[str, tuple[float, MatchKind, Node]] = {}
-    for key, field, start in _lookups(q):
-        for node in store.search(key, limit=WINDOW, field=field, start=start):
+    for key, field in _lookups(q):
+        for node in _candidates(store, key, field):
             if node.id not in scored:
                 score, kind = _score(q, node)
                 if score > 0:

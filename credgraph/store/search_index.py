@@ -47,6 +47,13 @@ def _plain(reading: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+class _Dropping(dict[int, str]):
+    """A translate table deleting every character it does not map."""
+
+    def __missing__(self, key: int) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class _Tables:
     pinyin: dict[int, str]
@@ -60,7 +67,7 @@ def _tables() -> _Tables:
     from pypinyin.pinyin_dict import pinyin_dict
 
     pinyin: dict[int, str] = {}
-    initials: dict[int, str] = {}
+    initials: dict[int, str] = _Dropping()
     for code, readings in pinyin_dict.items():
         syllable = _plain(readings.split(",", 1)[0])
         if syllable.isascii() and syllable.isalpha():
@@ -97,7 +104,7 @@ def name_keys(name: str) -> NameKeys:
     folded = fold(name)
     grams = " ".join([*map(add, folded, folded[1:]), folded[-1:]]).strip()
     pinyin = " ".join(folded.translate(tables.pinyin).split())
-    initials = " ".join(t for t in folded.translate(tables.initials).split() if len(t) == 1)
+    initials = " ".join(folded.translate(tables.initials).split())
     return NameKeys(folded=folded, grams=grams, pinyin=pinyin, initials=initials)
 
 

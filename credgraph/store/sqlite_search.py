@@ -1,12 +1,13 @@
-"""The embedded store's search index: two contentless FTS5 tables.
+"""The embedded store's search index: contentless FTS5 tables.
 
 Each enterprise and person is one document (``search_docs`` maps its integer
 doc id to the node id) with the token strings of
 :func:`credgraph.store.search_index.name_keys`: ``search_names.grams``
-(character pairs of the folded name, so a substring is a phrase) and
-``search_sounds.pinyin`` / ``.initials`` (one token per syllable / initial).
-Documents are written in the load's own transaction, only for new or renamed
-nodes, so a reload of the same data writes nothing.
+(character pairs of the folded name, so a substring is a phrase),
+``search_sounds.pinyin`` (one token per syllable) and
+``search_initials.initials`` (one per initial). Documents are written in the
+load's own transaction, only for new or renamed nodes, so a reload of the
+same data writes nothing.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from credgraph.store.search_index import fold, name_keys, pinyin_readings
 
 # Prefix indexes make typed prefixes read one doclist instead of merging
 # thousands: one character for names (华*), one and two letters for pinyin
-# (x*, "hua sh*"). Two tables, so that the pairs of characters are not
-# indexed twice as their own two-character prefixes.
+# (x*, "hua sh*"); initials are never searched by prefix. One table per
+# column, as an FTS5 prefix index covers every column of its table.
+_FTS = "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5({}, content='', {}tokenize='{}')"
+_TOKENIZER = "unicode61 remove_diacritics 0"
 FTS_TABLES = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_names USING fts5(grams, content='', "
-    "prefix='1', tokenize='unicode61 remove_diacritics 0')",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_sounds USING fts5(pinyin, initials, content='', "
-    "prefix='1 2', tokenize='unicode61 remove_diacritics 0')",
+    _FTS.format("search_names", "grams", "prefix='1', ", _TOKENIZER),
+    _FTS.format("search_sounds", "pinyin", "prefix='1 2', ", _TOKENIZER),
+    _FTS.format("search_initials", "initials", "", _TOKENIZER),
 )
 SEARCH_SCHEMA = "".join(
     s + ";\n"
@@ -38,7 +40,7 @@ SEARCH_SCHEMA = "".join(
         *FTS_TABLES,
     )
 )
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 #: Each column starts with a marker token, ``ǂ`` + its first token: a match
 #: at the start of a name is a phrase that begins with this rare token, so
 #: it does not scan every name holding a common word (科技, gong si) for the
@@ -47,18 +49,17 @@ INDEX_VERSION = "4"
 MARK = "ǂ"
 CHUNK = 20_000
 
-INSERT_NAME = "INSERT INTO search_names(rowid, grams) VALUES (?,?)"
-INSERT_SOUND = "INSERT INTO search_sounds(rowid, pinyin, initials) VALUES (?,?,?)"
-DELETE_NAME = "INSERT INTO search_names(search_names, rowid, grams) VALUES ('delete',?,?)"
-DELETE_SOUND = (
-    "INSERT INTO search_sounds(search_sounds, rowid, pinyin, initials) VALUES ('delete',?,?,?)"
-)
+COLUMNS = {"search_names": "grams", "search_sounds": "pinyin", "search_initials": "initials"}
+INSERT_DOC = {t: f"INSERT INTO {t}(rowid, {c}) VALUES (?,?)" for t, c in COLUMNS.items()}
+DELETE_DOC = {
+    t: f"INSERT INTO {t}({t}, rowid, {c}) VALUES ('delete',?,?)" for t, c in COLUMNS.items()
+}
 MATCH_IDS = {
     table: f"""
 SELECT d.node_id FROM {table} f JOIN search_docs d ON d.doc = f.rowid
 WHERE {table} MATCH ? ORDER BY f.rowid LIMIT ? OFFSET ?
 """
-    for table in ("search_names", "search_sounds")
+    for table in COLUMNS
 }
 ID_PREFIX = {
     table: f"SELECT {key} FROM {table} WHERE {key} >= ? AND {key} < ? ORDER BY {key}"
@@ -73,13 +74,10 @@ def _marked(tokens: str) -> str:
 def _write_docs(conn: sqlite3.Connection, docs: list[tuple[int, str]], delete: bool) -> None:
     for start in range(0, len(docs), CHUNK):  # bounded memory at a million names
         keys = [(doc, name_keys(name)) for doc, name in docs[start : start + CHUNK]]
-        conn.executemany(
-            DELETE_NAME if delete else INSERT_NAME, ((d, _marked(k.grams)) for d, k in keys)
-        )
-        conn.executemany(
-            DELETE_SOUND if delete else INSERT_SOUND,
-            ((d, _marked(k.pinyin), _marked(k.initials)) for d, k in keys),
-        )
+        statements = DELETE_DOC if delete else INSERT_DOC
+        conn.executemany(statements["search_names"], ((d, _marked(k.grams)) for d, k in keys))
+        conn.executemany(statements["search_sounds"], ((d, _marked(k.pinyin)) for d, k in keys))
+        conn.executemany(statements["search_initials"], ((d, _marked(k.initials)) for d, k in keys))
 
 
 def index_names(conn: sqlite3.Connection, batch: Batch) -> None:
@@ -127,7 +125,7 @@ def ensure_index(conn: sqlite3.Connection) -> None:
     if search_index_current(conn):
         return
     conn.execute("DELETE FROM search_docs")
-    for table in ("search_fts", "search_names", "search_sounds"):
+    for table in ("search_fts", *COLUMNS):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     for statement in FTS_TABLES:
         conn.execute(statement)
@@ -172,7 +170,7 @@ def match_expression(query: str, field: SearchField, start: bool) -> tuple[str, 
     if field is SearchField.INITIALS:
         if not (text.isascii() and text.isalnum()):
             return None
-        return "search_sounds", f"initials : {_tokens_phrase(list(text), start, prefix=False)}"
+        return "search_initials", f"initials : {_tokens_phrase(list(text), start, prefix=False)}"
     raise ValueError(f"no FTS column for {field}")
 
 

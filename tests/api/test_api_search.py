@@ -121,8 +121,8 @@ def test_old_store_gets_its_index_on_open(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     EmbeddedStore(path).upsert(build_graph().batch)
     with sqlite3.connect(path) as conn:  # as written before the search index existed
-        conn.execute("DROP TABLE search_names")
-        conn.execute("DROP TABLE search_sounds")
+        for table in ("search_names", "search_sounds", "search_initials"):
+            conn.execute(f"DROP TABLE {table}")
         conn.execute("DELETE FROM search_docs")
         conn.execute("DELETE FROM meta WHERE key = 'search_index'")
     reopened = EmbeddedStore(path)
