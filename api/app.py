@@ -2,7 +2,7 @@
 
 ``create_app(store_location)`` opens the store, reads API keys from the keys
 file (``CREDGRAPH_KEYS_FILE``), includes the routers and the web explorer
-(``viz.explorer``) and maps every error to ``application/problem+json``
+(``api.explorer``) and maps every error to ``application/problem+json``
 (``api.problems``). OpenAPI docs at ``/docs``.
 """
 
@@ -17,13 +17,13 @@ from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
+from api.explorer import mount_explorer
 from api.routers import ROUTERS
 from api.security import KeyRing
 from credgraph import __version__
 from credgraph.settings import Settings
 from credgraph.store import open_store
 from credgraph.store.search_index import name_keys
-from viz.explorer import mount_explorer
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
         log.warning("no keys file at %s: every request but /health gets 401", keys_path)
     for router in ROUTERS:
         app.include_router(router)
-    mount_explorer(app)  # the web explorer at / (viz)
+    mount_explorer(app)  # the web explorer at / (viz assets)
     problems.install(app)
     app.add_middleware(BodyLimit)
     return app

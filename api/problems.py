@@ -90,15 +90,6 @@ def _slug(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name.removesuffix("Error")).lower()
 
 
-def _objection_status(message: str) -> int:
-    # queries.objections raises one error type; its message says which case
-    if message.startswith("unknown"):
-        return 404
-    if "already" in message:
-        return 409
-    return 422
-
-
 def _loc(loc: Any) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in loc]
 
@@ -156,9 +147,9 @@ async def _invalid_identifier(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _objection_error(request: Request, exc: Exception) -> JSONResponse:
-    status = _objection_status(str(exc))
+    assert isinstance(exc, ObjectionError)
     return problem_response(
-        request, status, str(exc), title="Objection refused", type_=TYPE_PREFIX + "objection"
+        request, exc.status, str(exc), title="Objection refused", type_=TYPE_PREFIX + "objection"
     )
 
 

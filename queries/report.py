@@ -32,6 +32,7 @@ from credgraph.store import Direction, GraphStore
 from queries.measures import MeasuresResult, evaluate_measures, resolve_subject
 from queries.ownership import Controller, Owner, Ubo, ownership
 from queries.propagation import flags_for_subjects, suspended
+from queries.supervision.levels import CreditLevel, credit_level
 
 #: related parties listed in full; the total is always given
 MAX_PARTIES = 500
@@ -101,6 +102,8 @@ class CreditReport(BaseModel):
     related_parties_total: int
     ownership: OwnershipSummary | None
     measures: list[MeasuresResult]
+    #: the graded-supervision level on as_of (002:L20, 002:L21)
+    level: CreditLevel
 
 
 def entry_status(entry: ListEntry, objections: list[Objection], as_of: date) -> EntryStatus:
@@ -194,7 +197,8 @@ def credit_report(store: GraphStore, subject_id: str, as_of: date) -> CreditRepo
     first, at most :data:`MAX_PARTIES`, with ``related_parties_total``),
     ``ownership`` (enterprises: top :data:`TOP_OWNERS` owners, UBOs, actual
     controller, circles; None for persons) and ``measures`` (the result of
-    every scenario of DESIGN §4, in the order of :class:`Scenario`).
+    every scenario of DESIGN §4, in the order of :class:`Scenario`) and
+    ``level`` (the supervision credit level A–D with its reasons).
 
     Raises :class:`UnknownEntity` or :class:`InvalidIdentifierError`.
 
@@ -226,4 +230,5 @@ def credit_report(store: GraphStore, subject_id: str, as_of: date) -> CreditRepo
         ownership=summary,
         # the subject's flags are computed once for every scenario
         measures=[evaluate_measures(store, sid, kind, s, as_of, flags=flags) for s in Scenario],
+        level=credit_level(store, sid, as_of),
     )

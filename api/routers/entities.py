@@ -18,6 +18,7 @@ from queries.ownership import OwnershipResult, ownership
 from queries.propagation import flags_for_subjects
 from queries.report import CreditReport, credit_report
 from queries.search import EntityResult, entity
+from queries.supervision.levels import CreditLevel, credit_level
 
 router = APIRouter(prefix="/entities", tags=["entities"])
 ERRORS = responses(401, 403, 404, 422)
@@ -70,6 +71,17 @@ def get_ownership(
     day = evaluation_day(as_of)
     result = ownership(store, entity_id, day)
     audit.record(store, caller, "GET /entities/{id}/ownership", [result.uscc], day)
+    return shaped(caller, store, result)
+
+
+@router.get("/{entity_id}/level", response_model=CreditLevel, responses=ERRORS)
+def get_level(
+    entity_id: EntityId, caller: Public, store: Store, as_of: AsOf = None
+) -> JSONResponse:
+    """The credit level (A–D) of an enterprise or person, with its reasons (002:L20)."""
+    day = evaluation_day(as_of)
+    result = credit_level(store, entity_id, day)
+    audit.record(store, caller, "GET /entities/{id}/level", [result.subject_id], day)
     return shaped(caller, store, result)
 
 

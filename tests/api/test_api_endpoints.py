@@ -14,6 +14,7 @@ from queries.paths import find_paths
 from queries.propagation import flags_for_subjects
 from queries.report import credit_report
 from queries.screening import screen_bidders
+from queries.supervision.levels import credit_level
 
 DAY = AS_OF.isoformat()
 
@@ -122,6 +123,17 @@ def test_report(api: Api) -> None:
     r = api.get(f"/entities/{g['华盛电子']}/report", role="investigator", as_of=DAY)
     assert r.status_code == 200
     assert r.json() == dump(credit_report(api.store, g["华盛电子"], AS_OF))
+
+
+def test_level(api: Api) -> None:
+    g = api.graph
+    r = api.get(f"/entities/{g['华盛电子']}/level", role="public", as_of=DAY)
+    assert r.status_code == 200
+    body = r.json()
+    assert body == dump(credit_level(api.store, g["华盛电子"], AS_OF))
+    assert body["level"] == "D"  # listed on a severe list (002:L21)
+    report = api.get(f"/entities/{g['华盛电子']}/report", role="public", as_of=DAY).json()
+    assert report["level"]["level"] == "D"
 
 
 def test_as_of_defaults_to_today(api: Api) -> None:

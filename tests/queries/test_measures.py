@@ -17,6 +17,7 @@ from builders import GraphBuilder, make_rid, make_uscc
 from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from schemas import load_schema
 from typer.testing import CliRunner
 
 from credgraph.model import ListEntry, ListKind, NodeKind, Objection, Scenario
@@ -26,7 +27,7 @@ from queries.measures import MeasuresResult, check_measures, first_active_day, y
 from queries.objections import file_objection, resolve_objection
 from queries.propagation import entry_active
 
-SCHEMA = json.loads(Path("/work/shared/schemas/measures.schema.json").read_text("utf-8"))
+SCHEMA = load_schema("measures")
 VALIDATOR = Draft202012Validator(SCHEMA)
 
 AS_OF = date(2025, 6, 1)

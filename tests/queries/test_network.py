@@ -16,6 +16,7 @@ import networkx as nx
 import pytest
 from builders import GraphBuilder, make_uscc
 from jsonschema import Draft202012Validator
+from schemas import load_schema
 from typer.testing import CliRunner
 
 import queries.network as network_module
@@ -24,7 +25,7 @@ from credgraph.store import Direction, EmbeddedStore, GraphStore
 from queries.errors import InvalidRequest, UnknownEntity
 from queries.network import NetworkResult, ego_network, to_networkx
 
-SCHEMA = json.loads(Path("/work/shared/schemas/network.schema.json").read_text("utf-8"))
+SCHEMA = load_schema("network")
 VALIDATOR = Draft202012Validator(SCHEMA)
 AS_OF = date(2025, 6, 1)
 

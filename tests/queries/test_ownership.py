@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from builders import GraphBuilder, make_uscc
 from jsonschema import Draft202012Validator
+from schemas import load_schema
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -22,7 +23,7 @@ from credgraph.store import EmbeddedStore, GraphStore
 from queries.errors import InvalidIdentifierError, InvalidRequest, UnknownEntity
 from queries.ownership import OwnershipResult, ownership
 
-SCHEMA = json.loads(Path("/work/shared/schemas/ownership.schema.json").read_text("utf-8"))
+SCHEMA = load_schema("ownership")
 VALIDATOR = Draft202012Validator(SCHEMA)
 AS_OF = date(2025, 6, 1)
 

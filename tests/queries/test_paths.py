@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from builders import GraphBuilder, make_uscc
 from jsonschema import Draft202012Validator
+from schemas import load_schema
 from typer.testing import CliRunner
 
 import queries.paths as paths_module
@@ -22,7 +23,7 @@ from credgraph.store import Direction, EmbeddedStore, GraphStore
 from queries.errors import InvalidIdentifierError, InvalidRequest, UnknownEntity
 from queries.paths import PathsResult, find_paths
 
-SCHEMA = json.loads(Path("/work/shared/schemas/paths.schema.json").read_text("utf-8"))
+SCHEMA = load_schema("paths")
 VALIDATOR = Draft202012Validator(SCHEMA)
 AS_OF = date(2025, 6, 1)
 

@@ -11,15 +11,14 @@ shared JSON Schema.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 from builders import GraphBuilder
 from jsonschema import Draft202012Validator
+from schemas import load_schema
 
 from credgraph.model import Batch, ListEntry, ListKind, RemovalReason
 from credgraph.store import GraphStore, UnknownObjection
@@ -32,7 +31,7 @@ from queries.propagation import (
     refresh_after_load,
 )
 
-SCHEMA = json.loads(Path("/work/shared/schemas/flag.schema.json").read_text("utf-8"))
+SCHEMA = load_schema("flag")
 VALIDATOR = Draft202012Validator(SCHEMA)
 
 DECIDED = "2024-03-01"

@@ -13,7 +13,6 @@ deliberately naive implementation of DESIGN §3 over the generated records
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import hypothesis.strategies as st
 from builders import make_rid, make_uscc
 from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
+from schemas import load_schema
 
 from credgraph.model import (
     Batch,
@@ -71,7 +71,7 @@ PREFERENCE = [
     "named_responsible",
 ]
 BASE = date(2024, 1, 1)
-SCHEMA = json.loads(Path("/work/shared/schemas/flag.schema.json").read_text("utf-8"))
+SCHEMA = load_schema("flag")
 VALIDATOR = Draft202012Validator(SCHEMA)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from builders import GraphBuilder, make_uscc
 from jsonschema import Draft202012Validator
+from schemas import schema_dir
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -22,7 +23,7 @@ from credgraph.store import EmbeddedStore, GraphStore
 from queries.errors import InvalidIdentifierError, UnknownEntity
 from queries.report import CreditReport, credit_report
 
-SCHEMAS = Path("/work/shared/schemas")
+SCHEMAS = schema_dir()
 MEASURES = Draft202012Validator(json.loads((SCHEMAS / "measures.schema.json").read_text("utf-8")))
 FLAG = Draft202012Validator(json.loads((SCHEMAS / "flag.schema.json").read_text("utf-8")))
 AS_OF = date(2025, 6, 1)

@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from builders import GraphBuilder, make_uscc
 from jsonschema import Draft202012Validator
+from schemas import load_schema
 
 from credgraph.store import EmbeddedStore, GraphStore
 from queries import screening
 from queries.errors import InvalidRequest
 from queries.screening import ScreeningResult, screen_bidders
 
-SCHEMA = json.loads(Path("/work/shared/schemas/screening.schema.json").read_text("utf-8"))
+SCHEMA = load_schema("screening")
 VALIDATOR = Draft202012Validator(SCHEMA)
 
 AS_OF = date(2025, 6, 1)

@@ -11,13 +11,14 @@ from typing import Any
 from builders import GraphBuilder
 from credit_graph import AS_OF, synthetic_network
 from jsonschema import Draft202012Validator
+from schemas import load_schema
 
 from credgraph.store import GraphStore
 from queries.network import ego_network
 from viz.maps import build_network, render_map
 from viz.style import PALETTE, Category
 
-SCHEMA = json.loads(Path("/work/shared/schemas/network.schema.json").read_text("utf-8"))
+SCHEMA = load_schema("network")
 
 
 def vis_data(html: str) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:

@@ -1,4 +1,4 @@
-"""The web explorer: static pages served by the API at ``/`` (DESIGN §7).
+"""The web explorer: ``viz``'s static pages served by the API at ``/`` (DESIGN §7).
 
 ``mount_explorer(app)`` adds the single-page explorer (``/`` and
 ``/static/…``, all assets in the package, nothing from a CDN) and the
@@ -9,17 +9,19 @@ the JSON API with the key the user enters (kept in sessionStorage).
 # No ``from __future__ import annotations``: the routes are defined inside
 # mount_explorer and FastAPI must see their real annotation objects.
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api import audit
+from api.problems import responses
+from api.routers.params import AsOf, EntityId, evaluation_day
+from api.security import API_KEY_HEADER, Caller, KeyRing, Store, api_key_header, mask_body
 from queries.report import credit_report
+from viz import STATIC_DIR
 from viz.report import render_report_html
-
-STATIC_DIR = Path(__file__).with_name("static")
 
 #: Everything the explorer loads comes from this origin; vis-network styles
 #: elements at run time and its style sheet carries data: images.
@@ -45,14 +47,9 @@ def mount_explorer(app: FastAPI) -> None:
     """Serve the explorer at ``/`` with its assets under ``/static``, and the
     printable report at ``/entities/{id}/report.html``.
 
-    The report page is the one place ``viz`` leans on ``api``: it must
-    authenticate, mask and audit exactly like ``GET /entities/{id}/report``,
-    so it reuses ``api.security`` (imported here, when the API mounts us).
+    The report page authenticates, masks and audits exactly like
+    ``GET /entities/{id}/report``; ``viz`` only renders it.
     """
-    from api import audit
-    from api.problems import responses
-    from api.routers.params import AsOf, EntityId, evaluation_day
-    from api.security import API_KEY_HEADER, Caller, KeyRing, Store, api_key_header, mask_body
 
     def report_caller(
         request: Request,
