@@ -116,21 +116,27 @@ def _to_chunk(
     frame.columns = [str(c).strip().lower().lstrip("\ufeff") for c in frame.columns]
     known = _check_columns(source, list(frame.columns))
     frame = frame[known].fillna("").astype(str)
-    values = [frame[c].str.strip().tolist() for c in known]
-    lines: list[int] = []
+    raw = [frame[c].tolist() for c in known]
+    values = [[v.strip() for v in col] for col in raw]
     line = first_line
+    extra: list[int] | None = None
     if count_newlines:
         # a quoted field may span lines: the next row starts that much later
-        extra = [0] * len(frame)
-        for c in known:
-            counts = frame[c].str.count("\n").tolist()
-            extra = [a + int(b) for a, b in zip(extra, counts, strict=True)]
+        # (one C-level scan per column tells whether any value holds one)
+        for col in raw:
+            if "\n" in "\x00".join(col):
+                counts = [v.count("\n") for v in col]
+                extra = (
+                    counts if extra is None else [a + b for a, b in zip(extra, counts, strict=True)]
+                )
+    if extra is None:
+        lines = list(range(first_line, first_line + len(frame)))
+        line = first_line + len(frame)
+    else:
+        lines = []
         for n in extra:
             lines.append(line)
             line += 1 + n
-    else:
-        lines = list(range(first_line, first_line + len(frame)))
-        line = first_line + len(frame)
     rows = [dict(zip(known, row, strict=True)) for row in zip(*values, strict=True)]
     return Chunk(rows, lines), line
 
