@@ -143,39 +143,6 @@ class LevelSpec(_Strict):
     _c = field_validator("citation")(_check_citation)
 
 
-def _default_levels() -> list[LevelSpec]:
-    return [
-        LevelSpec(
-            level="D",
-            description="dishonest / high risk: strict supervision, higher sampling ratio",
-            when=["listed_severe", "responsible_person"],
-            ratio=0.20,
-            citation="002:L21; 003:L24",
-        ),
-        LevelSpec(
-            level="C",
-            description="key attention / abnormal operation or related: higher sampling ratio",
-            when=["watch_listed", "related_enterprise", "negative_record_active"],
-            ratio=0.10,
-            citation="002:L21; 002:L23",
-        ),
-        LevelSpec(
-            level="A",
-            description="good credit / low risk: red list or three clean years, lower ratio",
-            when=["green_channel_eligible"],
-            ratio=0.02,
-            citation="002:L21; 003:L20",
-        ),
-        LevelSpec(
-            level="B",
-            description="average: no active negative record, normal sampling ratio",
-            when=["always"],
-            ratio=0.05,
-            citation="002:L20; 002:L21",
-        ),
-    ]
-
-
 class ConflictRules(_Strict):
     """Conflict-of-interest checks of inspector assignment (design, 002:L21)."""
 
@@ -218,56 +185,14 @@ class DeadlineRule(_Strict):
         return self
 
 
-_RED_AND_BLACK = [
-    ListKind.RED,
-    ListKind.SERIOUS_DISHONESTY,
-    ListKind.DISHONEST_DEBTOR,
-    ListKind.SERIOUS_ILLEGAL,
-]
-
-
-def _default_deadlines() -> dict[str, DeadlineRule]:
-    return {
-        "push": DeadlineRule(
-            description="push last month's red and black lists by the 10th",
-            day_of_next_month=10,
-            lists=_RED_AND_BLACK,
-            citation="003:L30",
-        ),
-        "national": DeadlineRule(
-            description="red and black lists reportable to the national platform",
-            working_days=10,
-            lists=_RED_AND_BLACK,
-            citation="004:L60",
-        ),
-        "publicity": DeadlineRule(
-            description="administrative decisions published (double publicity)",
-            working_days=7,
-            lists=[
-                ListKind.SERIOUS_DISHONESTY,
-                ListKind.SERIOUS_ILLEGAL,
-                ListKind.ABNORMAL_OPERATION,
-                ListKind.KEY_ATTENTION,
-            ],
-            citation="003:L36",
-        ),
-        "feedback": DeadlineRule(
-            description="implementing department reports the measure it applied",
-            after="measure_applied",
-            working_days=10,
-            citation="003:L30",
-        ),
-    }
-
-
 class Supervision(_Strict):
     """Credit levels, graded inspection, commitments and list-exchange deadlines."""
 
     citation: str = "002:L20; 002:L21"
-    levels: list[LevelSpec] = Field(default_factory=_default_levels, min_length=1)
+    levels: list[LevelSpec] = Field(default_factory=lambda: _shipped_levels(), min_length=1)
     conflicts: ConflictRules = Field(default_factory=ConflictRules)
     commitments: CommitmentRules = Field(default_factory=CommitmentRules)
-    deadlines: dict[str, DeadlineRule] = Field(default_factory=_default_deadlines)
+    deadlines: dict[str, DeadlineRule] = Field(default_factory=lambda: _shipped_deadlines())
 
     _c = field_validator("citation")(_check_citation)
 
@@ -293,7 +218,8 @@ class Policy(_Strict):
     rules: Rules
     green_channel: GreenChannel
     measures: dict[Scenario, list[MeasureSpec]]
-    supervision: Supervision = Field(default_factory=Supervision)
+    #: a policy file without this section gets the shipped one
+    supervision: Supervision = Field(default_factory=lambda: _shipped_copy())
 
     @model_validator(mode="after")
     def _lists_disjoint(self) -> Policy:
@@ -324,10 +250,33 @@ class Policy(_Strict):
         return spec.min_share_pct
 
 
+def _shipped_text() -> str:
+    return resources.files("credgraph").joinpath("policy.yaml").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _shipped_supervision() -> Supervision:
+    """The shipped policy's supervision section: the defaults of a policy
+    file that leaves it (or part of it) out — one source of truth, the YAML."""
+    return Supervision.model_validate(yaml.safe_load(_shipped_text())["supervision"])
+
+
+def _shipped_copy() -> Supervision:
+    return _shipped_supervision().model_copy()
+
+
+def _shipped_levels() -> list[LevelSpec]:
+    return list(_shipped_supervision().levels)
+
+
+def _shipped_deadlines() -> dict[str, DeadlineRule]:
+    return dict(_shipped_supervision().deadlines)
+
+
 def load_policy(path: Path | None = None) -> Policy:
     """Load and validate a policy file (default: the shipped policy)."""
     if path is None:
-        text = resources.files("credgraph").joinpath("policy.yaml").read_text("utf-8")
+        text = _shipped_text()
         source = "credgraph/policy.yaml"
     else:
         try:

@@ -61,6 +61,7 @@ from credgraph.model import (
     Role,
     Title,
 )
+from graph_loader.sources import COLUMNS
 
 __all__ = [
     "DEFAULT_AS_OF",
@@ -75,43 +76,10 @@ __all__ = [
 #: Default evaluation day of the sample (fixed so the output is deterministic).
 DEFAULT_AS_OF = date(2026, 11, 25)
 
-ENTERPRISE_COLUMNS = (
-    "uscc",
-    "name",
-    "kind",
-    "status",
-    "established_on",
-    "registered_capital",
-    "region",
-    "industry",
-    "address",
-    "phone",
-    "email",
-)
-PERSON_COLUMNS = ("person_id", "id_type", "name", "phone", "address")
-RELATION_COLUMNS = (
-    "source_id",
-    "target_uscc",
-    "role",
-    "title",
-    "share_pct",
-    "start_on",
-    "end_on",
-)
-ENTRY_COLUMNS = (
-    "entry_id",
-    "subject_id",
-    "list",
-    "category",
-    "reason",
-    "authority",
-    "case_no",
-    "decided_on",
-    "valid_until",
-    "removed_on",
-    "removal_reason",
-    "responsible_person_ids",
-)
+ENTERPRISE_COLUMNS = COLUMNS["enterprises"]
+PERSON_COLUMNS = COLUMNS["persons"]
+RELATION_COLUMNS = COLUMNS["relations"]
+ENTRY_COLUMNS = COLUMNS["list_entries"]
 
 _PROGRESS_EVERY = 2000  # enterprises between two progress callbacks
 

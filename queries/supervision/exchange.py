@@ -34,19 +34,7 @@ from credgraph.model import ListEntry, ListKind
 from credgraph.store import GraphStore
 
 #: fields compared between the store and upstream, in report order
-COMPARED = (
-    "subject_id",
-    "list",
-    "category",
-    "reason",
-    "authority",
-    "case_no",
-    "decided_on",
-    "valid_until",
-    "removed_on",
-    "removal_reason",
-    "responsible_person_ids",
-)
+COMPARED = tuple(f for f in ListEntry.model_fields if f not in ("entry_id", "subject_type"))
 
 
 class FieldChange(BaseModel):
