@@ -7,11 +7,13 @@ stdout, messages and progress to stderr (DESIGN §5).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -55,6 +57,30 @@ AsOfOpt = Annotated[
 FormatOpt = Annotated[
     OutputFormat, typer.Option("--format", help="table for people, json for machines.")
 ]
+
+
+@app.callback()
+def _global_options(
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            envvar="CREDGRAPH_POLICY",
+            help="Propagation and measures policy YAML (default: the shipped policy).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Options for every command; the policy is validated before any work."""
+    from credgraph.policy import PolicyError, default_policy, load_policy
+
+    if policy is not None:
+        os.environ["CREDGRAPH_POLICY"] = str(policy)
+        default_policy.cache_clear()
+        try:
+            load_policy(policy)
+        except PolicyError as exc:
+            raise fail(str(exc)) from None
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -1,0 +1,116 @@
+"""The FastAPI application (DESIGN §7): thin routers over ``queries``.
+
+``create_app(store_location)`` opens the store, reads API keys from the keys
+file (``CREDGRAPH_KEYS_FILE``), includes the routers and the web explorer
+(``api.explorer``) and maps every error to ``application/problem+json``
+(``api.problems``). OpenAPI docs at ``/docs``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import problems
+from api.explorer import mount_explorer
+from api.routers import ROUTERS
+from api.security import KeyRing
+from credgraph import __version__
+from credgraph.settings import Settings
+from credgraph.store import open_store
+from credgraph.store.search_index import name_keys
+
+log = logging.getLogger(__name__)
+
+#: largest request body accepted (a 50-bidder screening is ~2 KiB)
+MAX_BODY_BYTES = 64 * 1024
+
+DESCRIPTION = """
+Who stands behind a dishonest firm, with evidence. Every endpoint but
+`/health` needs an `X-API-Key` (`credgraph keys add NAME --role R`); roles
+`public` < `procurement` < `investigator` < `admin`. `public` and
+`procurement` see personal ids masked. Errors are `application/problem+json`
+(RFC 9457). Query endpoints take `as_of` (default today in Asia/Shanghai).
+"""
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with a 413 problem, whether
+    announced by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send, declared.isdigit())
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                await self._refuse(scope, receive, send, True)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, too_large: bool) -> None:
+        if too_large:
+            status, detail = 413, f"request body larger than {self.limit} bytes"
+        else:
+            status, detail = 400, "Content-Length is not a number"
+        response = problems.problem_response(Request(scope), status, detail)
+        await response(scope, receive, send)
+
+
+def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
+    """The API over the store at ``store_location`` (file or Neo4j URI)."""
+    settings = Settings()
+    store = open_store(store_location)
+    keys_path = keys_file or settings.keys_file
+    name_keys("预热")  # build the pinyin tables now, not on the first search
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="credgraph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.keyring = KeyRing(keys_path)
+    if not keys_path.exists():
+        log.warning("no keys file at %s: every request but /health gets 401", keys_path)
+    for router in ROUTERS:
+        app.include_router(router)
+    mount_explorer(app)  # the web explorer at / (viz assets)
+    problems.install(app)
+    app.add_middleware(BodyLimit)
+    return app

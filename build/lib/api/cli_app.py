@@ -1,0 +1,104 @@
+"""The typer application, shared options and output helpers of the CLI.
+
+Command modules (``api/cmd_*.py``) register on :data:`app`; JSON goes to
+stdout, messages and progress to stderr (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from credgraph.settings import Settings
+from credgraph.store import GraphStore, open_store
+
+app = typer.Typer(
+    name="credgraph",
+    help="Graph-based credit relationship explorer: who stands behind a dishonest firm.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="CREDGRAPH_STORE",
+        help="Embedded store file (default ./credgraph.db) or a neo4j:// / bolt:// URI.",
+        show_default=False,
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Evaluation day (ISO date); default today in Asia/Shanghai."),
+]
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", help="table for people, json for machines.")
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a one-line error to stderr and return the exit to raise."""
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def store_from(location: str | None) -> Iterator[GraphStore]:
+    store = open_store(location or Settings().store)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def parse_as_of(value: str | None) -> date:
+    from credgraph.policy import today
+
+    if value is None:
+        return today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def to_jsonable(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, list):
+        return [to_jsonable(r) for r in result]
+    return result
+
+
+def emit_json(result: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(result), ensure_ascii=False, indent=2) + "\n")
+
+
+def emit_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else escape(str(v)) for v in row))
+    out.print(table)

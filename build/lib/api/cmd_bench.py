@@ -1,0 +1,209 @@
+"""CLI: ``bench`` (issue 9) — the benchmark table, its JSON and its Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from api.bench import GOALS, MAP_NODES, BenchConfig, BenchError, run_bench
+from api.cli_app import app, err, fail, out
+
+COLUMNS = ("measurement", "credgraph", "naive baseline", "baseline / ours", "goal", "met")
+
+
+def _dist(m: dict[str, Any], with_max: bool = False) -> str:
+    if not m.get("runs"):
+        return "—"
+    text = f"p50 {m['p50_ms']:.1f} / p95 {m['p95_ms']:.1f}"
+    text += f" / max {m['max_ms']:.0f} ms" if with_max else " ms"
+    if m.get("budget_exhausted"):
+        text += f" ({m['runs']} runs in budget)"
+    return text
+
+
+def _x(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3g}×"
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
+
+
+def _api(m: dict[str, Any]) -> str:
+    if "skipped" in m:
+        return str(m["skipped"])
+    return (
+        f"{m['req_per_s']:,.0f} req/s, p50 {m['p50_ms']:.1f} / p99 {m['p99_ms']:.1f} ms, "
+        f"{m['errors']} errors ({m['clients']} clients, {m['seconds']:.0f} s)"
+    )
+
+
+def table_rows(result: dict[str, Any]) -> list[list[str]]:
+    """One row per measurement: the columns of :data:`COLUMNS`."""
+    m, b, r = result["metrics"], result.get("baseline", {}), result.get("ratios", {})
+    met = {g["metric"]: g["met"] for g in result["goals"]}
+    load, full, inc, paths, mp = (
+        m["load"],
+        m["propagation_full"],
+        m["propagation_incremental"],
+        m["paths"],
+        m["map"],
+    )
+    build, base_prop = b.get("build"), b.get("propagation_full")
+    rows = {
+        "load": (
+            "load (`credgraph load`, subprocess)",
+            f"{load['seconds']:.1f} s, peak RSS {load['peak_rss_mib']:,.0f} MiB",
+            f"graph build {_s(build['seconds'])}, +{build['graph_rss_mib'] or 0:,.0f} MiB"
+            if build
+            else "—",
+            "—",
+        ),
+        "propagation_full": (
+            "full propagation (materialised)",
+            f"{_s(full['seconds'])}, {full['flags']:,} flags",
+            f"{_s(base_prop['seconds'])}, {base_prop['flags']:,} flags"
+            f" ({'same' if base_prop['flags_match'] else 'DIFFERENT'})"
+            if base_prop
+            else "—",
+            _x(r.get("propagation_full")),
+        ),
+        "propagation_vs_baseline": (
+            "full propagation, baseline / ours",
+            "—",
+            f"incl. its graph build: {_s(build['seconds'] + base_prop['seconds'])}"
+            if build and base_prop
+            else "—",
+            f"{_x(r.get('propagation_full'))} "
+            f"({_x(r.get('propagation_full_with_build'))} with build)"
+            if r
+            else "—",
+        ),
+        "propagation_incremental": (
+            "incremental propagation, 1 new severe entry",
+            f"{inc['seconds'] * 1000:.1f} ms (+ upsert {inc['upsert_seconds'] * 1000:.1f} ms)",
+            "—",
+            "—",
+        ),
+        "ego_network": (
+            f"ego network depth {m['ego_network']['depth']}, limit {m['ego_network']['limit']}",
+            _dist(m["ego_network"]),
+            _dist(b.get("ego_network", {})),
+            _x(r.get("ego_network_p50")),
+        ),
+        "screening": (
+            f"screening {m['screening']['bidders']} bidders, depth {m['screening']['depth']}",
+            _dist(m["screening"]),
+            _dist(b.get("screening", {})),
+            _x(r.get("screening_p50")),
+        ),
+        "paths": (
+            f"shortest paths ≤ {paths['max_depth']} hops ({paths['found']}/{paths['pairs']} found)",
+            _dist(paths, with_max=True),
+            _dist(b.get("paths", {}), with_max=True),
+            _x(r.get("paths_p50")),
+        ),
+        "map": (
+            f"map HTML, {mp.get('nodes', MAP_NODES):,} nodes",
+            str(mp["skipped"]) if "skipped" in mp else f"{_s(mp['seconds'])} ({mp['source']})",
+            "—",
+            "—",
+        ),
+        "api": ("API `GET /entities/{id}`", _api(m["api"]), "—", "—"),
+    }
+    verdict = {True: "yes", False: "**no**", None: "—"}
+    return [[*rows[name], GOALS[name], verdict[met[name]]] for name in GOALS]
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The BENCHMARKS.md fragment: a heading, the command, the machine, the table."""
+    mc = result["machine"]
+    n, seed = result["enterprises"], result["seed"]
+    commit = (mc.get("commit") or "?") + (
+        " + local changes" if mc.get("uncommitted_changes") else ""
+    )
+    lines = [
+        f"### {n:,} enterprises (seed {seed}, commit {commit})",
+        "",
+        f"`credgraph bench --enterprises {n} --seed {seed}` on {mc['usable_cores']} cores, "
+        f"{mc['ram_gib']} GiB RAM ({mc.get('cpu') or 'CPU unknown'}), Python {mc['python']}, "
+        f"SQLite {mc['sqlite']}, networkx {mc['networkx']}; load average "
+        f"{mc['loadavg_start'][0]} at start; the run took {result['duration_s']:.0f} s.",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
+    lines += [
+        "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in table_rows(result)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def print_table(result: dict[str, Any], stderr: bool = False) -> None:
+    table = Table(title=f"credgraph bench — {result['enterprises']:,} enterprises")
+    for col in COLUMNS:
+        table.add_column(col, overflow="fold")
+    for row in table_rows(result):
+        table.add_row(*(escape(c.replace("**", "")) for c in row))
+    console = err if stderr else out
+    if not console.is_terminal:  # redirected: wide enough that rows stay one line
+        console = Console(file=console.file, width=200, highlight=False)
+    console.print(table)
+
+
+@app.command()
+def bench(
+    enterprises: Annotated[int, typer.Option("--enterprises", min=10, help="Sample size N.")],
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Results, cached samples (data-N-S/) and the store.")
+    ] = Path("bench-results"),
+    skip_api: Annotated[bool, typer.Option("--skip-api", help="No HTTP load run.")] = False,
+    skip_baseline: Annotated[
+        bool, typer.Option("--skip-baseline", help="No networkx baseline.")
+    ] = False,
+    markdown_out: Annotated[
+        bool,
+        typer.Option(
+            "--markdown", help="Markdown rows for BENCHMARKS.md on stdout (table: stderr)."
+        ),
+    ] = False,
+    ego_runs: Annotated[int, typer.Option("--ego-runs", min=1)] = 200,
+    screening_runs: Annotated[int, typer.Option("--screening-runs", min=1)] = 50,
+    path_pairs: Annotated[int, typer.Option("--path-pairs", min=2)] = 200,
+    api_seconds: Annotated[float, typer.Option("--api-seconds", min=0.5)] = 10.0,
+    api_clients: Annotated[int, typer.Option("--api-clients", min=1)] = 8,
+    baseline_budget: Annotated[
+        float, typer.Option("--baseline-budget", help="Seconds per baseline query section.")
+    ] = 60.0,
+) -> None:
+    """Measure load, propagation, queries, map and API at N enterprises against
+    the goals of issue 9, beside a naive networkx baseline."""
+    config = BenchConfig(
+        enterprises=enterprises,
+        seed=seed,
+        out=out_dir,
+        skip_api=skip_api,
+        skip_baseline=skip_baseline,
+        ego_runs=ego_runs,
+        screening_runs=screening_runs,
+        path_pairs=path_pairs,
+        api_seconds=api_seconds,
+        api_clients=api_clients,
+        baseline_budget_s=baseline_budget,
+    )
+    try:
+        result = run_bench(config, progress=lambda step: err.print(f"[dim]bench:[/dim] {step}"))
+    except BenchError as exc:
+        raise fail(str(exc), 1) from None
+    fragment = markdown(result)
+    (out_dir / f"bench-{enterprises}.md").write_text(fragment, "utf-8")
+    print_table(result, stderr=markdown_out)
+    if markdown_out:
+        out.print(fragment, markup=False, highlight=False)
+    err.print(f"results: {out_dir / f'bench-{enterprises}.json'} and bench-{enterprises}.md")

@@ -1,0 +1,145 @@
+"""CLI: ``propagate``, ``flags`` and ``objection`` (DESIGN §3, §5)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+import typer
+
+from api.cli_app import (
+    AsOfOpt,
+    FormatOpt,
+    OutputFormat,
+    StoreOpt,
+    app,
+    emit_json,
+    emit_table,
+    err,
+    fail,
+    parse_as_of,
+    store_from,
+)
+from credgraph.ids import normalise_id
+from credgraph.model import Flag
+from credgraph.policy import today
+from credgraph.store import UnknownObjection
+from queries import objections as objection_ops
+from queries.propagation import all_flags, flags_for_subjects, propagate
+
+
+@app.command("propagate")
+def propagate_cmd(store: StoreOpt = None, as_of: AsOfOpt = None) -> None:
+    """Materialise flags for as_of (queries give the same answer without it)."""
+    day = parse_as_of(as_of)
+    with store_from(store) as db:
+        flags = propagate(db, day)
+    by_rule = Counter(f.rule.value for f in flags)
+    err.print(
+        f"{len(flags):,} flags on {day}: "
+        + ", ".join(f"{rule} {by_rule.get(rule, 0):,}" for rule in ("L0", "P1", "P2", "P3"))
+    )
+
+
+def print_flags(flags: list[Flag], fmt: OutputFormat, title: str) -> None:
+    if fmt is OutputFormat.JSON:
+        emit_json(flags)
+        return
+    emit_table(
+        title,
+        ["subject", "flag", "list", "entry", "rule", "path", "relations", "other", "citation"],
+        [
+            (
+                f.subject_id,
+                f.flag.value,
+                f.list.value,
+                f.entry_id,
+                f.rule.value,
+                " → ".join(f.path),
+                ", ".join(f.relations),
+                f.other_paths,
+                f.citation,
+            )
+            for f in flags
+        ],
+    )
+
+
+@app.command("flags")
+def flags_cmd(
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="Only this USCC or person id.")
+    ] = None,
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """List flags with their evidence paths (DESIGN §3)."""
+    day = parse_as_of(as_of)
+    with store_from(store) as db:
+        if subject is None:
+            flags = all_flags(db, day)
+        else:
+            sid = normalise_id(subject)
+            if not db.existing_ids([sid]):
+                raise fail(f"unknown subject {sid}", 2)
+            flags = flags_for_subjects(db, [sid], day)
+    print_flags(flags, fmt, f"flags on {day}")
+
+
+objection_app = typer.Typer(help="File and resolve objections to list entries (003:L32).")
+app.add_typer(objection_app, name="objection")
+
+
+@objection_app.command("file")
+def objection_file(
+    entry_id: Annotated[str, typer.Argument(help="The contested list entry.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the entry is contested.")],
+    on: Annotated[str | None, typer.Option("--on", help="Filing day (default today).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Suspend an entry's effects while it is verified."""
+    day = parse_as_of(on) if on else today()
+    with store_from(store) as db:
+        try:
+            objection = objection_ops.file_objection(db, entry_id, reason, day)
+        except objection_ops.ObjectionError as exc:
+            raise fail(str(exc)) from None
+    if fmt is OutputFormat.JSON:
+        emit_json(objection)
+    else:
+        err.print(f"objection {objection.objection_id} filed on {day} against {entry_id}")
+        typer.echo(objection.objection_id)
+
+
+@objection_app.command("resolve")
+def objection_resolve(
+    objection_id: Annotated[int, typer.Argument(help="Objection number.")],
+    upheld: Annotated[
+        bool,
+        typer.Option(
+            "--upheld/--rejected",
+            help="--upheld: the objector is right (entry revoked); --rejected: entry stands.",
+        ),
+    ],
+    on: Annotated[str | None, typer.Option("--on", help="Resolution day (default today).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Resolve an objection."""
+    day = parse_as_of(on) if on else today()
+    with store_from(store) as db:
+        try:
+            objection = objection_ops.resolve_objection(db, objection_id, upheld, day)
+        except (objection_ops.ObjectionError, UnknownObjection) as exc:
+            raise fail(
+                str(exc)
+                if not isinstance(exc, UnknownObjection)
+                else f"unknown objection {objection_id}"
+            ) from None
+    if fmt is OutputFormat.JSON:
+        emit_json(objection)
+    else:
+        outcome = "upheld: entry revoked" if upheld else "rejected: entry stands"
+        err.print(f"objection {objection_id} {outcome} on {day}")

@@ -1,0 +1,331 @@
+"""CLI: ``paths``, ``ownership``, ``network`` and ``report`` (DESIGN §5, §8)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, TypeVar
+
+import typer
+
+from api.cli_app import (
+    AsOfOpt,
+    FormatOpt,
+    OutputFormat,
+    StoreOpt,
+    app,
+    emit_json,
+    emit_table,
+    err,
+    fail,
+    out,
+    parse_as_of,
+    store_from,
+)
+from credgraph.store import GraphStore
+from queries.errors import QueryError
+from queries.network import NetworkResult, ego_network
+from queries.ownership import OwnershipResult, ownership
+from queries.paths import PathsResult, find_paths
+from queries.report import CreditReport, PartyRole, credit_report
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    HTML = "html"
+
+
+T = TypeVar("T")
+
+
+def _answer(call: Callable[[], T]) -> T:
+    """Run a query; unknown or invalid ids and bad options exit 2 with one line."""
+    try:
+        return call()
+    except QueryError as exc:
+        raise fail(str(exc)) from None
+
+
+def _viz(module: str, feature: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise fail(f"{feature} needs the {module} module, which is not installed") from None
+
+
+def _line(text: str) -> None:
+    out.print(text, markup=False)
+
+
+def _names(db: GraphStore, ids: Iterable[str]) -> dict[str, str]:
+    return {i: n.name for i, n in db.nodes(set(ids)).items()}
+
+
+def _chain(ids: Iterable[str], names: dict[str, str]) -> str:
+    return " → ".join(f"{names.get(i, i)} ({i})" for i in ids)
+
+
+@app.command("paths")
+def paths_cmd(
+    source: Annotated[str, typer.Argument(help="USCC or person id at one end.")],
+    target: Annotated[str, typer.Argument(help="USCC or person id at the other end.")],
+    max_depth: Annotated[int, typer.Option("--max-depth", help="Longest path (≤ 10).")] = 6,
+    limit: Annotated[int, typer.Option("--limit", help="How many paths (≤ 50).")] = 5,
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Shortest evidence paths between two entities over roles active on as_of."""
+    day = parse_as_of(as_of)
+    with store_from(store) as db:
+        result: PathsResult = _answer(
+            lambda: find_paths(db, source, target, day, max_depth=max_depth, limit=limit)
+        )
+        names = _names(db, [n for p in result.paths for n in p.nodes])
+    if fmt is OutputFormat.JSON:
+        emit_json(result)
+        return
+    if not result.paths:
+        err.print(f"no path within {result.max_depth} hops on {day}")
+        return
+    emit_table(
+        f"paths {result.from_id} → {result.to_id} on {day}",
+        ["#", "hops", "path", "relations"],
+        [
+            (i, len(p.relations), _chain(p.nodes, names), ", ".join(p.relations))
+            for i, p in enumerate(result.paths, 1)
+        ],
+    )
+
+
+@app.command("ownership")
+def ownership_cmd(
+    uscc: Annotated[str, typer.Argument(help="The enterprise.")],
+    max_depth: Annotated[int, typer.Option("--max-depth", help="Longest chain (≤ 10).")] = 10,
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Owners (penetrated), UBOs, actual controller, circles and holdings."""
+    day = parse_as_of(as_of)
+    with store_from(store) as db:
+        result: OwnershipResult = _answer(lambda: ownership(db, uscc, day, max_depth=max_depth))
+        names = _names(
+            db,
+            [result.uscc]
+            + [o.id for o in result.owners]
+            + [h.uscc for h in result.holdings]
+            + (result.actual_controller.path if result.actual_controller else []),
+        )
+    if fmt is OutputFormat.JSON:
+        emit_json(result)
+        return
+    _print_ownership(result, names)
+
+
+def _print_ownership(result: OwnershipResult, names: dict[str, str]) -> None:
+    _line(f"{names.get(result.uscc, '')} ({result.uscc}) on {result.as_of}")
+    emit_table(
+        "owners",
+        ["owner", "name", "type", "pct", "ubo", "chains"],
+        [
+            (
+                o.id,
+                names.get(o.id, ""),
+                o.type.value,
+                f"{o.pct:.2f}",
+                "yes" if any(u.person_id == o.id for u in result.ubos) else "",
+                "\n".join(" → ".join(p) for p in o.paths),
+            )
+            for o in result.owners
+        ],
+    )
+    ac = result.actual_controller
+    _line(
+        "actual controller: "
+        + (f"{_chain(ac.path[:1], names)} ({ac.basis}) via {' → '.join(ac.path)}" if ac else "none")
+    )
+    for cycle in result.cycles:
+        _line("circular ownership: " + " → ".join(cycle))
+    emit_table(
+        "holdings",
+        ["firm", "name", "pct", "chains"],
+        [
+            (
+                h.uscc,
+                names.get(h.uscc, ""),
+                f"{h.pct:.2f}",
+                "\n".join(" → ".join(p) for p in h.paths),
+            )
+            for h in result.holdings
+        ],
+    )
+
+
+@app.command("network")
+def network_cmd(
+    center: Annotated[str, typer.Argument(help="USCC or person id at the center.")],
+    depth: Annotated[int, typer.Option("--depth", help="Hops from the center (≤ 3).")] = 1,
+    limit: Annotated[int, typer.Option("--limit", help="Neighbours shown per node.")] = 50,
+    include_ended: Annotated[
+        bool, typer.Option("--include-ended", help="Also relations ended before as_of.")
+    ] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML map.")
+    ] = None,
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """The ego network with flags; super-nodes collapse into "and N more"."""
+    day = parse_as_of(as_of)
+    maps = _viz("viz.maps", "--html") if html is not None else None
+    with store_from(store) as db:
+        result: NetworkResult = _answer(
+            lambda: ego_network(db, center, day, depth, limit, include_ended)
+        )
+    if maps is not None:
+        maps.render_map(result, html)
+        err.print(f"map written to {html}")
+    if fmt is OutputFormat.JSON:
+        emit_json(result)
+        return
+    emit_table(
+        f"network of {result.center} on {day}: nodes",
+        ["id", "type", "name", "flags", "more"],
+        [
+            (
+                n.id,
+                n.type.value,
+                n.name,
+                ", ".join(sorted({f"{f.flag.value} ({f.entry_id})" for f in n.flags})),
+                n.hidden_neighbours or "",
+            )
+            for n in result.nodes
+        ],
+    )
+    emit_table(
+        "edges",
+        ["source", "role", "target", "title", "share %", "from", "to", "ended"],
+        [
+            (
+                e.source,
+                e.role.value,
+                e.target,
+                e.title,
+                e.share_pct,
+                e.start_on,
+                e.end_on,
+                "ended" if e.ended else "",
+            )
+            for e in result.edges
+        ],
+    )
+
+
+@app.command("report")
+def report_cmd(
+    subject: Annotated[str, typer.Argument(help="USCC or person id.")],
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="table, json, or html (to stdout).")
+    ] = ReportFormat.TABLE,
+) -> None:
+    """Credit report: identity, entries, flags, related parties, ownership, measures."""
+    day = parse_as_of(as_of)
+    reports = _viz("viz.report", "--format html") if fmt is ReportFormat.HTML else None
+    with store_from(store) as db:
+        report: CreditReport = _answer(lambda: credit_report(db, subject, day))
+    if reports is not None:
+        sys.stdout.write(str(reports.render_report_html(report)))
+        return
+    if fmt is ReportFormat.JSON:
+        emit_json(report)
+        return
+    _print_report(report)
+
+
+def _print_report(report: CreditReport) -> None:
+    name = report.identity.get("name", "")
+    _line(f"credit report: {name} ({report.subject_id}, {report.subject_type}) on {report.as_of}")
+    emit_table(
+        "identity",
+        ["field", "value"],
+        [(k, v) for k, v in report.identity.items() if v is not None],
+    )
+    emit_table(
+        "list entries",
+        ["entry", "list", "status", "decided", "valid until", "removed", "reason", "objections"],
+        [
+            (
+                e.entry_id,
+                e.list.value,
+                e.status.value,
+                e.decided_on,
+                e.valid_until,
+                e.removed_on,
+                e.reason,
+                len(e.objections) or "",
+            )
+            for e in report.entries
+        ],
+    )
+    emit_table(
+        "flags",
+        ["flag", "list", "entry", "rule", "path", "relations", "citation"],
+        [
+            (
+                f.flag.value,
+                f.list.value,
+                f.entry_id,
+                f.rule.value,
+                " → ".join(f.path),
+                ", ".join(f.relations),
+                f.citation,
+            )
+            for f in report.flags
+        ],
+    )
+    emit_table(
+        f"related parties ({report.related_parties_total})",
+        ["id", "name", "roles", "flags"],
+        [(p.id, p.name, _roles(p.roles), ", ".join(p.flags)) for p in report.related_parties],
+    )
+    if report.ownership is not None:
+        own = report.ownership
+        emit_table(
+            f"top owners ({own.owners_total})",
+            ["owner", "type", "pct"],
+            [(o.id, o.type.value, f"{o.pct:.2f}") for o in own.owners],
+        )
+        ubos = ", ".join(f"{u.person_id} {u.pct:.2f}%" for u in own.ubos) or "none"
+        ac = own.actual_controller
+        _line(f"UBOs: {ubos}")
+        _line(f"actual controller: {f'{ac.id} ({ac.basis})' if ac else 'none'}")
+    emit_table(
+        "measures",
+        ["scenario", "verdict", "measures"],
+        [
+            (
+                m.scenario.value,
+                m.verdict.value,
+                "; ".join(f"{a.code} ({a.citation})" for a in m.measures),
+            )
+            for m in report.measures
+        ],
+    )
+
+
+def _roles(roles: Iterable[PartyRole]) -> str:
+    parts = []
+    for r in roles:
+        label = r.role.value + (f"/{r.title.value}" if r.title else "")
+        label += f" {r.share_pct:g}%" if r.share_pct else ""
+        parts.append(f"{label} in subject" if r.direction == "in" else f"subject is {label}")
+    return ", ".join(parts)

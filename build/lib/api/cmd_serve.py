@@ -1,0 +1,67 @@
+"""CLI: ``serve`` and ``demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli_app import StoreOpt, app, err, fail, store_from
+from credgraph.policy import today
+from credgraph.settings import Settings
+
+
+@app.command()
+def serve(
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Serve the HTTP API and the web explorer."""
+    import uvicorn
+
+    from api.app import create_app
+
+    location = store or Settings().store
+    err.print(f"credgraph serving {location} on http://{host}:{port}/ (API docs at /docs)")
+    uvicorn.run(create_app(location), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    store: StoreOpt = None,
+    enterprises: Annotated[int, typer.Option("--enterprises", min=10)] = 2000,
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    data: Annotated[Path, typer.Option("--data", help="Sample data folder.")] = Path("demo/data"),
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare only.")] = False,
+) -> None:
+    """Sample + load + propagate + serve, with a printed demo key."""
+    from graph_loader import load_folder
+    from graph_loader.sample import generate_sample
+    from queries.propagation import propagate
+
+    location = store or Settings().store
+    Path(location).parent.mkdir(parents=True, exist_ok=True)
+    if not (data / "enterprises.csv").exists():
+        err.print(f"generating {enterprises:,} sample enterprises into {data} …")
+        generate_sample(data, enterprises=enterprises, seed=seed)
+    with store_from(location) as db:
+        report = load_folder(db, data)
+        if report.rejects:
+            raise fail(f"sample data produced {len(report.rejects)} rejects")
+        flags = propagate(db, today())
+    err.print(f"loaded {report.loaded}; {len(flags):,} flags on {today()}")
+    key = _demo_key()
+    if key:
+        err.print(f"[bold]demo API key (role admin):[/bold] {key}")
+    if not no_serve:
+        serve(store=location, host=host, port=port)
+
+
+def _demo_key() -> str:
+    from api.keys import add_key
+
+    return add_key(Settings().keys_file, "demo", "admin", replace=True)

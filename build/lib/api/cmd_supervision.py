@@ -1,0 +1,439 @@
+"""CLI: credit supervision — ``level``, ``inspection-plan``, ``commitment …``,
+``exchange …`` (RULES.md §6–§7, DESIGN §9)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli_app import (
+    AsOfOpt,
+    FormatOpt,
+    OutputFormat,
+    StoreOpt,
+    app,
+    emit_json,
+    emit_table,
+    err,
+    fail,
+    out,
+    parse_as_of,
+    store_from,
+)
+from credgraph.ids import normalise_id
+from credgraph.policy import today
+from credgraph.store import GraphStore
+from graph_loader.exchange import read_upstream
+from graph_loader.sources import UnusableInput
+from queries.errors import QueryError
+from queries.measures import Reason
+from queries.supervision import (
+    CommitmentProposal,
+    CreditLevel,
+    Deadline,
+    InspectionPlan,
+    ListDelta,
+    compare_upstream,
+    confirm_proposal,
+    credit_level,
+    deadlines,
+    fulfil,
+    inspection_plan,
+    inspectors_from_file,
+    overdue_commitments,
+    parse_ratios,
+    read_task_log,
+    record_commitment,
+    resolve_population,
+    write_conflicts_csv,
+    write_feedback,
+    write_plan_csv,
+)
+from queries.supervision.commitments import OverdueCommitments, parse_commitment_id
+
+
+def _day(value: str | None, option: str) -> date:
+    if value is None:
+        return today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _names(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
+    return {node_id: node.name for node_id, node in store.nodes(set(ids)).items()}
+
+
+def _evidence(path: Sequence[str], relations: Sequence[str], names: dict[str, str]) -> str:
+    parts = [names.get(path[0], path[0])] if path else []
+    for node, rel in zip(path[1:], relations, strict=False):
+        parts.append(f"─{rel}─ {names.get(node, node)}")
+    return " ".join(parts)
+
+
+def _reason_row(r: Reason, names: dict[str, str]) -> tuple[str, str, str, str | None]:
+    evidence = _evidence(r.path, r.relations, names) if len(r.path) > 1 else ""
+    return (
+        " ".join(x for x in (r.code, r.list.value if r.list else None) if x),
+        " ".join(x for x in (r.entry_id, r.rule) if x),
+        " · ".join(x for x in (evidence, r.detail) if x),
+        r.citation,
+    )
+
+
+# -- level -----------------------------------------------------------------------
+def print_level(result: CreditLevel, names: dict[str, str]) -> None:
+    out.print(
+        f"[bold]{result.subject_id}[/bold] {names.get(result.subject_id, '')} — credit level on "
+        f"{result.as_of}: [bold]{result.level}[/bold] ({result.description}; sampling ratio "
+        f"{result.sampling_ratio:g}) · {result.citation}"
+    )
+    emit_table(
+        "reasons",
+        ["code", "entry", "evidence", "citation"],
+        [_reason_row(r, names) for r in result.reasons],
+    )
+
+
+@app.command("level")
+def level_cmd(
+    subject: Annotated[str, typer.Argument(help="USCC or person id.")],
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Credit level A/B/C/D of one subject, with its reasons (002:L20, 002:L21)."""
+    day = parse_as_of(as_of)
+    with store_from(store) as db:
+        try:
+            result = credit_level(db, subject, day)
+        except QueryError as exc:
+            raise fail(str(exc)) from None
+        if fmt is OutputFormat.JSON:
+            emit_json(result)
+            return
+        ids = [result.subject_id, *(n for r in result.reasons for n in r.path)]
+        print_level(result, _names(db, ids))
+
+
+# -- inspection plan -------------------------------------------------------------
+def print_plan_summary(plan: InspectionPlan) -> None:
+    emit_table(
+        f"inspection plan on {plan.as_of} (seed {plan.seed}, {plan.rounding}(ratio × population))",
+        ["level", "population", "ratio", "drawn"],
+        [(s.level, s.population, f"{s.ratio:g}", s.drawn) for s in plan.summary]
+        + [
+            (
+                "total",
+                sum(s.population for s in plan.summary),
+                "",
+                sum(s.drawn for s in plan.summary),
+            )
+        ],
+    )
+
+
+@app.command("inspection-plan")
+def inspection_plan_cmd(
+    population: Annotated[
+        str,
+        typer.Option(
+            "--population",
+            help="File (one USCC per line, or CSV with a uscc column) or filter: all, "
+            "region=东莞市, industry=…, kind=…, status=… (comma = and).",
+        ),
+    ],
+    inspectors: Annotated[
+        Path, typer.Option("--inspectors", help="CSV with name and optional person_id columns.")
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same plan.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Plan CSV to write.")],
+    ratios: Annotated[
+        str | None,
+        typer.Option(
+            "--ratios", help="Sampling ratio per level, e.g. A=0.02,B=0.05,C=0.10,D=0.20."
+        ),
+    ] = None,
+    per_firm: Annotated[
+        int | None, typer.Option("--per-firm", help="Inspectors per firm (policy default 2).")
+    ] = None,
+    conflicts_file: Annotated[
+        Path | None,
+        typer.Option("--conflicts", help="Avoided-conflicts CSV (default OUT.conflicts.csv)."),
+    ] = None,
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Graded "double random, one public" inspection plan (002:L21)."""
+    day = parse_as_of(as_of)
+    with store_from(store) as db:
+        try:
+            chosen = parse_ratios(ratios or "")
+            firms = resolve_population(db, population)
+            staff = inspectors_from_file(inspectors)
+            if not staff:
+                raise fail(f"{inspectors}: no inspectors")
+            plan = inspection_plan(db, firms, staff, chosen, seed, day, per_firm)
+        except QueryError as exc:
+            raise fail(str(exc)) from None
+    conflicts_path = conflicts_file or out_file.with_suffix(".conflicts.csv")
+    write_plan_csv(plan, out_file)
+    write_conflicts_csv(plan, conflicts_path)
+    short = sum(1 for i in plan.inspections if i.shortfall)
+    err.print(
+        f"wrote {len(plan.inspections)} inspections to {out_file}, {len(plan.conflicts)} "
+        f"avoided conflicts to {conflicts_path}; {len(plan.skipped)} ids skipped"
+        + (f"; {short} firms short of inspectors" if short else ""),
+        highlight=False,
+    )
+    if fmt is OutputFormat.JSON:
+        emit_json(plan)
+    else:
+        print_plan_summary(plan)
+
+
+# -- commitments -----------------------------------------------------------------
+commitment_app = typer.Typer(help="Credit commitments and their fulfilment (002:L15).")
+app.add_typer(commitment_app, name="commitment")
+
+
+@commitment_app.command("add")
+def commitment_add(
+    subject: Annotated[str, typer.Argument(help="USCC or person id that commits.")],
+    matter: Annotated[str, typer.Option("--matter", help="What is promised.")],
+    promised_by: Annotated[str, typer.Option("--promised-by", help="Deadline (ISO date).")],
+    on: Annotated[str | None, typer.Option("--on", help="Day made (default today).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Record a credit commitment; prints its id."""
+    by, made = _day(promised_by, "--promised-by"), _day(on, "--on")
+    with store_from(store) as db:
+        try:
+            c = record_commitment(db, subject, matter, by, made)
+        except QueryError as exc:
+            raise fail(str(exc)) from None
+    if fmt is OutputFormat.JSON:
+        emit_json(c)
+        return
+    err.print(f"commitment {c.commitment_id} of {c.subject_id}: {c.matter} by {c.promised_by}")
+    typer.echo(c.commitment_id)
+
+
+@commitment_app.command("fulfil")
+def commitment_fulfil(
+    commitment_id: Annotated[str, typer.Argument(help="Commitment id (12 or CMT-12).")],
+    on: Annotated[str | None, typer.Option("--on", help="Fulfilment day (default today).")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Record that a commitment was fulfilled."""
+    day = _day(on, "--on")
+    with store_from(store) as db:
+        try:
+            c = fulfil(db, parse_commitment_id(commitment_id), day)
+        except QueryError as exc:
+            raise fail(str(exc)) from None
+    if fmt is OutputFormat.JSON:
+        emit_json(c)
+    else:
+        err.print(f"commitment {c.commitment_id} fulfilled on {c.fulfilled_on}")
+
+
+@commitment_app.command("list")
+def commitment_list(
+    subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """List recorded commitments."""
+    with store_from(store) as db:
+        rows = db.commitments([normalise_id(subject)] if subject else None)
+    if fmt is OutputFormat.JSON:
+        emit_json(rows)
+        return
+    emit_table(
+        "commitments",
+        ["id", "subject", "matter", "made", "promised by", "fulfilled"],
+        [
+            (c.commitment_id, c.subject_id, c.matter, c.made_on, c.promised_by, c.fulfilled_on)
+            for c in rows
+        ],
+    )
+
+
+def print_proposals(proposals: Sequence[CommitmentProposal], day: date) -> None:
+    emit_table(
+        f"proposed {len(proposals)} key-attention entries on {day} (confirm with --confirm ID)",
+        ["proposal", "subject", "matter", "promised by", "days overdue", "list", "citation"],
+        [
+            (
+                p.proposal_id,
+                p.commitment.subject_id,
+                p.commitment.matter,
+                p.commitment.promised_by,
+                p.days_overdue,
+                p.entry.list.value,
+                p.citation,
+            )
+            for p in proposals
+        ],
+    )
+
+
+@commitment_app.command("overdue")
+def commitment_overdue(
+    confirm: Annotated[
+        list[str] | None,
+        typer.Option("--confirm", help="Write this proposal as a list entry (repeatable)."),
+    ] = None,
+    authority: Annotated[
+        str | None, typer.Option("--authority", help="Authority recorded on confirmed entries.")
+    ] = None,
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Overdue commitments and the key-attention entries they propose; nothing
+    is listed unless confirmed with --confirm."""
+    day = parse_as_of(as_of)
+    wanted = [x.strip() for item in confirm or [] for x in item.split(",") if x.strip()]
+    with store_from(store) as db:
+        try:
+            confirmed = [confirm_proposal(db, x, day, authority) for x in wanted]
+            proposals = overdue_commitments(db, day)
+        except QueryError as exc:
+            raise fail(str(exc)) from None
+    for entry in confirmed:
+        err.print(f"confirmed: {entry.entry_id} {entry.list.value} for {entry.subject_id}")
+    if fmt is OutputFormat.JSON:
+        emit_json(OverdueCommitments(as_of=day, confirmed=confirmed, proposals=proposals))
+    else:
+        print_proposals(proposals, day)
+
+
+# -- list exchange ---------------------------------------------------------------
+exchange_app = typer.Typer(help="List exchange: upstream comparison and deadlines (DESIGN §9).")
+app.add_typer(exchange_app, name="exchange")
+
+
+def print_delta(delta: ListDelta) -> None:
+    out.print(
+        f"[bold]{delta.source}[/bold]: {delta.upstream_entries} upstream entries — "
+        f"{len(delta.new)} new, {len(delta.changed)} changed, {delta.unchanged} unchanged, "
+        f"{len(delta.removed)} removed, {len(delta.unmatched)} unmatched ids, "
+        f"{delta.rejected_rows} rejected rows ({delta.citation})"
+    )
+    rows: list[tuple[str, str, str, str]] = []
+    rows += [("new", d.entry_id, d.subject_id, f"line {d.line}") for d in delta.new]
+    rows += [
+        (
+            "changed",
+            d.entry_id,
+            d.subject_id,
+            "; ".join(f"{c.field}: {c.store!r} → {c.upstream!r}" for c in d.changes),
+        )
+        for d in delta.changed
+    ]
+    rows += [("removed", d.entry_id, d.subject_id, "not upstream") for d in delta.removed]
+    rows += [
+        ("unmatched", ", ".join(u.entry_ids), u.subject_id, f"{u.role} not in the store")
+        for u in delta.unmatched
+    ]
+    emit_table("delta", ["status", "entry", "subject", "detail"], rows)
+
+
+@exchange_app.command("compare")
+def exchange_compare(
+    file: Annotated[
+        Path, typer.Argument(help="Upstream list (list_entries columns): CSV, folder or XLSX.")
+    ],
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Feedback report CSV to write.")
+    ] = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Compare an upstream list with the store and write the feedback (004:L60)."""
+    with store_from(store) as db:
+        try:
+            upstream = read_upstream(db, file)
+        except UnusableInput as exc:
+            raise fail(str(exc)) from None
+        delta = compare_upstream(
+            db,
+            upstream.entries,
+            source=upstream.file,
+            lines=upstream.lines,
+            rejected_rows=len({r.line for r in upstream.rejects}),
+        )
+    if report is not None:
+        n = write_feedback(
+            delta, report, [(r.line, r.column, r.value, r.reason) for r in upstream.rejects]
+        )
+        err.print(f"wrote {n} feedback rows to {report}")
+    if fmt is OutputFormat.JSON:
+        emit_json(delta)
+    else:
+        print_delta(delta)
+
+
+def print_deadlines(rows: Sequence[Deadline], title: str) -> None:
+    emit_table(
+        title,
+        ["due", "status", "task", "entry", "list", "event", "rule", "late", "citation"],
+        [
+            (
+                d.due,
+                d.status,
+                d.task,
+                d.entry_id,
+                d.list.value,
+                f"{d.event} {d.event_on}",
+                d.rule + (" (weekends only)" if d.calendar == "weekends_only" else ""),
+                d.days_late or "",
+                d.citation,
+            )
+            for d in rows
+        ],
+    )
+
+
+@exchange_app.command("deadlines")
+def exchange_deadlines(
+    log_file: Annotated[
+        Path | None,
+        typer.Option("--log", help="Task log CSV: entry_id,task,event_on,done_on."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only entries decided on or after this day.")
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every duty with its status, not only overdue ones.")
+    ] = False,
+    store: StoreOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Due dates of pushes, national reporting, publicity and feedback; lists
+    what is overdue (003:L30, 003:L36, 004:L60)."""
+    day = parse_as_of(as_of)
+    first = _day(since, "--since") if since else None
+    try:
+        log_rows = read_task_log(log_file) if log_file else []
+    except QueryError as exc:
+        raise fail(str(exc)) from None
+    with store_from(store) as db:
+        rows = deadlines(db, day, log_rows, first)
+    if not show_all:
+        rows = [d for d in rows if d.status == "overdue"]
+    if fmt is OutputFormat.JSON:
+        emit_json(rows)
+    else:
+        print_deadlines(rows, f"{'duties' if show_all else 'overdue duties'} on {day}")

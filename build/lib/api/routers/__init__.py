@@ -1,0 +1,25 @@
+"""Thin routers: parse, authorise, call one query function, audit, shape."""
+
+from api.routers import (
+    audit,
+    entities,
+    health,
+    measures,
+    objections,
+    paths,
+    screenings,
+    search,
+)
+
+ROUTERS = (
+    health.router,
+    entities.router,
+    search.router,
+    paths.router,
+    screenings.router,
+    measures.router,
+    objections.router,
+    audit.router,
+)
+
+__all__ = ["ROUTERS"]

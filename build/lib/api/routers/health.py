@@ -1,0 +1,27 @@
+"""``GET /health`` — no key needed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from api.problems import responses
+from api.security import Store
+from credgraph import __version__
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+@router.get("/health", response_model=Health, responses=responses(503))
+def health(store: Store) -> Health:
+    """Liveness: the store answers."""
+    try:
+        store.generation()
+    except Exception as exc:
+        raise HTTPException(503, "the store does not answer") from exc
+    return Health(status="ok", version=__version__)

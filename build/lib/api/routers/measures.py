@@ -1,0 +1,39 @@
+"""``POST /measures/check``: joint reward/punishment verdict (DESIGN §4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import audit
+from api.problems import responses
+from api.routers.params import MAX_ID_LENGTH, evaluation_day
+from api.security import Procurement, Store, shaped
+from credgraph.model import Scenario
+from queries.measures import MeasuresResult, check_measures
+
+router = APIRouter(tags=["measures"])
+
+
+class MeasuresRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    scenario: Scenario
+    as_of: date | None = None
+
+
+@router.post(
+    "/measures/check",
+    response_model=MeasuresResult,
+    responses=responses(400, 401, 403, 404, 413, 422),
+)
+def post_measures_check(body: MeasuresRequest, caller: Procurement, store: Store) -> JSONResponse:
+    """Verdict, reasons and the measures that apply in one scenario."""
+    day = evaluation_day(body.as_of)
+    result = check_measures(store, body.subject_id, body.scenario, day)
+    audit.record(store, caller, "POST /measures/check", [result.subject_id], day)
+    return shaped(caller, store, result)

@@ -1,0 +1,38 @@
+"""Parameters shared by the routers: the evaluation day and entity ids."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Path, Query
+
+from credgraph.policy import today
+from queries.errors import InvalidRequest
+
+#: evaluation days outside this range are refused (date arithmetic such as
+#: "three years before" must stay within the calendar)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+MAX_ID_LENGTH = 64
+
+AsOf = Annotated[
+    date | None,
+    Query(description="Evaluation day (ISO date); default today in Asia/Shanghai."),
+]
+EntityId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        description="USCC, resident identity number or passport/other number.",
+    ),
+]
+
+
+def evaluation_day(as_of: date | None) -> date:
+    """``as_of`` or today (Asia/Shanghai); 422 outside 1900–2199."""
+    if as_of is None:
+        return today()
+    if not FIRST_DAY <= as_of <= LAST_DAY:
+        raise InvalidRequest(f"as_of must be between {FIRST_DAY} and {LAST_DAY}, got {as_of}")
+    return as_of

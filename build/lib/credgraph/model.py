@@ -1,0 +1,292 @@
+"""Domain vocabulary and records of credgraph.
+
+The core imports nothing of ours outside ``credgraph/``; every other package
+builds on these names. Enum values are the contract of ``DESIGN.md`` §2–§3.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import date
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NodeKind(StrEnum):
+    ENTERPRISE = "enterprise"
+    PERSON = "person"
+
+
+class EnterpriseKind(StrEnum):
+    COMPANY = "company"
+    INDIVIDUAL_BUSINESS = "individual_business"
+    BRANCH = "branch"
+    SOCIAL_ORG = "social_org"
+    PUBLIC_INSTITUTION = "public_institution"
+    OTHER = "other"
+
+
+class EnterpriseStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    CANCELLED = "cancelled"
+    OTHER = "other"
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "resident_id"
+    PASSPORT = "passport"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    EXECUTIVE = "executive"
+    SHAREHOLDER = "shareholder"
+    ACTUAL_CONTROLLER = "actual_controller"
+    BRANCH_OF = "branch_of"
+
+
+#: Roles a natural person must hold (DESIGN §2).
+PERSON_ONLY_ROLES = frozenset({Role.LEGAL_REPRESENTATIVE, Role.EXECUTIVE})
+
+#: Order in which a hop's role is reported when several roles link the same
+#: pair (DESIGN §3 ``relations``).
+ROLE_PREFERENCE = (
+    Role.LEGAL_REPRESENTATIVE,
+    Role.EXECUTIVE,
+    Role.ACTUAL_CONTROLLER,
+    Role.SHAREHOLDER,
+    Role.BRANCH_OF,
+)
+
+
+class Title(StrEnum):
+    CHAIRMAN = "chairman"
+    DIRECTOR = "director"
+    SUPERVISOR = "supervisor"
+    GENERAL_MANAGER = "general_manager"
+    MANAGER = "manager"
+    OTHER = "other"
+
+
+class ListKind(StrEnum):
+    SERIOUS_DISHONESTY = "serious_dishonesty"
+    DISHONEST_DEBTOR = "dishonest_debtor"
+    SERIOUS_ILLEGAL = "serious_illegal"
+    ABNORMAL_OPERATION = "abnormal_operation"
+    KEY_ATTENTION = "key_attention"
+    RED = "red"
+
+
+class RemovalReason(StrEnum):
+    REPAIRED = "repaired"
+    EXPIRED = "expired"
+    REVOKED_ON_OBJECTION = "revoked_on_objection"
+    COURT = "court"
+    OTHER = "other"
+
+
+class Category(StrEnum):
+    """Serious-dishonesty categories of ``003:L24`` (RULES.md §3)."""
+
+    # 1. health and safety
+    FOOD_DRUG = "food_drug"
+    ENVIRONMENT = "environment"
+    CONSTRUCTION_QUALITY = "construction_quality"
+    WORK_SAFETY = "work_safety"
+    FIRE_SAFETY = "fire_safety"
+    COMPULSORY_CERTIFICATION = "compulsory_certification"
+    PRODUCT_RECALL = "product_recall"
+    # 2. market and social order
+    BRIBERY = "bribery"
+    TAX_EVASION = "tax_evasion"
+    MALICIOUS_DEBT_EVASION = "malicious_debt_evasion"
+    PAYMENT_ARREARS = "payment_arrears"
+    WAGE_ARREARS = "wage_arrears"
+    ILLEGAL_FUNDRAISING = "illegal_fundraising"
+    TELECOM_FRAUD = "telecom_fraud"
+    CONTRACT_FRAUD = "contract_fraud"
+    PYRAMID_SELLING = "pyramid_selling"
+    UNLICENSED_OPERATION = "unlicensed_operation"
+    COUNTERFEIT_GOODS = "counterfeit_goods"
+    IP_INFRINGEMENT = "ip_infringement"
+    QUALIFICATION_LENDING = "qualification_lending"
+    BID_RIGGING = "bid_rigging"
+    FALSE_ADVERTISING = "false_advertising"
+    CONSUMER_INVESTOR_HARM = "consumer_investor_harm"
+    CYBERSPACE_DISORDER = "cyberspace_disorder"
+    PUBLIC_DISORDER = "public_disorder"
+    EXAM_CHEATING = "exam_cheating"
+    INSURANCE_FRAUD = "insurance_fraud"
+    # 3. refusing court or administrative decisions
+    REFUSING_COURT_JUDGMENT = "refusing_court_judgment"
+    EVADING_ENFORCEMENT = "evading_enforcement"
+    # 4. national defence
+    DEFENCE_OBLIGATION = "defence_obligation"
+
+
+class FlagKind(StrEnum):
+    LISTED = "listed"
+    RESPONSIBLE_PERSON = "responsible_person"
+    RELATED_ENTERPRISE = "related_enterprise"
+
+
+class Rule(StrEnum):
+    L0 = "L0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+
+class Scenario(StrEnum):
+    GOVERNMENT_PROCUREMENT = "government_procurement"
+    PUBLIC_BIDDING = "public_bidding"
+    ADMINISTRATIVE_LICENSING = "administrative_licensing"
+    FISCAL_FUNDING = "fiscal_funding"
+    HONOURS = "honours"
+    FINANCING = "financing"
+    APPOINTMENT = "appointment"
+    GREEN_CHANNEL = "green_channel"
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def trusted(cls, **fields: Any) -> Self:
+        """A record from values already validated (by the loader or read
+        back from a store), without pydantic's validation: the hot path of
+        loads and expansions. Every field must be given."""
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", fields)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
+
+
+class Enterprise(Record):
+    uscc: str
+    name: str
+    kind: EnterpriseKind = EnterpriseKind.COMPANY
+    status: EnterpriseStatus | None = None
+    established_on: date | None = None
+    registered_capital: float | None = None
+    region: str | None = None
+    industry: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    #: normalised contacts for shared-contact detection (DESIGN §6)
+    phone_norm: str | None = None
+    email_norm: str | None = None
+    address_norm: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.uscc
+
+
+class Person(Record):
+    person_id: str
+    id_type: IdType = IdType.RESIDENT_ID
+    name: str
+    phone: str | None = None
+    address: str | None = None
+    phone_norm: str | None = None
+    address_norm: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.person_id
+
+
+Node = Enterprise | Person
+
+
+class Relation(Record):
+    """A role of ``source_id`` in the enterprise ``target_uscc``."""
+
+    source_id: str
+    source_type: NodeKind
+    target_uscc: str
+    role: Role
+    title: Title | None = None
+    share_pct: float | None = None
+    start_on: date | None = None
+    end_on: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        """True when the role is active on ``day`` (both ends inclusive)."""
+        return (self.start_on is None or self.start_on <= day) and (
+            self.end_on is None or day <= self.end_on
+        )
+
+    @property
+    def identity(self) -> tuple[str, str, str, str, str]:
+        return (
+            self.source_id,
+            self.target_uscc,
+            self.role.value,
+            self.title.value if self.title else "",
+            self.start_on.isoformat() if self.start_on else "",
+        )
+
+
+class ListEntry(Record):
+    entry_id: str
+    subject_id: str
+    subject_type: NodeKind
+    list: ListKind
+    category: Category | None = None
+    reason: str | None = None
+    authority: str | None = None
+    case_no: str | None = None
+    decided_on: date
+    valid_until: date | None = None
+    removed_on: date | None = None
+    removal_reason: RemovalReason | None = None
+    responsible_person_ids: tuple[str, ...] = Field(default_factory=tuple)
+
+
+class Objection(Record):
+    """An objection to a list entry (``003:L32``): suspends it while verified."""
+
+    objection_id: int
+    entry_id: str
+    reason: str
+    filed_on: date
+    resolved_on: date | None = None
+    upheld: bool | None = None
+
+
+class Batch(BaseModel):
+    """One all-or-nothing write to a store."""
+
+    enterprises: list[Enterprise] = Field(default_factory=list)
+    persons: list[Person] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+    entries: list[ListEntry] = Field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.enterprises) + len(self.persons) + len(self.relations) + len(self.entries)
+
+
+class Flag(BaseModel):
+    """A flag with its evidence (DESIGN §3)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject_id: str
+    subject_type: NodeKind
+    flag: FlagKind
+    list: ListKind
+    entry_id: str
+    rule: Rule
+    citation: str
+    path: builtins.list[str]
+    relations: builtins.list[str]
+    other_paths: int = 0

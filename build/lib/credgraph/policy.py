@@ -1,0 +1,308 @@
+"""The propagation and measures policy: YAML data, validated by pydantic.
+
+The shipped defaults are ``credgraph/policy.yaml``; ``--policy FILE`` or
+``CREDGRAPH_POLICY`` points at another file. An invalid file is refused with
+a message naming the offending key.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from credgraph.model import ListKind, Relation, Role, Scenario, Title
+
+CITATION = re.compile(r"^\d{3}:L\d+$")
+
+
+class PolicyError(ValueError):
+    """The policy file is unusable; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_citation(value: str) -> str:
+    parts = [p.strip() for p in value.split(";")]
+    bad = [p for p in parts if not CITATION.match(p)]
+    if not parts or bad:
+        raise ValueError(f"citation must be like '003:L24' ('; '-separated), got {value!r}")
+    return "; ".join(parts)
+
+
+class RoleSpec(_Strict):
+    """A role that satisfies a rule, optionally narrowed by title or share."""
+
+    role: Role
+    titles: list[Title] | None = None
+    exclude_titles: list[Title] = Field(default_factory=list)
+    min_share_pct: Literal["control"] | float | None = None
+
+    def matches(self, rel: Relation) -> bool:
+        if rel.role is not self.role:
+            return False
+        if self.titles is not None and rel.title not in self.titles:
+            return False
+        return rel.title is None or rel.title not in self.exclude_titles
+
+
+class ListRoles(_Strict):
+    roles: list[RoleSpec]
+    citation: str
+
+    _c = field_validator("citation")(_check_citation)
+
+
+class RuleBase(_Strict):
+    description: str = ""
+    citation: str
+
+    _c = field_validator("citation")(_check_citation)
+
+
+class P1Rule(RuleBase):
+    roles: list[RoleSpec]
+    named_responsible: bool = True
+    by_list: dict[ListKind, ListRoles] = Field(default_factory=dict)
+
+
+class P2Rule(RuleBase):
+    roles: list[RoleSpec]
+
+
+class P3Rule(RuleBase):
+    control_holdings: bool = True
+    branches: bool = True
+    parent: bool = True
+
+
+class Rules(_Strict):
+    L0: RuleBase
+    P1: P1Rule
+    P2: P2Rule
+    P3: P3Rule
+
+
+class GreenChannel(_Strict):
+    citation: str
+    clean_years: int = Field(3, ge=1, le=20)
+
+    _c = field_validator("citation")(_check_citation)
+
+
+Condition = Literal[
+    "listed_severe",
+    "responsible_person",
+    "related_enterprise",
+    "watch_listed",
+    "red_listed",
+    "green_channel_eligible",
+]
+
+
+class MeasureSpec(_Strict):
+    code: str
+    description: str
+    citation: str
+    when: list[Condition]
+
+    _c = field_validator("citation")(_check_citation)
+
+
+# -- supervision (002:L15, 002:L20, 002:L21, 003:L30, 003:L36, 004:L60) ---------
+LevelCondition = Literal[
+    "listed_severe",
+    "responsible_person",
+    "related_enterprise",
+    "watch_listed",
+    "red_listed",
+    "green_channel_eligible",
+    "negative_record_active",
+    "always",
+]
+
+
+class LevelSpec(_Strict):
+    """A credit level: the first level (in order) whose ``when`` holds applies."""
+
+    level: str = Field(min_length=1, max_length=16)
+    description: str = ""
+    when: list[LevelCondition] = Field(min_length=1)
+    ratio: float = Field(ge=0, le=1)
+    citation: str
+
+    _c = field_validator("citation")(_check_citation)
+
+
+class ConflictRules(_Strict):
+    """Conflict-of-interest checks of inspector assignment (design, 002:L21)."""
+
+    depth: int = Field(2, ge=0, le=4)
+    ended_within_years: int = Field(3, ge=0, le=20)
+    match_names: bool = True
+    per_firm: int = Field(2, ge=1, le=20)
+    citation: str = "002:L21"
+
+    _c = field_validator("citation")(_check_citation)
+
+
+class CommitmentRules(_Strict):
+    """A broken credit commitment proposes a key-attention entry (002:L15)."""
+
+    list_kind: ListKind = ListKind.KEY_ATTENTION
+    entry_prefix: str = Field("CMT-", min_length=1)
+    citation: str = "002:L15"
+
+    _c = field_validator("citation")(_check_citation)
+
+
+class DeadlineRule(_Strict):
+    """A list-exchange duty: due ``working_days`` working days after the event
+    (the event day not counted) or on day ``day_of_next_month`` of the next month."""
+
+    description: str = ""
+    after: Literal["decided_on", "measure_applied"] = "decided_on"
+    working_days: int | None = Field(None, ge=1, le=60)
+    day_of_next_month: int | None = Field(None, ge=1, le=28)
+    lists: list[ListKind] | None = None
+    citation: str
+
+    _c = field_validator("citation")(_check_citation)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> DeadlineRule:
+        if (self.working_days is None) == (self.day_of_next_month is None):
+            raise ValueError("give exactly one of working_days and day_of_next_month")
+        return self
+
+
+class Supervision(_Strict):
+    """Credit levels, graded inspection, commitments and list-exchange deadlines."""
+
+    citation: str = "002:L20; 002:L21"
+    levels: list[LevelSpec] = Field(default_factory=lambda: _shipped_levels(), min_length=1)
+    conflicts: ConflictRules = Field(default_factory=ConflictRules)
+    commitments: CommitmentRules = Field(default_factory=CommitmentRules)
+    deadlines: dict[str, DeadlineRule] = Field(default_factory=lambda: _shipped_deadlines())
+
+    _c = field_validator("citation")(_check_citation)
+
+    @model_validator(mode="after")
+    def _levels_complete(self) -> Supervision:
+        names = [spec.level for spec in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate level names in {names}")
+        if "always" not in self.levels[-1].when:
+            raise ValueError("the last level must apply 'always' so every subject gets a level")
+        return self
+
+    def ratios(self) -> dict[str, float]:
+        """Default sampling ratio per level, in level order."""
+        return {spec.level: spec.ratio for spec in self.levels}
+
+
+class Policy(_Strict):
+    version: int = 1
+    severe_lists: list[ListKind]
+    watch_lists: list[ListKind] = Field(default_factory=list)
+    control_threshold_pct: float = Field(50.0, gt=0, le=100)
+    rules: Rules
+    green_channel: GreenChannel
+    measures: dict[Scenario, list[MeasureSpec]]
+    #: a policy file without this section gets the shipped one
+    supervision: Supervision = Field(default_factory=lambda: _shipped_copy())
+
+    @model_validator(mode="after")
+    def _lists_disjoint(self) -> Policy:
+        both = set(self.severe_lists) & set(self.watch_lists)
+        if both:
+            raise ValueError(f"lists both severe and watch: {sorted(both)}")
+        if ListKind.RED in self.severe_lists:
+            raise ValueError("the red list cannot be severe")
+        return self
+
+    def is_severe(self, kind: ListKind) -> bool:
+        return kind in self.severe_lists
+
+    def p1_specs(self, kind: ListKind) -> list[RoleSpec]:
+        extra = self.rules.P1.by_list.get(kind)
+        return list(self.rules.P1.roles) + (list(extra.roles) if extra else [])
+
+    def p1_citation(self, kind: ListKind) -> str:
+        extra = self.rules.P1.by_list.get(kind)
+        if not extra:
+            return self.rules.P1.citation
+        parts = dict.fromkeys([*self.rules.P1.citation.split("; "), *extra.citation.split("; ")])
+        return "; ".join(parts)
+
+    def min_share(self, spec: RoleSpec) -> float | None:
+        if spec.min_share_pct == "control":
+            return self.control_threshold_pct
+        return spec.min_share_pct
+
+
+def _shipped_text() -> str:
+    return resources.files("credgraph").joinpath("policy.yaml").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _shipped_supervision() -> Supervision:
+    """The shipped policy's supervision section: the defaults of a policy
+    file that leaves it (or part of it) out — one source of truth, the YAML."""
+    return Supervision.model_validate(yaml.safe_load(_shipped_text())["supervision"])
+
+
+def _shipped_copy() -> Supervision:
+    return _shipped_supervision().model_copy()
+
+
+def _shipped_levels() -> list[LevelSpec]:
+    return list(_shipped_supervision().levels)
+
+
+def _shipped_deadlines() -> dict[str, DeadlineRule]:
+    return dict(_shipped_supervision().deadlines)
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """Load and validate a policy file (default: the shipped policy)."""
+    if path is None:
+        text = _shipped_text()
+        source = "credgraph/policy.yaml"
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise PolicyError(f"{path}: cannot read policy ({exc.strerror})") from None
+        source = str(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML ({exc})") from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PolicyError(f"{source}: {where}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    from credgraph.settings import Settings
+
+    return load_policy(Settings().policy)
+
+
+def today(tz: str = "Asia/Shanghai") -> date:
+    """Today in Asia/Shanghai: the default evaluation day (DESIGN §3)."""
+    return datetime.now(ZoneInfo(tz)).date()

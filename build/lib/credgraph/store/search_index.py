@@ -1,0 +1,185 @@
+"""Search keys of a name: folded text, pinyin syllables and pinyin initials.
+
+Shared by every backend so that ``GraphStore.search`` means the same thing
+everywhere. The pinyin of a character is the first (most common) reading in
+pypinyin's own per-character dictionary, tone marks dropped and ``ü`` written
+``v`` (pypinyin's ``NORMAL`` style). The dictionary is turned into two
+``str.translate`` tables once, so keying a million names never calls
+pypinyin per name.
+
+>>> keys = name_keys("东莞市华盛电子（科技）有限公司")
+>>> keys.folded
+'东莞市华盛电子科技有限公司'
+>>> keys.pinyin
+'dong guan shi hua sheng dian zi ke ji you xian gong si'
+>>> keys.initials
+'d g s h s d z k j y x g s'
+>>> pinyin_readings("huasheng").readings
+[['hua', 'sheng'], ['hu', 'a', 'sheng']]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from operator import add
+
+#: Syllables without a vowel (interjections such as 嗯 ``n``, 呣 ``m``) are
+#: not used to split a typed pinyin query: they would split almost anything.
+_MIN_SYLLABLE_VOWELS = frozenset("aeiouv")
+MAX_SEGMENTATIONS = 8
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """NFKC, lower-cased, letters and digits only (CJK included).
+
+    >>> fold(" ACME（北京）Trading_Co. 100% ")
+    'acme北京tradingco100'
+    """
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def _plain(reading: str) -> str:
+    decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class _Dropping(dict[int, str]):
+    """A translate table deleting every character it does not map."""
+
+    def __missing__(self, key: int) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class _Tables:
+    pinyin: dict[int, str]
+    initials: dict[int, str]
+    syllables: frozenset[str]
+    prefixes: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    pinyin: dict[int, str] = {}
+    initials: dict[int, str] = _Dropping()
+    for code, readings in pinyin_dict.items():
+        syllable = _plain(readings.split(",", 1)[0])
+        if syllable.isascii() and syllable.isalpha():
+            pinyin[code] = f" {syllable} "
+            initials[code] = f" {syllable[0]} "
+    # latin letters and digits stand for themselves in the initials (ACME → a c m e)
+    for letter in "abcdefghijklmnopqrstuvwxyz0123456789":
+        initials[ord(letter)] = f" {letter} "
+    syllables = frozenset(
+        s.strip() for s in pinyin.values() if _MIN_SYLLABLE_VOWELS & set(s.strip())
+    )
+    prefixes = frozenset(s[:i] for s in syllables for i in range(1, len(s) + 1))
+    return _Tables(pinyin, initials, syllables, prefixes)
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """Search keys of one name; each key is a space-separated token string."""
+
+    folded: str
+    grams: str
+    pinyin: str
+    initials: str
+
+
+def name_keys(name: str) -> NameKeys:
+    """The keys under which ``name`` is found (see the module docstring).
+
+    ``grams`` are the overlapping character pairs of the folded name plus its
+    last character, so that a substring of the name is a run of consecutive
+    grams (a phrase) whatever its script.
+    """
+    tables = _tables()
+    folded = fold(name)
+    grams = " ".join([*map(add, folded, folded[1:]), folded[-1:]]).strip()
+    pinyin = " ".join(folded.translate(tables.pinyin).split())
+    initials = " ".join(folded.translate(tables.initials).split())
+    return NameKeys(folded=folded, grams=grams, pinyin=pinyin, initials=initials)
+
+
+def to_pinyin(text: str) -> str:
+    """Syllables of ``text`` concatenated (characters without pinyin kept).
+
+    >>> to_pinyin("王晓明")
+    'wangxiaoming'
+    """
+    return "".join(fold(text).translate(_tables().pinyin).split())
+
+
+def to_initials(text: str) -> str:
+    """Pinyin initials of ``text`` concatenated.
+
+    >>> to_initials("王晓明")
+    'wxm'
+    """
+    return name_keys(text).initials.replace(" ", "")
+
+
+def is_pinyin_syllable(text: str) -> bool:
+    return text in _tables().syllables
+
+
+@dataclass(frozen=True)
+class PinyinReadings:
+    """Ways to read typed letters as syllables; with ``partial`` the last
+    syllable of each reading is incomplete (a prefix of a syllable)."""
+
+    readings: list[list[str]]
+    partial: bool
+
+
+def pinyin_readings(text: str, limit: int = MAX_SEGMENTATIONS) -> PinyinReadings:
+    """Ways to read lower-case letters as pinyin syllables, fewest first.
+
+    Readings made of whole syllables win; only when there is none may the
+    last syllable be incomplete (the user is still typing). At most
+    ``limit`` readings.
+
+    >>> pinyin_readings("xian")
+    PinyinReadings(readings=[['xian'], ['xi', 'an']], partial=False)
+    >>> pinyin_readings("huash")
+    PinyinReadings(readings=[['hua', 'sh'], ['hu', 'a', 'sh']], partial=True)
+    >>> pinyin_readings("qz").readings
+    []
+    """
+    tables = _tables()
+    if not text or not text.isascii() or not text.isalpha():
+        return PinyinReadings([], False)
+    found: list[list[str]] = []
+
+    @cache
+    def can_finish(start: int) -> bool:
+        if text[start:] in tables.prefixes:
+            return True
+        return any(
+            text[start:end] in tables.syllables and can_finish(end)
+            for end in range(start + 1, min(start + 7, len(text)))
+        )
+
+    def walk(start: int, parts: list[str]) -> None:
+        if len(found) >= limit * 4:
+            return
+        rest = text[start:]
+        if rest in tables.prefixes:
+            found.append([*parts, rest])
+        for end in range(min(start + 6, len(text) - 1), start, -1):
+            head = text[start:end]
+            if head in tables.syllables and can_finish(end):
+                walk(end, [*parts, head])
+
+    walk(0, [])
+    whole = [r for r in found if r[-1] in tables.syllables]
+    chosen = whole or found
+    chosen.sort(key=len)
+    return PinyinReadings(chosen[:limit], partial=bool(chosen) and not whole)

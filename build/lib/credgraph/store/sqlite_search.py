@@ -1,0 +1,215 @@
+"""The embedded store's search index: contentless FTS5 tables.
+
+Each enterprise and person is one document (``search_docs`` maps its integer
+doc id to the node id) with the token strings of
+:func:`credgraph.store.search_index.name_keys`: ``search_names.grams``
+(character pairs of the folded name, so a substring is a phrase),
+``search_sounds.pinyin`` (one token per syllable) and
+``search_initials.initials`` (one per initial). Documents are written in the
+load's own transaction, only for new or renamed nodes, so a reload of the
+same data writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from itertools import pairwise
+
+from credgraph.model import Batch
+from credgraph.store.base import SearchField
+from credgraph.store.search_index import fold, name_keys, pinyin_readings
+
+# Prefix indexes make typed prefixes read one doclist instead of merging
+# thousands: one character for names (华*), one and two letters for pinyin
+# (x*, "hua sh*"); initials are never searched by prefix. One table per
+# column, as an FTS5 prefix index covers every column of its table.
+_FTS = "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5({}, content='', {}tokenize='{}')"
+_TOKENIZER = "unicode61 remove_diacritics 0"
+FTS_TABLES = (
+    _FTS.format("search_names", "grams", "prefix='1', ", _TOKENIZER),
+    _FTS.format("search_sounds", "pinyin", "prefix='1 2', ", _TOKENIZER),
+    _FTS.format("search_initials", "initials", "", _TOKENIZER),
+)
+SEARCH_SCHEMA = "".join(
+    s + ";\n"
+    for s in (
+        "CREATE TABLE IF NOT EXISTS search_docs("
+        "doc INTEGER PRIMARY KEY, node_id TEXT NOT NULL UNIQUE)",
+        *FTS_TABLES,
+    )
+)
+INDEX_VERSION = "5"
+#: Each column starts with a marker token, ``ǂ`` + its first token: a match
+#: at the start of a name is a phrase that begins with this rare token, so
+#: it does not scan every name holding a common word (科技, gong si) for the
+#: few that begin with it. ``ǂ`` is a letter to the tokenizer and never
+#: appears in a folded name.
+MARK = "ǂ"
+CHUNK = 20_000
+
+COLUMNS = {"search_names": "grams", "search_sounds": "pinyin", "search_initials": "initials"}
+INSERT_DOC = {t: f"INSERT INTO {t}(rowid, {c}) VALUES (?,?)" for t, c in COLUMNS.items()}
+DELETE_DOC = {
+    t: f"INSERT INTO {t}({t}, rowid, {c}) VALUES ('delete',?,?)" for t, c in COLUMNS.items()
+}
+MATCH_IDS = {
+    table: f"""
+SELECT d.node_id FROM {table} f JOIN search_docs d ON d.doc = f.rowid
+WHERE {table} MATCH ? ORDER BY f.rowid LIMIT ? OFFSET ?
+"""
+    for table in COLUMNS
+}
+ID_PREFIX = {
+    table: f"SELECT {key} FROM {table} WHERE {key} >= ? AND {key} < ? ORDER BY {key}"
+    for table, key in (("enterprises", "uscc"), ("persons", "person_id"))
+}
+
+
+def _marked(tokens: str) -> str:
+    return f"{MARK}{tokens.split(' ', 1)[0]} {tokens}" if tokens else ""
+
+
+def _write_docs(conn: sqlite3.Connection, docs: list[tuple[int, str]], delete: bool) -> None:
+    for start in range(0, len(docs), CHUNK):  # bounded memory at a million names
+        keys = [(doc, name_keys(name)) for doc, name in docs[start : start + CHUNK]]
+        statements = DELETE_DOC if delete else INSERT_DOC
+        conn.executemany(statements["search_names"], ((d, _marked(k.grams)) for d, k in keys))
+        conn.executemany(statements["search_sounds"], ((d, _marked(k.pinyin)) for d, k in keys))
+        conn.executemany(statements["search_initials"], ((d, _marked(k.initials)) for d, k in keys))
+
+
+def index_names(conn: sqlite3.Connection, batch: Batch) -> None:
+    """Index the new and renamed nodes of ``batch`` (call before the upsert,
+    inside its transaction: it reads the names being replaced)."""
+    names = {e.uscc: e.name for e in batch.enterprises}
+    names.update((p.person_id, p.name) for p in batch.persons)
+    if names:
+        index_nodes(conn, names)
+
+
+def index_nodes(conn: sqlite3.Connection, names: dict[str, str]) -> None:
+    old: dict[str, tuple[int, str]] = {}
+    empty = conn.execute("SELECT 1 FROM search_docs LIMIT 1").fetchone() is None
+    param = "[]" if empty else json.dumps(list(names), ensure_ascii=False)
+    for node_id, doc, name in conn.execute(
+        "SELECT d.node_id, d.doc, COALESCE(e.name, p.name) FROM search_docs d "
+        "LEFT JOIN enterprises e ON e.uscc = d.node_id "
+        "LEFT JOIN persons p ON p.person_id = d.node_id "
+        "WHERE d.node_id IN (SELECT value FROM json_each(?))",
+        (param,),
+    ):
+        old[node_id] = (doc, name or "")
+    renamed = [(doc, name, names[i]) for i, (doc, name) in old.items() if name != names[i]]
+    _write_docs(conn, [(doc, name) for doc, name, _ in renamed], delete=True)
+    _write_docs(conn, [(doc, new) for doc, _, new in renamed], delete=False)
+    fresh = [i for i in names if i not in old]
+    if not fresh:
+        return
+    first = int(conn.execute("SELECT COALESCE(MAX(doc), 0) + 1 FROM search_docs").fetchone()[0])
+    conn.executemany(
+        "INSERT INTO search_docs(doc, node_id) VALUES (?, ?)",
+        ((first + n, node_id) for n, node_id in enumerate(fresh)),
+    )
+    _write_docs(conn, [(first + n, names[node_id]) for n, node_id in enumerate(fresh)], False)
+
+
+def search_index_current(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'search_index'").fetchone()
+    return row is not None and row[0] == INDEX_VERSION
+
+
+def ensure_index(conn: sqlite3.Connection) -> None:
+    """Build the index of a store written before it existed (inside a write)."""
+    if search_index_current(conn):
+        return
+    conn.execute("DELETE FROM search_docs")
+    for table in ("search_fts", *COLUMNS):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for statement in FTS_TABLES:
+        conn.execute(statement)
+    names = dict(conn.execute("SELECT uscc, name FROM enterprises"))
+    names.update(conn.execute("SELECT person_id, name FROM persons"))
+    if names:
+        index_nodes(conn, names)
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('search_index', ?)", (INDEX_VERSION,))
+
+
+def _phrase(tokens: Iterable[str], prefix: bool = False) -> str:
+    # tokens are folded letters and digits: nothing in them needs escaping
+    return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
+
+
+def _tokens_phrase(tokens: list[str], start: bool, prefix: bool) -> str:
+    """A phrase of ``tokens`` (the last one a prefix with ``prefix``); with
+    ``start`` it must begin the column: behind the marker of its first token."""
+    if start:
+        if len(tokens) == 1 and prefix:
+            return _phrase([MARK + tokens[0]], prefix=True)
+        tokens = [MARK + tokens[0], *tokens]
+    return _phrase(tokens, prefix=prefix)
+
+
+def match_expression(query: str, field: SearchField, start: bool) -> tuple[str, str] | None:
+    """The FTS5 table and expression for one field, or None when nothing can match."""
+    text = fold(query)
+    if not text or MARK in text:
+        return None
+    if field is SearchField.NAME:
+        if len(text) == 1:
+            return "search_names", f"grams : {_tokens_phrase([text], start, prefix=True)}"
+        grams = [a + b for a, b in pairwise(text)]
+        return "search_names", f"grams : {_tokens_phrase(grams, start, prefix=False)}"
+    if field is SearchField.PINYIN:
+        found = pinyin_readings(text)
+        if not found.readings:
+            return None
+        phrases = (_tokens_phrase(r, start, prefix=found.partial) for r in found.readings)
+        return "search_sounds", "pinyin : (" + " OR ".join(phrases) + ")"
+    if field is SearchField.INITIALS:
+        if not (text.isascii() and text.isalnum()):
+            return None
+        return "search_initials", f"initials : {_tokens_phrase(list(text), start, prefix=False)}"
+    raise ValueError(f"no FTS column for {field}")
+
+
+def search_ids(
+    conn: sqlite3.Connection,
+    query: str,
+    field: SearchField,
+    start: bool,
+    limit: int,
+    offset: int,
+) -> list[str]:
+    """Node ids matching ``query`` on ``field``, in index order."""
+    if field is SearchField.ID:
+        return _id_prefix(conn, query.strip().upper(), limit, offset)
+    found = match_expression(query, field, start)
+    if found is None:
+        return []
+    table, expression = found
+    return [r[0] for r in conn.execute(MATCH_IDS[table], (expression, limit, offset))]
+
+
+def _id_prefix(conn: sqlite3.Connection, prefix: str, limit: int, offset: int) -> list[str]:
+    """Enterprises then persons whose id starts with ``prefix``, each in id
+    order, read along the primary keys (no sort of all matches)."""
+    if not prefix:
+        return []
+    bounds = (prefix, prefix + "\uffff")
+    firms = conn.execute(ID_PREFIX["enterprises"] + " LIMIT ? OFFSET ?", (*bounds, limit, offset))
+    out = [r[0] for r in firms]
+    if len(out) == limit:
+        return out
+    # how many enterprises the offset went past (all of them when some were left)
+    if out:
+        passed = offset
+    else:
+        passed = conn.execute(
+            f"SELECT COUNT(*) FROM ({ID_PREFIX['enterprises']} LIMIT ?)", (*bounds, offset)
+        ).fetchone()[0]
+    persons = conn.execute(
+        ID_PREFIX["persons"] + " LIMIT ? OFFSET ?", (*bounds, limit - len(out), offset - passed)
+    )
+    return out + [r[0] for r in persons]

@@ -1,0 +1,1 @@
+"""Queries written once against the ``GraphStore`` primitives."""

@@ -1,0 +1,57 @@
+"""Objections to list entries (003:L32, DESIGN §3).
+
+Filing suspends the entry from the filing day until resolution; an upheld
+objection removes the entry as of the resolution day (reason
+``revoked_on_objection``); a rejected one ends the suspension. Materialised
+flags of the entry are refreshed at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from credgraph.model import Objection
+from credgraph.store import GraphStore
+from queries.propagation import refresh_entries
+
+
+class ObjectionError(ValueError):
+    """An objection request that cannot be carried out; ``status`` is the
+    HTTP status the API answers with."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def file_objection(store: GraphStore, entry_id: str, reason: str, filed_on: date) -> Objection:
+    entries = store.entries(entry_ids=[entry_id])
+    if not entries:
+        raise ObjectionError(f"unknown list entry {entry_id!r}", 404)
+    if not reason.strip():
+        raise ObjectionError("an objection needs a reason")
+    if filed_on < entries[0].decided_on:
+        raise ObjectionError(f"filed_on {filed_on} is before the decision {entries[0].decided_on}")
+    open_ = [o for o in store.objections([entry_id]) if o.resolved_on is None]
+    if open_:
+        raise ObjectionError(
+            f"entry {entry_id} already has open objection {open_[0].objection_id}", 409
+        )
+    before = store.generation()
+    objection = store.file_objection(entry_id, reason.strip(), filed_on)
+    refresh_entries(store, [entry_id], before)
+    return objection
+
+
+def resolve_objection(
+    store: GraphStore, objection_id: int, upheld: bool, resolved_on: date
+) -> Objection:
+    current = store.objection(objection_id)
+    if current.resolved_on is not None:
+        raise ObjectionError(f"objection {objection_id} is already resolved", 409)
+    if resolved_on < current.filed_on:
+        raise ObjectionError(f"resolved_on {resolved_on} is before filing {current.filed_on}")
+    before = store.generation()
+    objection = store.resolve_objection(objection_id, upheld, resolved_on)
+    refresh_entries(store, [objection.entry_id], before)
+    return objection
