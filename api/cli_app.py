@@ -7,7 +7,6 @@ stdout, messages and progress to stderr (DESIGN §5).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -72,13 +71,11 @@ def _global_options(
     ] = None,
 ) -> None:
     """Options for every command; the policy is validated before any work."""
-    from credgraph.policy import PolicyError, default_policy, load_policy
+    from credgraph.policy import PolicyError, use_policy_file
 
     if policy is not None:
-        os.environ["CREDGRAPH_POLICY"] = str(policy)
-        default_policy.cache_clear()
         try:
-            load_policy(policy)
+            use_policy_file(policy)
         except PolicyError as exc:
             raise fail(str(exc)) from None
 

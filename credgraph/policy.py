@@ -7,6 +7,8 @@ a message naming the offending key.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import date, datetime
 from functools import lru_cache
@@ -16,7 +18,15 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from credgraph.model import ListKind, Relation, Role, Scenario, Title
 
@@ -211,6 +221,8 @@ class Supervision(_Strict):
 
 
 class Policy(_Strict):
+    _key: str | None = PrivateAttr(default=None)
+
     version: int = 1
     severe_lists: list[ListKind]
     watch_lists: list[ListKind] = Field(default_factory=list)
@@ -229,6 +241,16 @@ class Policy(_Strict):
         if ListKind.RED in self.severe_lists:
             raise ValueError("the red list cannot be severe")
         return self
+
+    def key(self) -> str:
+        """A fingerprint of the rules: materialised flags carry the key of the
+        policy that computed them and are ignored under another policy."""
+        key = self._key
+        if key is None:
+            text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+            key = hashlib.sha256(text.encode()).hexdigest()[:16]
+            object.__setattr__(self, "_key", key)
+        return key
 
     def is_severe(self, kind: ListKind) -> bool:
         return kind in self.severe_lists
@@ -296,11 +318,26 @@ def load_policy(path: Path | None = None) -> Policy:
         raise PolicyError(f"{source}: {where}: {first['msg']}") from None
 
 
+_policy_file: Path | None = None
+
+
+def use_policy_file(path: Path | None) -> Policy:
+    """Make ``path`` the policy every query uses by default (the CLI's
+    ``--policy``); None goes back to ``CREDGRAPH_POLICY`` or the shipped one.
+    Returns the policy, so an invalid file is refused here."""
+    global _policy_file
+    policy = load_policy(path) if path is not None else None
+    _policy_file = path
+    default_policy.cache_clear()
+    return policy if policy is not None else default_policy()
+
+
 @lru_cache(maxsize=1)
 def default_policy() -> Policy:
+    """The policy in force: ``--policy``, else ``CREDGRAPH_POLICY``, else shipped."""
     from credgraph.settings import Settings
 
-    return load_policy(Settings().policy)
+    return load_policy(_policy_file or Settings().policy)
 
 
 def today(tz: str = "Asia/Shanghai") -> date:

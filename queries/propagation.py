@@ -276,9 +276,12 @@ def compute_flags(
 # -- entry points --------------------------------------------------------------
 def propagate(store: GraphStore, as_of: date, policy: Policy | None = None) -> list[Flag]:
     """Compute every flag on as_of and materialise them in the store."""
+    policy = policy or default_policy()
     generation = store.generation()
     flags = compute_flags(store, store.entries(), as_of, policy)
-    store.save_flags(as_of, generation, [f.model_dump(mode="json") for f in flags])
+    store.save_flags(
+        as_of, generation, [f.model_dump(mode="json") for f in flags], policy_key=policy.key()
+    )
     return flags
 
 
@@ -323,9 +326,15 @@ def candidate_entries(
     return sorted(found.values(), key=lambda e: e.entry_id)
 
 
-def materialised_valid(store: GraphStore, as_of: date) -> bool:
+def materialised_valid(store: GraphStore, as_of: date, policy: Policy | None = None) -> bool:
+    """Materialised flags answer for (as_of, policy) only when they were
+    computed for that day, under that policy, on the store as it is now."""
     state = store.flags_state()
-    return state is not None and state == (as_of, store.generation())
+    return (
+        state is not None
+        and state == (as_of, store.generation())
+        and store.flags_policy_key() == (policy or default_policy()).key()
+    )
 
 
 def flags_for_subjects(
@@ -335,7 +344,7 @@ def flags_for_subjects(
     wanted = set(subject_ids)
     if not wanted:
         return []
-    if policy is None and materialised_valid(store, as_of):
+    if materialised_valid(store, as_of, policy):
         stored = store.stored_flags(subject_ids=wanted)
         if stored is not None:
             return [Flag.model_validate(f) for f in stored.flags]
@@ -345,7 +354,7 @@ def flags_for_subjects(
 
 def all_flags(store: GraphStore, as_of: date, policy: Policy | None = None) -> list[Flag]:
     """Every flag on as_of (materialised ones when valid)."""
-    if policy is None and materialised_valid(store, as_of):
+    if materialised_valid(store, as_of, policy):
         stored = store.stored_flags()
         if stored is not None:
             return [Flag.model_validate(f) for f in stored.flags]
@@ -378,16 +387,21 @@ def refresh_entries(
     """Re-propagate ``entry_ids`` into valid materialised flags; returns the
     number of flags written, or None when there was nothing valid to update."""
     state = store.flags_state()
-    if state is None or state[1] != generation_before:
+    policy = default_policy()
+    if state is None or state[1] != generation_before or store.flags_policy_key() != policy.key():
         return None
     as_of = state[0]
     generation = store.generation()
     if generation == generation_before:
         return 0
     entries = store.entries(entry_ids=entry_ids) if entry_ids else []
-    flags = compute_flags(store, entries, as_of)
+    flags = compute_flags(store, entries, as_of, policy)
     store.save_flags(
-        as_of, generation, [f.model_dump(mode="json") for f in flags], replace_entries=entry_ids
+        as_of,
+        generation,
+        [f.model_dump(mode="json") for f in flags],
+        replace_entries=entry_ids,
+        policy_key=policy.key(),
     )
     return len(flags)
 

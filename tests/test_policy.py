@@ -85,7 +85,7 @@ def test_a_stricter_control_threshold_changes_p3(tmp_path: Path) -> None:
 
 
 def test_cli_policy_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from credgraph.policy import default_policy
+    from credgraph.policy import use_policy_file
 
     monkeypatch.delenv("CREDGRAPH_POLICY", raising=False)
     g = GraphBuilder()
@@ -110,5 +110,29 @@ def test_cli_policy_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         assert broken.exit_code == 2 and "rules.P1.citation" in broken.output
         assert "Traceback" not in broken.output
     finally:
-        monkeypatch.delenv("CREDGRAPH_POLICY", raising=False)
-        default_policy.cache_clear()
+        use_policy_file(None)
+
+
+def test_materialised_flags_answer_only_for_their_own_policy(tmp_path: Path) -> None:
+    from queries.propagation import flags_for_subjects, propagate
+
+    g = GraphBuilder()
+    g.firm("A")
+    g.firm("B")
+    g.rel("A", "B", "shareholder", pct=55)
+    g.entry("E1", "A", "serious_dishonesty", "2024-01-01")
+    store = EmbeddedStore(tmp_path / "s.db")
+    store.upsert(g.batch)
+    day = date(2025, 1, 1)
+    data = shipped()
+    data["control_threshold_pct"] = 60
+    stricter = load_policy(write(tmp_path, data))
+    assert stricter.key() != load_policy().key()
+
+    propagate(store, day)  # materialised under the shipped policy
+    assert [f.rule.value for f in flags_for_subjects(store, [g["B"]], day, stricter)] == []
+    assert [f.rule.value for f in flags_for_subjects(store, [g["B"]], day)] == ["P3"]
+
+    propagate(store, day, stricter)  # now under the stricter one
+    assert [f.rule.value for f in flags_for_subjects(store, [g["B"]], day)] == ["P3"]
+    assert [f.rule.value for f in flags_for_subjects(store, [g["B"]], day, stricter)] == []

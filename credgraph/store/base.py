@@ -120,10 +120,12 @@ class GraphStore(Protocol):
         generation: int,
         flags: Sequence[dict[str, Any]],
         replace_entries: Collection[str] | None = None,
+        policy_key: str = "",
     ) -> None:
         """Materialise flags for one as_of. With ``replace_entries`` None all
         stored flags are replaced; otherwise only the flags of those entries
-        (incremental propagation). Records ``as_of`` and ``generation``."""
+        (incremental propagation). Records ``as_of``, ``generation`` and
+        ``policy_key`` (which policy computed them)."""
 
     def append_audit(
         self, who: str, role: str, endpoint: str, subject_ids: Sequence[str], as_of: date | None
@@ -207,6 +209,9 @@ class GraphStore(Protocol):
 
     def flags_state(self) -> tuple[date, int] | None:
         """``(as_of, generation)`` of the materialised flags, if any."""
+
+    def flags_policy_key(self) -> str:
+        """The ``policy_key`` the materialised flags were saved with ('' if none)."""
 
     def stored_flags(
         self,

@@ -283,6 +283,7 @@ class EmbeddedStore:
         generation: int,
         flags: Sequence[dict[str, Any]],
         replace_entries: Collection[str] | None = None,
+        policy_key: str = "",
     ) -> None:
         conn = self._conn()
         with self._write_lock:
@@ -309,8 +310,8 @@ class EmbeddedStore:
                 )
                 conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES "
-                    "('flags_as_of', ?), ('flags_generation', ?)",
-                    (as_of.isoformat(), str(generation)),
+                    "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
+                    (as_of.isoformat(), str(generation), policy_key),
                 )
                 conn.execute("COMMIT")
             except BaseException:
@@ -605,6 +606,10 @@ class EmbeddedStore:
         if "flags_as_of" not in meta:
             return None
         return date.fromisoformat(meta["flags_as_of"]), int(meta["flags_generation"])
+
+    def flags_policy_key(self) -> str:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = 'flags_policy'").fetchone()
+        return str(row[0]) if row else ""
 
     def stored_flags(
         self,

@@ -289,6 +289,7 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
     list(store.iter_nodes(NodeKind.PERSON))
     list(store.iter_relations())
     store.flags_state()
+    store.flags_policy_key()
     store.stored_flags()
     store.stored_flags(subject_ids=["U1"])
     store.stored_flags(entry_ids=["E1"])

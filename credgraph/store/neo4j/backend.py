@@ -301,6 +301,7 @@ class Neo4jStore:
         generation: int,
         flags: Sequence[dict[str, Any]],
         replace_entries: Collection[str] | None = None,
+        policy_key: str = "",
     ) -> None:
         # one flag per (subject_id, flag, entry_id): the last one wins
         rows = list(
@@ -316,7 +317,8 @@ class Neo4jStore:
             for chunk in _chunks(rows):
                 tx.run(cypher.MERGE_FLAGS, {"rows": chunk}).consume()
             tx.run(
-                cypher.SAVE_FLAGS_STATE, {"as_of": as_of.isoformat(), "generation": generation}
+                cypher.SAVE_FLAGS_STATE,
+                {"as_of": as_of.isoformat(), "generation": generation, "policy_key": policy_key},
             ).consume()
 
         self._write(work)
@@ -546,6 +548,10 @@ class Neo4jStore:
         )
         for record in heapq.merge(*streams, key=_stream_order):
             yield _relation(record)
+
+    def flags_policy_key(self) -> str:
+        records = self._read(cypher.FLAGS_POLICY)
+        return str(records[0]["policy_key"]) if records else ""
 
     def flags_state(self) -> tuple[date, int] | None:
         records = self._read(cypher.FLAGS_STATE)

@@ -82,7 +82,7 @@ PROPERTY_KEYS: Final = (
     # AuditRecord
     "audit_id", "at", "who", "role", "endpoint", "subject_ids", "as_of",
     # Meta
-    "key", "value", "generation",
+    "key", "value", "generation", "policy_key",
     # Commitment
     "commitment_id", "matter", "promised_by", "made_on", "fulfilled_on",
     # fields of $rows maps read inside patterns (the linter cannot tell a map
@@ -358,7 +358,7 @@ FOREACH (x IN [y IN [e] WHERE y IS NOT NULL] | MERGE (f)-[:FROM_ENTRY]->(x))
 """
 SAVE_FLAGS_STATE = """
 MERGE (m:Meta {key: 'flags'})
-SET m.as_of = $as_of, m.generation = $generation
+SET m.as_of = $as_of, m.generation = $generation, m.policy_key = $policy_key
 """
 
 APPEND_AUDIT = """
@@ -555,6 +555,10 @@ FLAGS_STATE = """
 MATCH (m:Meta {key: 'flags'})
 RETURN m.as_of AS as_of, m.generation AS generation
 """
+FLAGS_POLICY = """
+MATCH (m:Meta {key: 'flags'})
+RETURN coalesce(m.policy_key, '') AS policy_key
+"""
 _FLAG_FILTERS = """
   AND ($subject_ids IS NULL OR f.subject_id IN $subject_ids)
   AND ($entry_ids IS NULL OR f.entry_id IN $entry_ids)
@@ -657,7 +661,7 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
         "INDEX_ENTERPRISE_PINYIN", "INDEX_PERSON_PINYIN", "INDEX_ENTERPRISE_INITIALS",
         "INDEX_PERSON_INITIALS", "WIPE", "INIT_META", "BUMP_GENERATION", "DELETE_ALL_FLAGS",
         "GENERATION", "ITER_ENTERPRISE_RELATIONS", "ITER_PERSON_RELATIONS", "ITER_ENTERPRISES",
-        "ITER_PERSONS", "OBJECTIONS_ALL", "COUNTS", "FLAGS_STATE",
+        "ITER_PERSONS", "OBJECTIONS_ALL", "COUNTS", "FLAGS_STATE", "FLAGS_POLICY",
         "CONSTRAINT_COMMITMENT_ID", "INDEX_COMMITMENT_SUBJECT", "COMMITMENTS_ALL",
     )},
     "ADD_COMMITMENT": {
@@ -695,7 +699,7 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
         "rows": [{"subject_id": _USCC, "flag": "listed", "entry_id": "E1", "data": "{}",
                   "subject_type": "enterprise", "list": "serious_dishonesty", "rule": "L0"}]
     },
-    "SAVE_FLAGS_STATE": {"as_of": "2024-01-01", "generation": 3},
+    "SAVE_FLAGS_STATE": {"as_of": "2024-01-01", "generation": 3, "policy_key": "a1b2c3"},
     "APPEND_AUDIT": {"at": "2024-01-01T00:00:00.000+00:00", "who": "key-1", "role": "admin",
                      "endpoint": "GET /entities/{id}", "subject_ids": [_USCC],
                      "as_of": "2024-01-01"},
