@@ -7,6 +7,7 @@ stdout, messages and progress to stderr (DESIGN §5).
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from credgraph.settings import Settings
-from credgraph.store import GraphStore, open_store
+from credgraph.store import NEO4J_SCHEMES, GraphStore, StoreError, open_store
 
 app = typer.Typer(
     name="credgraph",
@@ -87,23 +88,45 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 @contextmanager
-def store_from(location: str | None) -> Iterator[GraphStore]:
-    store = open_store(location or Settings().store)
+def store_from(location: str | None, *, create: bool = False) -> Iterator[GraphStore]:
+    """Open the store for one command; a one-line error (exit 2) when it
+    cannot be opened. Only ``create`` commands (load, demo) may start a new
+    embedded store: elsewhere a mistyped path must not look like an empty
+    store that answers "no flags"."""
+    where = location or Settings().store
+    if not create and not where.startswith(NEO4J_SCHEMES) and not Path(where).is_file():
+        raise fail(f"no store at {where}: load data first (credgraph load DIR --store {where})")
+    try:
+        store = open_store(where)
+    except (StoreError, sqlite3.Error, OSError) as exc:
+        raise fail(f"cannot open store {where}: {exc}") from None
     try:
         yield store
+    except (StoreError, sqlite3.OperationalError) as exc:
+        raise fail(f"store {where}: {exc}") from None
     finally:
         store.close()
 
 
-def parse_as_of(value: str | None) -> date:
+def parse_as_of(value: str | None, option: str = "--as-of") -> date:
+    """An evaluation day (default today in Asia/Shanghai), 1900–2199 like the API."""
     from credgraph.policy import today
 
     if value is None:
         return today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise fail(f"--as-of {value!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise fail(f"{option} {value!r} is not an ISO date (YYYY-MM-DD)") from None
+    if not date(1900, 1, 1) <= day <= date(2199, 12, 31):
+        raise fail(f"{option} {value} is outside 1900-01-01 … 2199-12-31")
+    return day
+
+
+def check_parent(path: Path, option: str) -> None:
+    """Refuse an output path whose folder does not exist, before any work."""
+    if not path.parent.is_dir():
+        raise fail(f"{option} {path}: folder {path.parent} does not exist")
 
 
 def to_jsonable(result: Any) -> Any:

@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from api.cli_app import FormatOpt, OutputFormat, StoreOpt, app, emit_json, err, fail, store_from
+from api.cli_app import (
+    FormatOpt,
+    OutputFormat,
+    StoreOpt,
+    app,
+    check_parent,
+    emit_json,
+    err,
+    fail,
+    store_from,
+)
 from graph_loader import UnusableInput, load_folder, write_rejects
 
 log = logging.getLogger(__name__)
@@ -58,7 +68,8 @@ def load(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Validate and load a data folder (exit 0 loaded, 1 strict refusal, 2 unusable)."""
-    with store_from(store) as db, _progress() as bar:
+    check_parent(rejects, "--rejects")
+    with store_from(store, create=True) as db, _progress() as bar:
         tasks: dict[str, TaskID] = {}
 
         def tick(name: str, done: int, total: int) -> None:

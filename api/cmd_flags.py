@@ -100,7 +100,7 @@ def objection_file(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Suspend an entry's effects while it is verified."""
-    day = parse_as_of(on) if on else today()
+    day = parse_as_of(on, "--on") if on else today()
     with store_from(store) as db:
         try:
             objection = objection_ops.file_objection(db, entry_id, reason, day)
@@ -128,7 +128,7 @@ def objection_resolve(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Resolve an objection."""
-    day = parse_as_of(on) if on else today()
+    day = parse_as_of(on, "--on") if on else today()
     with store_from(store) as db:
         try:
             objection = objection_ops.resolve_objection(db, objection_id, upheld, day)

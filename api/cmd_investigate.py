@@ -18,6 +18,7 @@ from api.cli_app import (
     OutputFormat,
     StoreOpt,
     app,
+    check_parent,
     emit_json,
     emit_table,
     err,
@@ -185,6 +186,8 @@ def network_cmd(
     """The ego network with flags; super-nodes collapse into "and N more"."""
     day = parse_as_of(as_of)
     maps = _viz("viz.maps", "--html") if html is not None else None
+    if html is not None:
+        check_parent(html, "--html")
     with store_from(store) as db:
         result: NetworkResult = _answer(
             lambda: ego_network(db, center, day, depth, limit, include_ended)

@@ -48,7 +48,7 @@ def demo(
     if not (data / "enterprises.csv").exists():
         err.print(f"generating {enterprises:,} sample enterprises into {data} …")
         generate_sample(data, enterprises=enterprises, seed=seed)
-    with store_from(location) as db:
+    with store_from(location, create=True) as db:
         report = load_folder(db, data)
         if report.rejects:
             raise fail(f"sample data produced {len(report.rejects)} rejects")

@@ -1,0 +1,64 @@
+"""Bad CLI input: one line on stderr, exit 2, never a traceback, nothing lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builders import GraphBuilder
+from typer.testing import CliRunner
+
+from api.cli import app
+from credgraph.store import EmbeddedStore
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def small_store(tmp_path: Path) -> tuple[GraphBuilder, str]:
+    g = GraphBuilder()
+    g.firm("A")
+    g.entry("E1", "A", "serious_dishonesty", "2024-01-01")
+    db = tmp_path / "s.db"
+    EmbeddedStore(db).upsert(g.batch)
+    return g, str(db)
+
+
+def test_a_missing_store_is_refused_not_created(tmp_path: Path) -> None:
+    typo = tmp_path / "typo.db"
+    code, out = run("flags", "--store", str(typo), "--format", "json")
+    assert code == 2 and "no store at" in out and "Traceback" not in out
+    assert not typo.exists()
+
+
+def test_a_file_that_is_not_a_store(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("not sqlite at all " * 100)
+    code, out = run("flags", "--store", str(junk))
+    assert code == 2 and "cannot open store" in out and "Traceback" not in out
+
+
+def test_as_of_must_be_a_real_day_in_range(tmp_path: Path) -> None:
+    g, db = small_store(tmp_path)
+    code, out = run(
+        "measures", g["A"], "--scenario", "green_channel", "--store", db, "--as-of", "0001-01-01"
+    )
+    assert code == 2 and "outside 1900-01-01" in out
+    code, out = run("flags", "--store", db, "--as-of", "2025-02-30")
+    assert code == 2 and "not an ISO date" in out
+    code, out = run("objection", "file", "E1", "--reason", "paid", "--on", "soon", "--store", db)
+    assert code == 2 and "--on 'soon'" in out
+
+
+def test_output_folders_are_checked_before_any_work(tmp_path: Path) -> None:
+    g, db = small_store(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "enterprises.csv").write_text("uscc,name\nBAD,坏公司\n", "utf-8")
+    before = EmbeddedStore(db).counts()
+    code, out = run("load", str(data), "--store", db, "--rejects", str(tmp_path / "no" / "r.csv"))
+    assert code == 2 and "does not exist" in out
+    assert EmbeddedStore(db).counts() == before
+    code, out = run("network", g["A"], "--store", db, "--html", str(tmp_path / "no" / "m.html"))
+    assert code == 2 and "does not exist" in out
