@@ -112,8 +112,8 @@ def validate_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
     norm = normalise_id(value)
     if id_type is IdType.RESIDENT_ID:
         return validate_resident_id(norm)
-    if not norm or len(norm) > 64 or not re.fullmatch(r"[A-Z0-9\-]+", norm):
-        raise InvalidIdentifier(norm, f"{id_type.value} number must be 1-64 letters, digits or '-'")
+    if not 5 <= len(norm) <= 64 or not re.fullmatch(r"[A-Z0-9\-]+", norm):
+        raise InvalidIdentifier(norm, f"{id_type.value} number must be 5-64 letters, digits or '-'")
     return norm
 
 
