@@ -136,6 +136,8 @@ BAD_ROWS = [
         "check digit",
     ),
     ("persons", "person_id,id_type,name", "E1234,visa,王五", "id_type", "unknown id_type"),
+    # a passport number too short to mask (DESIGN §7 keeps first 2 + last 2)
+    ("persons", "person_id,id_type,name", "AB1,passport,王五", "person_id", "5-64"),
     (
         "relations",
         "source_id,target_uscc,role",
