@@ -17,4 +17,3 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
-    timezone: str = "Asia/Shanghai"

@@ -91,6 +91,10 @@ IDENTITY = {
 }
 
 
+_DIGEST_MASK = (1 << 64) - 1
+_LINE_MASK = (1 << 32) - 1
+
+
 class _Table:
     """Per-table state: identities seen in this load (first row wins; exact
     repeats are ignored, a repeat with other values is a reject)."""
@@ -98,7 +102,7 @@ class _Table:
     def __init__(self, source: Source, report: LoadReport) -> None:
         self.source = source
         self.report = report
-        self.seen: dict[tuple[Any, ...], tuple[int, int]] = {}  # identity -> (hash, line)
+        self.seen: dict[str, int] = {}  # identity -> value digest << 32 | line
         self.loaded = 0
         self.duplicates = 0
         self.read = 0
@@ -110,20 +114,28 @@ class _Table:
 
     def keep(self, record: Any, line: int, row: dict[str, str]) -> bool:
         values = record.__dict__
-        key = tuple([values[c] for c in IDENTITY[self.source.name]])
-        digest = hash(tuple(values.values()))
+        # compact bookkeeping (millions of relations): the identity as one
+        # string, and the row's value digest and line packed in one int
+        key = "\x1f".join([str(values[c] or "") for c in IDENTITY[self.source.name]])
+        digest = hash(tuple(values.values())) & _DIGEST_MASK
         seen = self.seen.get(key)
         if seen is None:
-            self.seen[key] = (digest, line)
+            self.seen[key] = digest << 32 | line
             self.loaded += 1
             return True
-        if seen[0] == digest:
+        if seen >> 32 == digest:
             self.duplicates += 1
         else:
             first = next(iter(row))
             self.reject(
                 line,
-                [(first, row[first], f"same identity as line {seen[1]} with different values")],
+                [
+                    (
+                        first,
+                        row[first],
+                        f"same identity as line {seen & _LINE_MASK} with different values",
+                    )
+                ],
             )
         return False
 

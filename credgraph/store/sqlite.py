@@ -102,6 +102,10 @@ CREATE TABLE IF NOT EXISTS commitments(
 CREATE INDEX IF NOT EXISTS commitments_by_subject ON commitments(subject_id);
 """
 
+#: page cache (negative = KiB): 256 MiB for queries, 1 GiB during a bulk load
+CACHE_KIB = -262_144
+BULK_CACHE_KIB = -1_048_576
+
 #: covering index for expansions towards sources (who holds a role in X)
 RELATIONS_BY_TARGET = """CREATE INDEX IF NOT EXISTS relations_by_target ON relations(
     target_uscc, source_id, role, title, start_on, share_pct, end_on, source_type)"""
@@ -223,7 +227,7 @@ class EmbeddedStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA cache_size=-262144")
+            conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA foreign_keys=OFF")
             self._local.conn = conn
@@ -249,12 +253,19 @@ class EmbeddedStore:
     def bulk(self) -> Iterator[BulkWriter]:
         """One transaction for many upserts: committed when the block ends,
         rolled back on an exception or :meth:`BulkWriter.abort`."""
-        with self._write() as conn:
-            writer = _SqliteBulk(conn)
-            yield writer
-            if writer.aborted:
-                raise _Abort
-            writer.finish()
+        conn = self._conn()
+        # a bigger page cache while millions of rows go in (B-tree inserts
+        # in key order of the CSV, not of the index, touch pages at random)
+        conn.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+        try:
+            with self._write() as conn:
+                writer = _SqliteBulk(conn)
+                yield writer
+                if writer.aborted:
+                    raise _Abort
+                writer.finish()
+        finally:
+            conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
 
     def file_objection(self, entry_id: str, reason: str, filed_on: date) -> Objection:
         with self._write() as conn:
