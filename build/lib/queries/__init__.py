@@ -1,1 +1,0 @@
-"""Queries written once against the ``GraphStore`` primitives."""
