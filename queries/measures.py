@@ -78,6 +78,20 @@ class Reason(BaseModel):
     relations: builtins.list[str] = []
     detail: str | None = None
 
+    @classmethod
+    def from_flag(cls, flag: Flag, code: str) -> Reason:
+        """The reason a flag gives, with its rule, citation and evidence path."""
+        return cls(
+            code=code,
+            entry_id=flag.entry_id,
+            list=flag.list,
+            rule=flag.rule.value,
+            citation=flag.citation,
+            path=list(flag.path),
+            relations=list(flag.relations),
+            detail=f"{flag.other_paths} other paths" if flag.other_paths else None,
+        )
+
 
 class AppliedMeasure(BaseModel):
     code: str
@@ -335,17 +349,7 @@ def _flag_reason(flag: Flag, policy: Policy) -> tuple[Reason, Condition | None]:
             if flag.list in policy.watch_lists
             else None
         )
-    reason = Reason(
-        code=code,
-        entry_id=flag.entry_id,
-        list=flag.list,
-        rule=flag.rule.value,
-        citation=flag.citation,
-        path=list(flag.path),
-        relations=list(flag.relations),
-        detail=f"{flag.other_paths} other paths" if flag.other_paths else None,
-    )
-    return reason, condition
+    return Reason.from_flag(flag, code), condition
 
 
 def _verdict(scenario: Scenario, conditions: set[Condition]) -> Verdict:

@@ -92,19 +92,6 @@ def _flag_conditions(flag: Flag, policy: Policy) -> list[tuple[LevelCondition, s
     return out
 
 
-def _flag_reason(flag: Flag, code: str) -> Reason:
-    return Reason(
-        code=code,
-        entry_id=flag.entry_id,
-        list=flag.list,
-        rule=flag.rule.value,
-        citation=flag.citation,
-        path=list(flag.path),
-        relations=list(flag.relations),
-        detail=f"{flag.other_paths} other paths" if flag.other_paths else None,
-    )
-
-
 def _clean_reasons(subject_id: str, as_of: date, policy: Policy) -> list[Reason]:
     """Green-channel reasons of a subject that never had a list entry: the
     same ``clean_record`` reason :func:`queries.measures.green_channel` gives."""
@@ -132,7 +119,7 @@ def _choose(
     held: dict[str, list[Reason]] = defaultdict(list)
     for flag in flags:
         for condition, code in _flag_conditions(flag, policy):
-            held[condition].append(_flag_reason(flag, code))
+            held[condition].append(Reason.from_flag(flag, code))
     green: tuple[bool, list[Reason]] | None = None
 
     def holds(condition: LevelCondition) -> bool:
