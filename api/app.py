@@ -39,6 +39,35 @@ Who stands behind a dishonest firm, with evidence. Every endpoint but
 """
 
 
+class SecurityHeaders:
+    """Headers on every answer: credit data is never cached by a browser or a
+    shared proxy, and a response varies with the key that asked for it."""
+
+    HEADERS = (
+        (b"cache-control", b"no-store"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"vary", b"X-API-Key"),
+        (b"referrer-policy", b"no-referrer"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.HEADERS if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with a 413 problem, whether
     announced by Content-Length or streamed."""
@@ -113,4 +142,5 @@ def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
     mount_explorer(app)  # the web explorer at / (viz assets)
     problems.install(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -11,14 +11,14 @@ the JSON API with the key the user enters (kept in sessionStorage).
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import audit
 from api.problems import responses
 from api.routers.params import AsOf, EntityId, evaluation_day
-from api.security import API_KEY_HEADER, Caller, KeyRing, Store, api_key_header, mask_body
+from api.security import Caller, KeyRing, Store, api_key_header, mask_body, report_for
 from queries.report import credit_report
 from viz import STATIC_DIR
 from viz.report import render_report_html
@@ -52,15 +52,12 @@ def mount_explorer(app: FastAPI) -> None:
     """
 
     def report_caller(
-        request: Request,
-        header: Annotated[str | None, Depends(api_key_header)],
-        key: Annotated[
-            str | None, Query(max_length=256, description=f"The key, when no {API_KEY_HEADER}.")
-        ] = None,
+        request: Request, header: Annotated[str | None, Depends(api_key_header)]
     ) -> Caller:
-        # A link to the printable page cannot carry a header, hence ?key=.
+        # the key only ever travels in the X-API-Key header (never in a URL,
+        # where logs and browser history would keep it)
         ring: KeyRing = request.app.state.keyring
-        return ring.caller(header or key)
+        return ring.caller(header)
 
     def report_page(
         entity_id: EntityId,
@@ -69,7 +66,7 @@ def mount_explorer(app: FastAPI) -> None:
         as_of: AsOf = None,
     ) -> HTMLResponse:
         day: date = evaluation_day(as_of)
-        report = credit_report(store, entity_id, day)
+        report = report_for(caller, credit_report(store, entity_id, day))
         audit.record(store, caller, "GET /entities/{id}/report.html", [report.subject_id], day)
         body = report.model_dump(mode="json")
         if caller.masked:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -44,15 +45,18 @@ def _write_keys(path: Path, keys: list[ApiKey]) -> None:
         lines += [f'[keys."{k.name}"]', f'role = "{k.role.value}"', f'sha256 = "{k.sha256}"', ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("\n".join(lines), "utf-8")
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)
+    # created 0600 from the start: no moment where others may read it
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines))
     tmp.replace(path)
 
 
 def add_key(path: Path, name: str, role: str, *, replace: bool = False) -> str:
     """Create a key, store its hash, return the key (shown once)."""
-    if not name or any(c in name for c in '"\\\n'):
-        raise ValueError("key name must be non-empty and free of quotes, backslashes, newlines")
+    if not name or any(c in name for c in '"\\') or not name.isprintable():
+        raise ValueError("key name must be non-empty, printable, without quotes or backslashes")
     api_role = ApiRole(role)
     keys = read_keys(path)
     if any(k.name == name for k in keys):

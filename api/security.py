@@ -23,12 +23,12 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
-from stdnum.cn import ric, uscc
 
 from api.keys import ApiKey, ApiRole, find_key, read_keys
-from credgraph.ids import mask_person_id
-from credgraph.model import IdType, Person
+from credgraph.ids import guess_kind, mask_person_id
+from credgraph.model import IdType, NodeKind, Person
 from credgraph.store import GraphStore
+from queries.report import CreditReport
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,10 @@ class Caller:
     @property
     def masked(self) -> bool:
         return self.role in MASKED_ROLES
+
+    def may(self, role: ApiRole) -> bool:
+        """True when this caller's role is at least ``role``."""
+        return RANK[self.role] >= RANK[role]
 
 
 class KeyRing:
@@ -130,17 +134,26 @@ Admin = Annotated[Caller, Depends(require(ApiRole.ADMIN))]
 
 
 # -- masking ---------------------------------------------------------------------
-_ID_TOKEN = re.compile(r"(?<![0-9A-Za-z\-])[0-9A-Z][0-9A-Z\-]{3,63}(?![0-9A-Za-z\-])")
+#: candidate ids: maximal runs of id characters, and every 18-digit window
+#: shaped like a resident id wherever it stands (inside case numbers, reasons…)
+_ID_TOKEN = re.compile(r"[0-9A-Za-z\-]{4,64}")
+_RESIDENT_WINDOW = re.compile(r"(?=(\d{17}[\dXx]))")
 _ID_KEYS = ("id", "person_id", "subject_id", "source_id")
 _CONTACT_KEYS = ("phone", "address", "email", "phone_norm", "address_norm", "email_norm")
 
 
+def _candidates(text: str, out: set[str]) -> None:
+    for run in _ID_TOKEN.findall(text):
+        out.add(run.upper())
+        out.update(w.upper() for w in _RESIDENT_WINDOW.findall(run))
+
+
 def _strings(value: Any, out: set[str]) -> None:
     if isinstance(value, str):
-        out.update(_ID_TOKEN.findall(value))
+        _candidates(value, out)
     elif isinstance(value, dict):
         for k, v in value.items():
-            out.update(_ID_TOKEN.findall(k))
+            _candidates(k, out)
             _strings(v, out)
     elif isinstance(value, list):
         for v in value:
@@ -160,7 +173,7 @@ def person_id_masks(store: GraphStore, body: Any) -> dict[str, str]:
         if isinstance(node, Person):
             masks[node_id] = mask_person_id(node_id, node.id_type)
     for token in tokens - stored.keys():
-        if len(token) == 18 and ric.is_valid(token) and not uscc.is_valid(token):
+        if len(token) == 18 and guess_kind(token) is NodeKind.PERSON:
             masks[token] = mask_person_id(token, IdType.RESIDENT_ID)
     return masks
 
@@ -186,8 +199,14 @@ def mask_body(store: GraphStore, body: Any) -> Any:
     if not masks:
         return body
 
+    # every known id wherever it stands, longest first (an id inside a case
+    # number or a reason is still the person's id)
+    pattern = re.compile(
+        "|".join(re.escape(i) for i in sorted(masks, key=len, reverse=True)), re.IGNORECASE
+    )
+
     def sub(text: str) -> str:
-        return _ID_TOKEN.sub(lambda m: masks.get(m.group(0), m.group(0)), text)
+        return pattern.sub(lambda m: masks.get(m.group(0).upper(), m.group(0)), text)
 
     return _apply(body, masks, sub)
 
@@ -205,3 +224,11 @@ def shaped(caller: Caller, store: GraphStore, result: BaseModel | list[Any]) -> 
     if caller.masked:
         body = mask_body(store, body)
     return JSONResponse(body)
+
+
+def report_for(caller: Caller, report: CreditReport) -> CreditReport:
+    """The credit report as ``caller`` may see it: the ownership section
+    needs the investigator role, like ``GET /entities/{id}/ownership``."""
+    if report.ownership is None or caller.may(ApiRole.INVESTIGATOR):
+        return report
+    return report.model_copy(update={"ownership": None})

@@ -112,8 +112,11 @@ def validate_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
     norm = normalise_id(value)
     if id_type is IdType.RESIDENT_ID:
         return validate_resident_id(norm)
-    if not 5 <= len(norm) <= 64 or not re.fullmatch(r"[A-Z0-9\-]+", norm):
-        raise InvalidIdentifier(norm, f"{id_type.value} number must be 5-64 letters, digits or '-'")
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9\-]{4,63}", norm):
+        raise InvalidIdentifier(
+            norm,
+            f"{id_type.value} number must be 5-64 letters, digits or '-', not starting with '-'",
+        )
     return norm
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api import audit
 from api.problems import responses
 from api.routers.params import AsOf, EntityId, evaluation_day
-from api.security import Investigator, Public, Store, shaped
+from api.security import Investigator, Public, Store, report_for, shaped
 from credgraph.model import Flag
 from queries import network as network_query
 from queries.measures import resolve_subject
@@ -91,6 +91,6 @@ def get_report(
 ) -> JSONResponse:
     """The credit report of an enterprise or person."""
     day = evaluation_day(as_of)
-    result = credit_report(store, entity_id, day)
+    result = report_for(caller, credit_report(store, entity_id, day))
     audit.record(store, caller, "GET /entities/{id}/report", [result.subject_id], day)
     return shaped(caller, store, result)

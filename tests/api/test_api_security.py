@@ -151,3 +151,53 @@ def test_public_cannot_enumerate_person_ids_by_prefix(api: Api) -> None:
     exact = api.get("/search", role="public", q=zhang).json()["results"]
     assert [h["id"] for h in exact] == [masked(zhang)]
     assert [h["id"] for h in api.get("/search", role="investigator", q=prefix).json()["results"]]
+
+
+def test_person_ids_inside_free_text_are_masked(api: Api) -> None:
+    from datetime import date
+
+    from credgraph.model import ListEntry, ListKind, NodeKind
+
+    g = api.graph
+    person = g["张伟"]
+    entry = ListEntry(
+        entry_id="E-TEXT",
+        subject_id=g["华盛电子"],
+        subject_type=NodeKind.ENTERPRISE,
+        list=ListKind.KEY_ATTENTION,
+        decided_on=date(2024, 1, 1),
+        reason=f"法定代表人身份证号{person}未申报",
+        case_no=f"CASE-{person}",
+    )
+    from credgraph.model import Batch
+
+    api.store.upsert(Batch(entries=[entry]))
+    body = api.get(f"/entities/{g['华盛电子']}/report", role="public", as_of=DAY).text  # type: ignore[attr-defined]
+    assert person not in body
+    assert f"CASE-{mask_person_id(person)}" in body
+    full = api.get(f"/entities/{g['华盛电子']}/report", role="investigator", as_of=DAY).text  # type: ignore[attr-defined]
+    assert f"CASE-{person}" in full
+
+
+def test_report_ownership_needs_investigator_like_the_ownership_endpoint(api: Api) -> None:
+    a = api.graph["华盛电子"]
+    public = api.get(f"/entities/{a}/report", role="public", as_of=DAY).json()  # type: ignore[attr-defined]
+    assert public["ownership"] is None
+    investigator = api.get(f"/entities/{a}/report", role="investigator", as_of=DAY).json()  # type: ignore[attr-defined]
+    assert investigator["ownership"] is not None
+
+
+def test_every_answer_carries_security_headers(api: Api) -> None:
+    r = api.get(f"/entities/{api.graph['华盛电子']}", role="public")
+    headers = r.headers  # type: ignore[attr-defined]
+    assert headers["cache-control"] == "no-store"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "X-API-Key" in headers["vary"]
+
+
+def test_keys_file_is_private_and_names_are_printable(tmp_path: Any) -> None:
+    path = tmp_path / "keys.toml"
+    add_key(path, "alice", "public")
+    assert os.stat(path).st_mode & 0o077 == 0
+    with pytest.raises(ValueError, match="printable"):
+        add_key(path, "bad\rname", "public")
