@@ -438,7 +438,9 @@ ORDER BY p.person_id
 
 # Entries: one statement per anchoring filter (so an index drives each), the
 # other filters applied after. An upheld objection removes the entry as of
-# its resolution day whatever a reload says (DESIGN §3, 003:L32).
+# its resolution day whatever a reload says (DESIGN §3, 003:L32); objections
+# are joined on entry_id like the embedded store, not through OBJECTS_TO,
+# which a concurrent load may not have linked yet.
 _ENTRY_FILTERS = """
   AND ($entry_ids IS NULL OR e.entry_id IN $entry_ids)
   AND ($subject_ids IS NULL OR e.subject_id IN $subject_ids)
@@ -447,7 +449,7 @@ _ENTRY_FILTERS = """
         MATCH (named:Person)-[:NAMED_RESPONSIBLE]->(e)
         WHERE named.person_id IN $responsible_person_ids })"""
 _ENTRY_RETURN = """
-OPTIONAL MATCH (o:Objection)-[:OBJECTS_TO]->(e)
+OPTIONAL MATCH (o:Objection {entry_id: e.entry_id})
 WHERE o.upheld = true
 WITH e, min(o.resolved_on) AS upheld_on
 WITH e, upheld_on,
