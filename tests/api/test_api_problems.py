@@ -118,3 +118,12 @@ def test_hostile_input_never_500(api: Api, url: str) -> None:
     # raise_server_exceptions (the default) makes any 500 fail this test
     r = api.client.get(url, headers=api.headers("admin"))
     assert r.status_code < 500
+
+
+def test_docs_are_served_offline(api: Api) -> None:
+    page = api.client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert "cdn." not in page.text and "https://" not in page.text
+    assert api.client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert api.client.get("/openapi.json").status_code == 200
