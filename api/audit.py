@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from fastapi import Request
 from pydantic import BaseModel
 
 from api.security import Caller
@@ -37,6 +38,20 @@ def record(
     store.append_audit(
         caller.name, caller.role.value, endpoint, list(dict.fromkeys(subject_ids)), as_of
     )
+
+
+def record_refusal(request: Request, status: int, subject_ids: Iterable[str] = ()) -> None:
+    """Log a lookup that was refused (403) or found nothing (404, 422) for a
+    known caller: probing ids one by one leaves a trace too (RULES §9)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:
+        return
+    route = request.scope.get("route")
+    # named like the answered lookups' endpoints ("GET /entities/{id}")
+    path = getattr(route, "path", request.url.path).replace("{entity_id}", "{id}")
+    ids = [*subject_ids, *(str(v) for v in request.path_params.values())]
+    store: GraphStore = request.app.state.store
+    record(store, caller, f"{request.method} {path} ({status})", ids)
 
 
 def entry_subjects(store: GraphStore, entry_ids: Iterable[str]) -> list[str]:

@@ -104,6 +104,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             405: f"{request.method} is not allowed on {request.url.path}",
         }.get(exc.status_code, f"{phrase}: {request.method} {request.url.path}")
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 403:
+        from api.audit import record_refusal
+
+        record_refusal(request, 403)
     return problem_response(request, exc.status_code, detail, headers=headers)
 
 
@@ -126,6 +130,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _query_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, QueryError)
+    if exc.status in (404, 422):
+        from api.audit import record_refusal
+
+        record_refusal(request, exc.status)
     return problem_response(
         request,
         exc.status,

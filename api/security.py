@@ -112,6 +112,7 @@ def require(role: ApiRole) -> Callable[..., Caller]:
     def dependency(request: Request, key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
         ring: KeyRing = request.app.state.keyring
         caller = ring.caller(key)
+        request.state.caller = caller  # for the audit of refused lookups
         if RANK[caller.role] < RANK[role]:
             raise HTTPException(
                 403, f"role {caller.role.value} may not use this endpoint (needs {role.value})"

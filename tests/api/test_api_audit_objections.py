@@ -23,7 +23,7 @@ def test_every_lookup_is_audited(api: Api) -> None:
         "/screenings", {"bidders": [g["华盛电子"], g["星辰科技"]], "as_of": DAY}, "procurement"
     )
     api.get("/search", role="investigator", q="华盛物流")
-    api.get("/entities/91110000600037341L", role="public")  # unknown: nothing disclosed
+    api.get("/entities/91110000600037341L", role="public")  # unknown: the probe is logged
     records = audit(api)["records"]
     assert [
         (r["who"], r["role"], r["endpoint"], r["subject_ids"], r["as_of"]) for r in records
@@ -38,6 +38,7 @@ def test_every_lookup_is_audited(api: Api) -> None:
             DAY,
         ),
         ("investigator-user", "investigator", "GET /search", [g["华盛物流"]], None),
+        ("public-user", "public", "GET /entities/{id} (404)", ["91110000600037341L"], None),
     ]
     # the audit log keeps real ids (admins only) and a time per record
     assert all(r["at"] for r in records)
@@ -135,3 +136,18 @@ def test_filing_defaults_to_today(api: Api) -> None:
     r = api.post("/objections", {"entry_id": "E2", "reason": "published"}, role="investigator")
     assert r.json()["filed_on"] == today().isoformat()
     assert date.fromisoformat(r.json()["filed_on"]) >= AS_OF
+
+
+def test_refused_and_missed_lookups_are_audited(api: Api) -> None:
+    """Probing ids one by one (404) or knocking on a higher role's door (403)
+    leaves a trace in the audit log."""
+    from builders import make_uscc
+
+    unknown = make_uscc(9999)
+    assert api.get(f"/entities/{unknown}", role="public").status_code == 404  # type: ignore[attr-defined]
+    a = api.graph["华盛电子"]
+    assert api.get(f"/entities/{a}/ownership", role="public").status_code == 403  # type: ignore[attr-defined]
+    records = api.get("/audit", limit=1000).json()["records"]  # type: ignore[attr-defined]
+    endpoints = [(r["role"], r["endpoint"], r["subject_ids"]) for r in records]
+    assert ("public", "GET /entities/{id} (404)", [unknown]) in endpoints
+    assert ("public", "GET /entities/{id}/ownership (403)", [a]) in endpoints
