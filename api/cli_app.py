@@ -24,6 +24,7 @@ from rich.table import Table
 
 from credgraph.settings import Settings
 from credgraph.store import NEO4J_SCHEMES, GraphStore, StoreError, open_store
+from queries.errors import QueryError
 
 app = typer.Typer(
     name="credgraph",
@@ -90,9 +91,10 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def store_from(location: str | None, *, create: bool = False) -> Iterator[GraphStore]:
     """Open the store for one command; a one-line error (exit 2) when it
-    cannot be opened. Only ``create`` commands (load, demo) may start a new
-    embedded store: elsewhere a mistyped path must not look like an empty
-    store that answers "no flags"."""
+    cannot be opened or a query refuses the request (``QueryError``). Only
+    ``create`` commands (load, demo) may start a new embedded store:
+    elsewhere a mistyped path must not look like an empty store that answers
+    "no flags"."""
     where = location or Settings().store
     if not create and not where.startswith(NEO4J_SCHEMES) and not Path(where).is_file():
         raise fail(f"no store at {where}: load data first (credgraph load DIR --store {where})")
@@ -102,6 +104,8 @@ def store_from(location: str | None, *, create: bool = False) -> Iterator[GraphS
         raise fail(f"cannot open store {where}: {exc}") from None
     try:
         yield store
+    except QueryError as exc:  # unknown/invalid ids, bad options: one line, exit 2
+        raise fail(str(exc)) from None
     except (StoreError, sqlite3.OperationalError) as exc:
         raise fail(f"store {where}: {exc}") from None
     finally:

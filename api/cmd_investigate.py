@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
@@ -28,7 +28,6 @@ from api.cli_app import (
     store_from,
 )
 from credgraph.store import GraphStore
-from queries.errors import QueryError
 from queries.network import NetworkResult, ego_network
 from queries.ownership import OwnershipResult, ownership
 from queries.paths import PathsResult, find_paths
@@ -39,17 +38,6 @@ class ReportFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     HTML = "html"
-
-
-T = TypeVar("T")
-
-
-def _answer(call: Callable[[], T]) -> T:
-    """Run a query; unknown or invalid ids and bad options exit 2 with one line."""
-    try:
-        return call()
-    except QueryError as exc:
-        raise fail(str(exc)) from None
 
 
 def _viz(module: str, feature: str) -> ModuleType:
@@ -84,9 +72,7 @@ def paths_cmd(
     """Shortest evidence paths between two entities over roles active on as_of."""
     day = parse_as_of(as_of)
     with store_from(store) as db:
-        result: PathsResult = _answer(
-            lambda: find_paths(db, source, target, day, max_depth=max_depth, limit=limit)
-        )
+        result: PathsResult = find_paths(db, source, target, day, max_depth=max_depth, limit=limit)
         names = _names(db, [n for p in result.paths for n in p.nodes])
     if fmt is OutputFormat.JSON:
         emit_json(result)
@@ -115,7 +101,7 @@ def ownership_cmd(
     """Owners (penetrated), UBOs, actual controller, circles and holdings."""
     day = parse_as_of(as_of)
     with store_from(store) as db:
-        result: OwnershipResult = _answer(lambda: ownership(db, uscc, day, max_depth=max_depth))
+        result: OwnershipResult = ownership(db, uscc, day, max_depth=max_depth)
         names = _names(
             db,
             [result.uscc]
@@ -189,9 +175,7 @@ def network_cmd(
     if html is not None:
         check_parent(html, "--html")
     with store_from(store) as db:
-        result: NetworkResult = _answer(
-            lambda: ego_network(db, center, day, depth, limit, include_ended)
-        )
+        result: NetworkResult = ego_network(db, center, day, depth, limit, include_ended)
     if maps is not None:
         maps.render_map(result, html)
         err.print(f"map written to {html}")
@@ -244,7 +228,7 @@ def report_cmd(
     day = parse_as_of(as_of)
     reports = _viz("viz.report", "--format html") if fmt is ReportFormat.HTML else None
     with store_from(store) as db:
-        report: CreditReport = _answer(lambda: credit_report(db, subject, day))
+        report: CreditReport = credit_report(db, subject, day)
     if reports is not None:
         sys.stdout.write(str(reports.render_report_html(report)))
         return

@@ -15,14 +15,12 @@ from api.cli_app import (
     app,
     emit_json,
     emit_table,
-    fail,
     out,
     parse_as_of,
     store_from,
 )
 from credgraph.model import Scenario
 from credgraph.store import GraphStore
-from queries.errors import QueryError
 from queries.measures import MeasuresResult, Reason, check_measures
 from queries.screening import DEFAULT_DEPTH, MAX_DEPTH, ScreeningResult, screen_bidders
 
@@ -125,10 +123,7 @@ def screen_cmd(
     """Screen bidders: a verdict per bidder and the links between them (DESIGN §6)."""
     day = parse_as_of(as_of)
     with store_from(store) as db:
-        try:
-            result = screen_bidders(db, bidders, scenario, day, depth)
-        except QueryError as exc:
-            raise fail(str(exc)) from None
+        result = screen_bidders(db, bidders, scenario, day, depth)
         if fmt is OutputFormat.JSON:
             emit_json(result)
             return
@@ -148,10 +143,7 @@ def measures_cmd(
     """Verdict, reasons and joint reward/punishment measures of one subject (DESIGN §4)."""
     day = parse_as_of(as_of)
     with store_from(store) as db:
-        try:
-            result = check_measures(db, subject, scenario, day)
-        except QueryError as exc:
-            raise fail(str(exc)) from None
+        result = check_measures(db, subject, scenario, day)
         if fmt is OutputFormat.JSON:
             emit_json(result)
             return

@@ -110,10 +110,7 @@ def level_cmd(
     """Credit level A/B/C/D of one subject, with its reasons (002:L20, 002:L21)."""
     day = parse_as_of(as_of)
     with store_from(store) as db:
-        try:
-            result = credit_level(db, subject, day)
-        except QueryError as exc:
-            raise fail(str(exc)) from None
+        result = credit_level(db, subject, day)
         if fmt is OutputFormat.JSON:
             emit_json(result)
             return
@@ -173,15 +170,12 @@ def inspection_plan_cmd(
     """Graded "double random, one public" inspection plan (002:L21)."""
     day = parse_as_of(as_of)
     with store_from(store) as db:
-        try:
-            chosen = parse_ratios(ratios or "")
-            firms = resolve_population(db, population)
-            staff = inspectors_from_file(inspectors)
-            if not staff:
-                raise fail(f"{inspectors}: no inspectors")
-            plan = inspection_plan(db, firms, staff, chosen, seed, day, per_firm)
-        except QueryError as exc:
-            raise fail(str(exc)) from None
+        chosen = parse_ratios(ratios or "")
+        firms = resolve_population(db, population)
+        staff = inspectors_from_file(inspectors)
+        if not staff:
+            raise fail(f"{inspectors}: no inspectors")
+        plan = inspection_plan(db, firms, staff, chosen, seed, day, per_firm)
     conflicts_path = conflicts_file or out_file.with_suffix(".conflicts.csv")
     write_plan_csv(plan, out_file)
     write_conflicts_csv(plan, conflicts_path)
@@ -215,10 +209,7 @@ def commitment_add(
     """Record a credit commitment; prints its id."""
     by, made = _day(promised_by, "--promised-by"), _day(on, "--on")
     with store_from(store) as db:
-        try:
-            c = record_commitment(db, subject, matter, by, made)
-        except QueryError as exc:
-            raise fail(str(exc)) from None
+        c = record_commitment(db, subject, matter, by, made)
     if fmt is OutputFormat.JSON:
         emit_json(c)
         return
@@ -236,10 +227,7 @@ def commitment_fulfil(
     """Record that a commitment was fulfilled."""
     day = _day(on, "--on")
     with store_from(store) as db:
-        try:
-            c = fulfil(db, parse_commitment_id(commitment_id), day)
-        except QueryError as exc:
-            raise fail(str(exc)) from None
+        c = fulfil(db, parse_commitment_id(commitment_id), day)
     if fmt is OutputFormat.JSON:
         emit_json(c)
     else:
@@ -305,11 +293,8 @@ def commitment_overdue(
     day = parse_as_of(as_of)
     wanted = [x.strip() for item in confirm or [] for x in item.split(",") if x.strip()]
     with store_from(store) as db:
-        try:
-            confirmed = [confirm_proposal(db, x, day, authority) for x in wanted]
-            proposals = overdue_commitments(db, day)
-        except QueryError as exc:
-            raise fail(str(exc)) from None
+        confirmed = [confirm_proposal(db, x, day, authority) for x in wanted]
+        proposals = overdue_commitments(db, day)
     for entry in confirmed:
         err.print(f"confirmed: {entry.entry_id} {entry.list.value} for {entry.subject_id}")
     if fmt is OutputFormat.JSON:
