@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy credgraph queries graph_loader api viz
+	$(VENV)/bin/mypy credgraph queries graph_loader api cli bench viz
 
 # Neo4j's Cypher language tooling for the offline Cypher lint test.
 NODE_STAMP := node_modules/.installed

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from api.bench import GOALS, BenchConfig, goals, percentile, run_bench, sample_folder
-from api.cli import app
+from bench.run import GOALS, BenchConfig, goals, percentile, run_bench, sample_folder
+from cli.main import app
 
 N = 1000
 EGO, SCREENINGS, PAIRS = 12, 4, 24

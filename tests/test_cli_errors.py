@@ -7,7 +7,7 @@ from pathlib import Path
 from builders import GraphBuilder
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from credgraph.store import EmbeddedStore
 
 
@@ -36,7 +36,7 @@ def test_a_file_that_is_not_a_store(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_text("not sqlite at all " * 100)
     code, out = run("flags", "--store", str(junk))
-    assert code == 2 and "cannot open store" in out and "Traceback" not in out
+    assert code == 2 and "not a credgraph store" in out and "Traceback" not in out
 
 
 def test_as_of_must_be_a_real_day_in_range(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from builders import GraphBuilder
 from followthemoney import model as ftm
 from typer.testing import CliRunner, Result
 
-from api.cli import app
+from cli.main import app
 from credgraph.model import (
     Enterprise,
     EnterpriseKind,

@@ -11,7 +11,7 @@ import yaml
 from builders import GraphBuilder
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from credgraph.policy import PolicyError, load_policy
 from credgraph.store import EmbeddedStore
 from queries.propagation import compute_flags

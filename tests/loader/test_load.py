@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from credgraph.ids import InvalidIdentifier, validate_resident_id, validate_uscc
 from credgraph.store import EmbeddedStore
 from graph_loader import UnusableInput, load_folder, write_rejects

@@ -463,7 +463,7 @@ def test_first_active_day_matches_day_by_day(
 
 # -- CLI -----------------------------------------------------------------------
 def test_cli_measures(tmp_path: Path) -> None:
-    from api.cli import app
+    from cli.main import app
 
     g = GraphBuilder()
     g.firm("A"), g.person("p")

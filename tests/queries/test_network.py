@@ -20,7 +20,7 @@ from schemas import load_schema
 from typer.testing import CliRunner
 
 import queries.network as network_module
-from api.cli import app
+from cli.main import app
 from credgraph.store import Direction, EmbeddedStore, GraphStore
 from queries.errors import InvalidRequest, UnknownEntity
 from queries.network import NetworkResult, ego_network, to_networkx

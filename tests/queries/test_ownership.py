@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from schemas import load_schema
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from credgraph.store import EmbeddedStore, GraphStore
 from queries.errors import InvalidIdentifierError, InvalidRequest, UnknownEntity
 from queries.ownership import OwnershipResult, ownership

@@ -18,7 +18,7 @@ from schemas import load_schema
 from typer.testing import CliRunner
 
 import queries.paths as paths_module
-from api.cli import app
+from cli.main import app
 from credgraph.store import Direction, EmbeddedStore, GraphStore
 from queries.errors import InvalidIdentifierError, InvalidRequest, UnknownEntity
 from queries.paths import PathsResult, find_paths

@@ -411,7 +411,7 @@ def test_default_as_of_is_today(store: GraphStore) -> None:
 def test_cli_screen(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from api.cli import app
+    from cli.main import app
 
     g = GraphBuilder()
     g.firm("A"), g.firm("B")

@@ -145,7 +145,7 @@ def embedded(tmp_path: Path) -> Iterator[tuple[EmbeddedStore, str]]:
 
 
 def test_cli_commitments(embedded: tuple[EmbeddedStore, str]) -> None:
-    from api.cli import app
+    from cli.main import app
 
     store, uscc = embedded
     run = CliRunner().invoke

@@ -240,7 +240,7 @@ def test_three_level_policy(store: GraphStore) -> None:
 
 
 def test_cli_level_json(store: GraphStore) -> None:
-    from api.cli import app
+    from cli.main import app
 
     if not hasattr(store, "path"):
         pytest.skip("CLI runs on the embedded store")

@@ -206,7 +206,7 @@ def embedded(tmp_path: Path) -> Iterator[EmbeddedStore]:
 
 
 def test_cli_exchange_deadlines(embedded: EmbeddedStore, tmp_path: Path) -> None:
-    from api.cli import app
+    from cli.main import app
 
     g = GraphBuilder()
     g.firm("A")

@@ -252,7 +252,7 @@ def embedded(tmp_path: Path) -> Iterator[EmbeddedStore]:
 
 
 def test_cli_inspection_plan(embedded: EmbeddedStore, tmp_path: Path) -> None:
-    from api.cli import app
+    from cli.main import app
 
     g = _conflict_graph()
     _population(g)

@@ -171,7 +171,7 @@ def embedded(tmp_path: Path) -> Iterator[EmbeddedStore]:
 
 
 def test_cli_exchange_compare(embedded: EmbeddedStore, tmp_path: Path) -> None:
-    from api.cli import app
+    from cli.main import app
 
     g = _store_graph(embedded)
     upstream = _upstream(g, tmp_path / "national.csv")

@@ -1,7 +1,6 @@
-"""The typer application, shared options and output helpers of the CLI.
+"""Shared options and output helpers of the CLI command modules.
 
-Command modules (``api/cmd_*.py``) register on :data:`app`; JSON goes to
-stdout, messages and progress to stderr (DESIGN §5).
+JSON goes to stdout, messages and progress to stderr (DESIGN §5).
 """
 
 from __future__ import annotations
@@ -26,13 +25,6 @@ from credgraph.settings import Settings
 from credgraph.store import NEO4J_SCHEMES, GraphStore, StoreError, open_store
 from queries.errors import QueryError
 
-app = typer.Typer(
-    name="credgraph",
-    help="Graph-based credit relationship explorer: who stands behind a dishonest firm.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 err = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
 
@@ -60,31 +52,9 @@ FormatOpt = Annotated[
 ]
 
 
-@app.callback()
-def _global_options(
-    policy: Annotated[
-        Path | None,
-        typer.Option(
-            "--policy",
-            envvar="CREDGRAPH_POLICY",
-            help="Propagation and measures policy YAML (default: the shipped policy).",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Options for every command; the policy is validated before any work."""
-    from credgraph.policy import PolicyError, use_policy_file
-
-    if policy is not None:
-        try:
-            use_policy_file(policy)
-        except PolicyError as exc:
-            raise fail(str(exc)) from None
-
-
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error to stderr and return the exit to raise."""
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -95,9 +65,9 @@ def store_from(location: str | None, *, create: bool = False) -> Iterator[GraphS
     ``create`` commands (load, demo) may start a new embedded store:
     elsewhere a mistyped path must not look like an empty store that answers
     "no flags"."""
-    where = location or Settings().store
-    if not create and not where.startswith(NEO4J_SCHEMES) and not Path(where).is_file():
-        raise fail(f"no store at {where}: load data first (credgraph load DIR --store {where})")
+    where = store_location(location)
+    if not where.startswith(NEO4J_SCHEMES):
+        check_embedded_store(Path(where), create=create)
     try:
         store = open_store(where)
     except (StoreError, sqlite3.Error, OSError) as exc:
@@ -110,6 +80,29 @@ def store_from(location: str | None, *, create: bool = False) -> Iterator[GraphS
         raise fail(f"store {where}: {exc}") from None
     finally:
         store.close()
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_embedded_store(path: Path, *, create: bool) -> None:
+    """A store path must be an SQLite file; only ``create`` commands (load,
+    demo) may name one that does not exist yet. A 0-byte or foreign file is
+    refused: opening it would turn it into an empty store."""
+    if path.is_dir():
+        raise fail(f"store {path} is a folder, not a store file")
+    if not path.exists():
+        if create:
+            return
+        raise fail(f"no store at {path}: load data first (credgraph load DIR --store {path})")
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise fail(f"cannot read store {path}: {exc.strerror}") from None
+    if header != SQLITE_HEADER:
+        what = "empty (0 bytes)" if not header else "not a credgraph store (not SQLite)"
+        raise fail(f"store {path} is {what}: refusing to use it")
 
 
 def parse_as_of(value: str | None, option: str = "--as-of") -> date:
@@ -127,9 +120,43 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> date:
     return day
 
 
-def check_parent(path: Path, option: str) -> None:
-    """Refuse an output path whose folder does not exist, before any work."""
-    if not path.parent.is_dir():
+def store_location(location: str | None) -> str:
+    """The store a command works on: ``--store`` or the settings' default."""
+    return location or Settings().store
+
+
+def _protected(store: str | None, inputs: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Files and folders no output may replace: the store with its WAL and
+    shared-memory files, and the inputs of the command."""
+    guarded: list[tuple[Path, str]] = []
+    where = store_location(store)
+    if not where.startswith(NEO4J_SCHEMES):
+        base = Path(where).expanduser().resolve()
+        guarded += [(Path(f"{base}{sfx}"), f"the store {where}") for sfx in ("", "-wal", "-shm")]
+    guarded += [(Path(i).expanduser().resolve(), f"the input {i}") for i in inputs]
+    return guarded
+
+
+def check_output(
+    path: Path,
+    option: str,
+    *,
+    store: str | None,
+    inputs: Sequence[Path] = (),
+    folder: bool = False,
+) -> None:
+    """Refuse, before any work, an output path that would destroy data: the
+    store (or its ``-wal``/``-shm``), an input file or a file inside an input
+    folder; a file path that is a folder; a folder that does not exist."""
+    target = path.expanduser().resolve()
+    for guarded, what in _protected(store, inputs):
+        if target == guarded:
+            raise fail(f"{option} {path} is {what}: choose another output path")
+        if guarded.is_dir() and guarded in target.parents:
+            raise fail(f"{option} {path} is inside {what}: choose another output path")
+    if not folder and target.is_dir():
+        raise fail(f"{option} {path} is a folder, not a file")
+    if not target.parent.is_dir():
         raise fail(f"{option} {path}: folder {path.parent} does not exist")
 
 

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from api.cli_app import (
+from cli.common import (
     AsOfOpt,
     FormatOpt,
     OutputFormat,
     StoreOpt,
-    app,
     emit_json,
     emit_table,
     out,
@@ -23,6 +22,8 @@ from credgraph.model import Scenario
 from credgraph.store import GraphStore
 from queries.measures import MeasuresResult, Reason, check_measures
 from queries.screening import DEFAULT_DEPTH, MAX_DEPTH, ScreeningResult, screen_bidders
+
+app = typer.Typer()
 
 
 def _evidence(path: Sequence[str], relations: Sequence[str], names: dict[str, str]) -> str:

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
-from api.cli_app import app, emit_table, err, fail
 from api.keys import ApiRole, add_key, read_keys, remove_key
+from cli.common import emit_table, err, fail
 from credgraph.settings import Settings
+
+app = typer.Typer()
 
 keys_app = typer.Typer(help="API keys: stored as SHA-256 hashes with a role.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

@@ -13,8 +13,10 @@ from typing import Annotated
 
 import typer
 
-from api.cli_app import AsOfOpt, StoreOpt, app, err, fail, parse_as_of, store_from
+from cli.common import AsOfOpt, StoreOpt, check_output, err, parse_as_of, store_from
 from queries.propagation import active_entries, all_flags
+
+app = typer.Typer()
 
 export_app = typer.Typer(
     help="Interchange: neo4j-admin import CSVs, GraphML (Gephi), FollowTheMoney.",
@@ -23,11 +25,6 @@ export_app = typer.Typer(
 app.add_typer(export_app, name="export")
 
 FileArg = Annotated[Path, typer.Argument(help="Output file (overwritten).", dir_okay=False)]
-
-
-def _check_parent(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise fail(f"folder {path.parent} does not exist")
 
 
 @export_app.command("neo4j-import")
@@ -40,6 +37,7 @@ def neo4j_import_cmd(
     """CSVs for `neo4j-admin database import full`, plus import.sh (whole store)."""
     from graph_loader.export import export_neo4j_import
 
+    check_output(out_dir, "DIR", store=store, folder=True)
     started = time.perf_counter()
     with store_from(store) as db, err.status("writing neo4j-admin import files…"):
         counts = export_neo4j_import(db, out_dir)
@@ -61,7 +59,7 @@ def graphml_cmd(file: FileArg, store: StoreOpt = None, as_of: AsOfOpt = None) ->
     """
     from graph_loader.export import export_graphml
 
-    _check_parent(file)
+    check_output(file, "FILE", store=store)
     day = parse_as_of(as_of) if as_of else None
     flags_day = day or parse_as_of(None)
     with store_from(store) as db, err.status("writing GraphML…"):
@@ -78,7 +76,7 @@ def ftm_cmd(file: FileArg, store: StoreOpt = None, as_of: AsOfOpt = None) -> Non
     """
     from graph_loader.export import export_ftm
 
-    _check_parent(file)
+    check_output(file, "FILE", store=store)
     day = parse_as_of(as_of) if as_of else None
     with store_from(store) as db, err.status("writing FollowTheMoney entities…"):
         entries = active_entries(db, db.entries(), day) if day else None

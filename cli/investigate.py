@@ -12,13 +12,12 @@ from typing import Annotated
 
 import typer
 
-from api.cli_app import (
+from cli.common import (
     AsOfOpt,
     FormatOpt,
     OutputFormat,
     StoreOpt,
-    app,
-    check_parent,
+    check_output,
     emit_json,
     emit_table,
     err,
@@ -32,6 +31,8 @@ from queries.network import NetworkResult, ego_network
 from queries.ownership import OwnershipResult, ownership
 from queries.paths import PathsResult, find_paths
 from queries.report import CreditReport, PartyRole, credit_report
+
+app = typer.Typer()
 
 
 class ReportFormat(StrEnum):
@@ -173,7 +174,7 @@ def network_cmd(
     day = parse_as_of(as_of)
     maps = _viz("viz.maps", "--html") if html is not None else None
     if html is not None:
-        check_parent(html, "--html")
+        check_output(html, "--html", store=store)
     with store_from(store) as db:
         result: NetworkResult = ego_network(db, center, day, depth, limit, include_ended)
     if maps is not None:

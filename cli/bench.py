@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from api.bench import GOALS, MAP_NODES, BenchConfig, BenchError, run_bench
-from api.cli_app import app, err, fail, out
+from bench.run import GOALS, MAP_NODES, BenchConfig, BenchError, run_bench
+from cli.common import err, fail, out
+
+app = typer.Typer()
 
 COLUMNS = ("measurement", "credgraph", "naive baseline", "baseline / ours", "goal", "met")
 

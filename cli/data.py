@@ -9,18 +9,19 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from api.cli_app import (
+from cli.common import (
     FormatOpt,
     OutputFormat,
     StoreOpt,
-    app,
-    check_parent,
+    check_output,
     emit_json,
     err,
     fail,
     store_from,
 )
 from graph_loader import UnusableInput, load_folder, write_rejects
+
+app = typer.Typer()
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def load(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Validate and load a data folder (exit 0 loaded, 1 strict refusal, 2 unusable)."""
-    check_parent(rejects, "--rejects")
+    check_output(rejects, "--rejects", store=store, inputs=[path])
     with store_from(store, create=True) as db, _progress() as bar:
         tasks: dict[str, TaskID] = {}
 

@@ -7,7 +7,7 @@ and prints a markdown table: requests, errors, requests/s, p50 and p99.
 
     credgraph sample --enterprises 100000 --out /tmp/s100k
     credgraph load /tmp/s100k --store /tmp/s100k.db
-    python scripts/loadtest.py --store /tmp/s100k.db --duration 15 --concurrency 8
+    python -m bench.loadtest --store /tmp/s100k.db --duration 15 --concurrency 8
 
 Scenarios: ``entity`` (GET /entities/{uscc}), ``flags`` (GET
 /entities/{uscc}/flags), ``search`` (GET /search?q=<name part>) and
@@ -139,7 +139,7 @@ def free_port() -> int:
 
 def start_server(store: str, keys_file: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CREDGRAPH_KEYS_FILE": str(keys_file)}
-    cmd = [sys.executable, "-m", "api.cli", "serve", "--store", store, "--port", str(port)]
+    cmd = [sys.executable, "-m", "cli.main", "serve", "--store", store, "--port", str(port)]
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -7,9 +7,19 @@ from typing import Annotated
 
 import typer
 
-from api.cli_app import StoreOpt, app, err, fail, store_from
+from cli.common import (
+    StoreOpt,
+    check_embedded_store,
+    err,
+    fail,
+    store_from,
+    store_location,
+)
 from credgraph.policy import today
 from credgraph.settings import Settings
+from credgraph.store import NEO4J_SCHEMES
+
+app = typer.Typer()
 
 
 @app.command()
@@ -23,7 +33,9 @@ def serve(
 
     from api.app import create_app
 
-    location = store or Settings().store
+    location = store_location(store)
+    if not location.startswith(NEO4J_SCHEMES):
+        check_embedded_store(Path(location), create=False)
     err.print(f"credgraph serving {location} on http://{host}:{port}/ (API docs at /docs)")
     uvicorn.run(create_app(location), host=host, port=port, log_level="warning")
 

@@ -10,12 +10,12 @@ from typing import Annotated
 
 import typer
 
-from api.cli_app import (
+from cli.common import (
     AsOfOpt,
     FormatOpt,
     OutputFormat,
     StoreOpt,
-    app,
+    check_output,
     emit_json,
     emit_table,
     err,
@@ -54,6 +54,8 @@ from queries.supervision import (
     write_plan_csv,
 )
 from queries.supervision.commitments import OverdueCommitments, parse_commitment_id
+
+app = typer.Typer()
 
 
 def _day(value: str | None, option: str) -> date:
@@ -169,6 +171,10 @@ def inspection_plan_cmd(
 ) -> None:
     """Graded "double random, one public" inspection plan (002:L21)."""
     day = parse_as_of(as_of)
+    conflicts_path = conflicts_file or out_file.with_suffix(".conflicts.csv")
+    inputs = [inspectors] + ([Path(population)] if Path(population).exists() else [])
+    check_output(out_file, "--out", store=store, inputs=inputs)
+    check_output(conflicts_path, "--conflicts", store=store, inputs=[*inputs, out_file])
     with store_from(store) as db:
         chosen = parse_ratios(ratios or "")
         firms = resolve_population(db, population)
@@ -176,7 +182,6 @@ def inspection_plan_cmd(
         if not staff:
             raise fail(f"{inspectors}: no inspectors")
         plan = inspection_plan(db, firms, staff, chosen, seed, day, per_firm)
-    conflicts_path = conflicts_file or out_file.with_suffix(".conflicts.csv")
     write_plan_csv(plan, out_file)
     write_conflicts_csv(plan, conflicts_path)
     short = sum(1 for i in plan.inspections if i.shortfall)
@@ -346,6 +351,8 @@ def exchange_compare(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Compare an upstream list with the store and write the feedback (004:L60)."""
+    if report is not None:
+        check_output(report, "--report", store=store, inputs=[file])
     with store_from(store) as db:
         try:
             upstream = read_upstream(db, file)

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from api.cli_app import (
+from cli.common import (
     AsOfOpt,
     FormatOpt,
     OutputFormat,
     StoreOpt,
-    app,
     emit_json,
     emit_table,
     err,
@@ -26,6 +25,8 @@ from credgraph.policy import today
 from credgraph.store import UnknownObjection
 from queries import objections as objection_ops
 from queries.propagation import all_flags, flags_for_subjects, propagate
+
+app = typer.Typer()
 
 
 @app.command("propagate")

@@ -6,7 +6,7 @@ time and that process's peak RSS), then times, in this process, full and
 incremental propagation, ego networks, bidder screening, shortest paths and a
 1,000-node map, and finally a bounded HTTP load run against ``credgraph serve``
 in a subprocess. Propagation, ego networks, screening and paths also run
-against the naive networkx baseline (:mod:`api.bench_baseline`) on the same
+against the naive networkx baseline (:mod:`bench.baseline`) on the same
 subjects, so the ratio baseline / ours stands beside each figure: absolute
 times on a shared machine are noisy, ratios less so.
 
@@ -42,8 +42,8 @@ from typing import Any, TypeVar
 import httpx
 import networkx as nx
 
-from api import bench_baseline as baseline
 from api.keys import add_key
+from bench import baseline
 from credgraph.model import Batch, Category, ListEntry, ListKind, NodeKind, Role
 from credgraph.policy import default_policy
 from credgraph.store import Direction, GraphStore, open_store
@@ -202,7 +202,7 @@ def measure_load(folder: Path, store_path: Path, log_path: Path) -> dict[str, An
     """``credgraph load`` in a subprocess: wall time and its own peak RSS."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{store_path}{suffix}").unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "api.cli", "load", str(folder), "--store", str(store_path)]
+    cmd = [sys.executable, "-m", "cli.main", "load", str(folder), "--store", str(store_path)]
     cmd += ["--rejects", str(log_path.with_suffix(".rejects.csv"))]
     with log_path.open("wb") as log:
         start = time.perf_counter()
@@ -373,7 +373,7 @@ def api_load(
     key = add_key(keys, "bench", "public")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "api.cli", "serve", "--store", str(store_path)]
+    cmd = [sys.executable, "-m", "cli.main", "serve", "--store", str(store_path)]
     cmd += ["--host", "127.0.0.1", "--port", str(port)]
     env = os.environ | {"CREDGRAPH_KEYS_FILE": str(keys)}
     with (out / "serve.log").open("wb") as log:
