@@ -13,6 +13,8 @@ COPY credgraph ./credgraph
 COPY graph_loader ./graph_loader
 COPY queries ./queries
 COPY api ./api
+COPY cli ./cli
+COPY bench ./bench
 COPY viz ./viz
 RUN pip install . \
     && useradd --create-home --uid 1000 credgraph \
