@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
 from api.explorer import mount_explorer
+from api.i18n import request_language
 from api.routers import ROUTERS
 from api.security import KeyRing
 from credgraph import __version__
@@ -160,6 +161,7 @@ def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served below from the package: no CDN, works offline
         redoc_url=None,
+        dependencies=[Depends(request_language)],  # ?lang= / Accept-Language (DESIGN §12)
     )
     app.state.store = store
     app.state.keyring = KeyRing(keys_path)

@@ -19,6 +19,7 @@ from api import audit
 from api.problems import responses
 from api.routers.params import AsOf, EntityId, evaluation_day
 from api.security import Caller, KeyRing, Store, api_key_header, mask_body, report_for
+from queries.explain import explain
 from queries.report import credit_report
 from viz import STATIC_DIR
 from viz.report import render_report_html
@@ -68,7 +69,7 @@ def mount_explorer(app: FastAPI) -> None:
         day: date = evaluation_day(as_of)
         report = report_for(caller, credit_report(store, entity_id, day))
         audit.record(store, caller, "GET /entities/{id}/report.html", [report.subject_id], day)
-        body = report.model_dump(mode="json")
+        body = explain(store, report.model_dump(mode="json"))
         if caller.masked:
             body = mask_body(store, body)
         headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}

@@ -28,6 +28,7 @@ from api.keys import ApiKey, ApiRole, find_key, read_keys
 from credgraph.ids import guess_kind, mask_person_id
 from credgraph.model import IdType, NodeKind, Person
 from credgraph.store import GraphStore
+from queries.explain import explain
 from queries.report import CreditReport
 
 log = logging.getLogger(__name__)
@@ -222,6 +223,7 @@ def shaped(caller: Caller, store: GraphStore, result: BaseModel | list[Any]) -> 
             r.model_dump(mode="json", by_alias=True) if isinstance(r, BaseModel) else r
             for r in result
         ]
+    body = explain(store, body)  # labels and explanations in the request's language
     if caller.masked:
         body = mask_body(store, body)
     return JSONResponse(body)

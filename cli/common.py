@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from credgraph.i18n import N_, code_label, gettext
 from credgraph.settings import Settings
 from credgraph.store import NEO4J_SCHEMES, GraphStore, StoreError, open_store
 from queries.errors import QueryError
@@ -160,6 +161,24 @@ def check_output(
         raise fail(f"{option} {path}: folder {path.parent} does not exist")
 
 
+#: Column names of the CLI's tables, translated by :func:`emit_table` (DESIGN §12).
+COLUMNS = (
+    N_("subject"), N_("flag"), N_("list"), N_("entry"), N_("rule"), N_("path"),
+    N_("relations"), N_("other"), N_("citation"), N_("explanation"), N_("hops"),
+    N_("owner"), N_("name"), N_("type"), N_("pct"), N_("ubo"), N_("chains"), N_("firm"),
+    N_("id"), N_("flags"), N_("more"), N_("source"), N_("role"), N_("target"), N_("title"),
+    N_("share %"), N_("from"), N_("to"), N_("ended"), N_("field"), N_("value"), N_("status"),
+    N_("decided"), N_("valid until"), N_("removed"), N_("reason"), N_("objections"),
+    N_("roles"), N_("scenario"), N_("verdict"), N_("measures"), N_("bidder"), N_("reasons"),
+    N_("kind"), N_("evidence"), N_("detail"), N_("code"), N_("description"), N_("level"),
+    N_("population"), N_("ratio"), N_("drawn"), N_("matter"), N_("made"), N_("promised by"),
+    N_("fulfilled"), N_("proposal"), N_("days overdue"), N_("due"), N_("task"), N_("event"),
+    N_("late"), N_("label"),
+    N_("identity"), N_("list entries"), N_("owners"), N_("holdings"), N_("edges"),
+    N_("bidders"), N_("links"), N_("commitments"), N_("delta"),
+)  # fmt: skip
+
+
 def to_jsonable(result: Any) -> Any:
     if isinstance(result, BaseModel):
         return result.model_dump(mode="json")
@@ -168,14 +187,26 @@ def to_jsonable(result: Any) -> Any:
     return result
 
 
-def emit_json(result: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(result), ensure_ascii=False, indent=2) + "\n")
+def explained(store: GraphStore, result: Any) -> Any:
+    """The JSON data of ``result`` with labels and explanations in the
+    language in force (``--lang``); codes stay as they are."""
+    from queries.explain import explain
+
+    return explain(store, to_jsonable(result))
+
+
+def emit_json(result: Any, store: GraphStore | None = None) -> None:
+    """``result`` as JSON on stdout; with ``store``, explained (DESIGN §12)."""
+    data = explained(store, result) if store is not None else to_jsonable(result)
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def emit_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(title=title, show_lines=False)
+    """A table in the language in force: column names and code cells
+    (``reject``, ``dishonest_debtor``…) translated, everything else as is."""
+    table = Table(title=gettext(title), show_lines=False)
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(gettext(col), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else escape(str(v)) for v in row))
+        table.add_row(*("" if v is None else escape(code_label(v)) for v in row))
     out.print(table)

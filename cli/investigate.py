@@ -21,6 +21,7 @@ from cli.common import (
     emit_json,
     emit_table,
     err,
+    explained,
     fail,
     out,
     parse_as_of,
@@ -177,11 +178,12 @@ def network_cmd(
         check_output(html, "--html", store=store)
     with store_from(store) as db:
         result: NetworkResult = ego_network(db, center, day, depth, limit, include_ended)
+        words = explained(db, result)
     if maps is not None:
-        maps.render_map(result, html)
+        maps.render_map(words, html)
         err.print(f"map written to {html}")
     if fmt is OutputFormat.JSON:
-        emit_json(result)
+        emit_json(words)
         return
     emit_table(
         f"network of {result.center} on {day}: nodes",
@@ -230,11 +232,12 @@ def report_cmd(
     reports = _viz("viz.report", "--format html") if fmt is ReportFormat.HTML else None
     with store_from(store) as db:
         report: CreditReport = credit_report(db, subject, day)
+        words = explained(db, report) if fmt is not ReportFormat.TABLE else None
     if reports is not None:
-        sys.stdout.write(str(reports.render_report_html(report)))
+        sys.stdout.write(str(reports.render_report_html(words)))
         return
     if fmt is ReportFormat.JSON:
-        emit_json(report)
+        emit_json(words)
         return
     _print_report(report)
 

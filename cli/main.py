@@ -105,8 +105,26 @@ def _global_options(
             show_default=False,
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="CREDGRAPH_LANG",
+            help="Language of tables, reports and explanations: zh (default) or en.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Options for every command; the policy is validated before any work."""
+    """Options for every command; the policy and language are checked before any work."""
+    if lang is not None:
+        from credgraph.i18n import parse_lang, set_lang
+
+        chosen = parse_lang(lang)
+        if chosen is None:
+            from cli.common import fail
+
+            raise fail(f"--lang {lang!r}: choose zh or en")
+        set_lang(chosen)
     if policy is not None:
         from cli.common import fail
         from credgraph.policy import PolicyError, use_policy_file

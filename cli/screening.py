@@ -126,7 +126,7 @@ def screen_cmd(
     with store_from(store) as db:
         result = screen_bidders(db, bidders, scenario, day, depth)
         if fmt is OutputFormat.JSON:
-            emit_json(result)
+            emit_json(result, db)
             return
         ids = [b.uscc for b in result.bidders] + [n for x in result.links for n in x.path]
         ids += [n for b in result.bidders for r in b.reasons for n in r.path]
@@ -146,7 +146,7 @@ def measures_cmd(
     with store_from(store) as db:
         result = check_measures(db, subject, scenario, day)
         if fmt is OutputFormat.JSON:
-            emit_json(result)
+            emit_json(result, db)
             return
         ids = [result.subject_id, *(n for r in result.reasons for n in r.path)]
         print_measures(result, _names(db, ids))

@@ -114,7 +114,7 @@ def level_cmd(
     with store_from(store) as db:
         result = credit_level(db, subject, day)
         if fmt is OutputFormat.JSON:
-            emit_json(result)
+            emit_json(result, db)
             return
         ids = [result.subject_id, *(n for r in result.reasons for n in r.path)]
         print_level(result, _names(db, ids))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from credgraph.i18n import Lang, parse_lang
 
 
 class Settings(BaseSettings):
@@ -17,3 +20,10 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    #: language of tables, reports and explanations: zh (default) or en (DESIGN §12)
+    lang: Lang = "zh"
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, value: object) -> object:
+        return parse_lang(value) or value if isinstance(value, str) else value
