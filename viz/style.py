@@ -66,6 +66,8 @@ PALETTE: dict[Category, Swatch] = {
 }
 
 ENDED_EDGE_COLOUR = "#b0b0b0"
+#: the evidence path of a flag (explorer and maps)
+EVIDENCE_COLOUR = "#d500f9"
 EDGE_COLOUR = "#607d8b"
 
 

@@ -73,7 +73,9 @@ def test_network(api: Api) -> None:
     g = api.graph
     r = api.get(f"/entities/{g['华盛电子']}/network", as_of=DAY, depth=2, limit=10)
     assert r.status_code == 200
-    assert r.json() == dump(ego_network(api.store, g["华盛电子"], AS_OF, depth=2, limit=10), api.store)
+    assert r.json() == dump(
+        ego_network(api.store, g["华盛电子"], AS_OF, depth=2, limit=10), api.store
+    )
     assert {n["id"] for n in r.json()["nodes"]} >= {g["张伟"], g["李娜"], g["华盛物流"]}
 
 
@@ -112,7 +114,9 @@ def test_measures(api: Api) -> None:
     body = {"subject_id": g["张伟"], "scenario": "appointment", "as_of": DAY}
     r = api.post("/measures/check", body, role="investigator")
     assert r.status_code == 200
-    assert r.json() == dump(check_measures(api.store, g["张伟"], Scenario.APPOINTMENT, AS_OF), api.store)
+    assert r.json() == dump(
+        check_measures(api.store, g["张伟"], Scenario.APPOINTMENT, AS_OF), api.store
+    )
     assert r.json()["verdict"] == "reject"
 
 
