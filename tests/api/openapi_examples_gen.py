@@ -10,6 +10,7 @@ import sys
 import tempfile
 
 sys.path[:0] = [".", "tests", "tests/api"]
+# ruff: noqa: E402 - the imports need the paths above
 from api_support import AS_OF, build_graph
 from fastapi.testclient import TestClient
 
@@ -107,5 +108,6 @@ ex["parameters"] = {
     "decided_to": "2025-06-01",
     "offset": 0,
 }
-json.dump(ex, open("api/openapi_examples.json", "w"), ensure_ascii=False, indent=1)
+with open("api/openapi_examples.json", "w", encoding="utf-8") as out:
+    json.dump(ex, out, ensure_ascii=False, indent=1)
 print(sorted(ex))

@@ -20,7 +20,8 @@ def twins(store: GraphStore) -> GraphBuilder:
     g = GraphBuilder()
     g.firm("华盛电子", region="广东省深圳市", status="active")
     g.firm("华盛电子2", region="广东省东莞市", status="active")
-    g.batch.enterprises[-1] = g.batch.enterprises[-1].model_copy(update={"name": "华盛电子有限公司"})
+    twin = g.batch.enterprises[-1]
+    g.batch.enterprises[-1] = twin.model_copy(update={"name": "华盛电子有限公司"})
     g.firm("星辰科技", region="广东省东莞市")
     g.person("张伟")
     g.person("张伟2")
