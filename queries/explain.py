@@ -21,6 +21,7 @@ roles the sentences need.
 
 from __future__ import annotations
 
+import itertools
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -101,10 +102,29 @@ def _walk(value: Any) -> Iterable[JsonDict]:
             yield from _walk(v)
 
 
+def _chains(body: Any) -> list[list[str]]:
+    """The id chains of a paths or ownership result."""
+    if not isinstance(body, dict):
+        return []
+    found = [[str(x) for x in p.get("nodes") or []] for p in body.get("paths") or []]
+    for key in ("owners", "holdings"):
+        found += [
+            [str(x) for x in p] for item in body.get(key) or [] for p in item.get("paths") or []
+        ]
+    controller = body.get("actual_controller")
+    if isinstance(controller, dict):
+        found.append([str(x) for x in controller.get("path") or []])
+    found += [[str(x) for x in c] for c in body.get("cycles") or []]
+    return [c for c in found if c]
+
+
 def _collect(store: GraphStore, body: Any) -> _Facts:
     ids: set[str] = set()
     entry_ids: set[str] = set()
     hop_sources: set[str] = set()
+    for chain in _chains(body):
+        ids.update(chain)
+        hop_sources.update(chain)
     for d in _walk(body):
         for key in ("subject_id", "uscc", "id", "center"):
             if isinstance(d.get(key), str):
@@ -318,4 +338,20 @@ def explain(
     explainer.annotate(body)
     if isinstance(body, dict) and "measures" in body and "level" in body:
         explainer.report_notes(body)
+    chains = _chains(body)
+    if chains and isinstance(body, dict):
+        # paths and ownership carry ids only: their names, and each holding's share
+        body["names"] = {i: facts.name(i) for c in chains for i in c}
+        if "owners" in body or "holdings" in body:
+            body["hops"] = _hops(facts, chains, day)
     return body
+
+
+def _hops(facts: _Facts, chains: list[list[str]], day: date | None) -> list[JsonDict]:
+    """The direct holding of every hop of the ownership chains (percent)."""
+    seen: dict[tuple[str, str], float | None] = {}
+    for chain in chains:
+        for a, b in itertools.pairwise(chain):
+            rows = _active(facts.roles.get((a, b, Role.SHAREHOLDER.value), []), day)
+            seen.setdefault((a, b), round(sum(r[1] or 0.0 for r in rows), 2) if rows else None)
+    return [{"source": a, "target": b, "pct": pct} for (a, b), pct in seen.items()]

@@ -16,7 +16,8 @@
   }
 
   function reasonText(r) {
-    var bits = [r.code];
+    if (r.explanation) { return (r.label ? r.label + "：" : "") + r.explanation; }
+    var bits = [r.label || r.code];
     if (r.list) { bits.push(r.list); }
     if (r.entry_id) { bits.push(CG.t("screening.entry", {entry: r.entry_id})); }
     if (r.rule) { bits.push(CG.t("screening.rule", {rule: r.rule})); }
@@ -41,7 +42,9 @@
     (b.reasons || []).forEach(function (r) { ul.appendChild(CG.el("li", "", reasonText(r))); });
     if (!(b.reasons || []).length) { reasons.textContent = "—"; } else { reasons.appendChild(ul); }
     tr.appendChild(who);
-    tr.appendChild(CG.el("td", "verdict " + b.verdict, b.verdict));
+    var verdict = CG.el("td", "verdict " + b.verdict, b.verdict_label || CG.term("verdict", b.verdict));
+    verdict.setAttribute("data-verdict", b.verdict);
+    tr.appendChild(verdict);
     tr.appendChild(reasons);
     return tr;
   }
@@ -60,8 +63,8 @@
     var counts = {};
     result.bidders.forEach(function (b) { counts[b.verdict] = (counts[b.verdict] || 0) + 1; });
     $("screening-status").textContent = CG.t("screening.summary", {
-      scenario: result.scenario, day: result.as_of,
-      counts: Object.keys(counts).map(function (k) { return counts[k] + " " + k; }).join(", "),
+      scenario: result.scenario_label || CG.term("scenario", result.scenario), day: result.as_of,
+      counts: Object.keys(counts).map(function (k) { return counts[k] + " " + CG.term("verdict", k); }).join(", "),
       links: result.links.length
     });
     var body = document.querySelector("#verdicts tbody");
