@@ -8,6 +8,7 @@
     dom_id: "#swagger-ui",
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis],
-    layout: "BaseLayout"
+    layout: "BaseLayout",
+    validatorUrl: null  // no badge fetched from another site
   });
 })();

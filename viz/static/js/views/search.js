@@ -5,7 +5,7 @@
 
   var CG = window.CG;
   var $ = CG.$;
-  var current = {q: null, cursor: null, shown: 0};
+  var current = {q: null, cursor: null, shown: 0, limit: null};
 
   function badge(className, text, title) {
     var b = CG.el("span", "badge" + (className ? " " + className : ""), text);
@@ -63,15 +63,15 @@
   }
 
   function fetchPage(append) {
-    var params = {q: current.q, cursor: append ? current.cursor : null};
+    var params = {q: current.q, limit: current.limit, cursor: append ? current.cursor : null};
     $("search-more").disabled = true;
     return CG.api("/search" + CG.query(params)).then(function (body) { showPage(body, append); })
       .catch(function (err) { $("search-status").textContent = CG.t("search.failed", {error: err.message}); })
       .then(function () { $("search-more").disabled = false; });
   }
 
-  function runSearch(q) {
-    current = {q: q, cursor: null, shown: 0};
+  function runSearch(q, limit) {
+    current = {q: q, cursor: null, shown: 0, limit: limit || null};
     $("search-status").textContent = CG.t("search.searching");
     $("search-results").textContent = "";
     $("search-more").hidden = true;
@@ -95,7 +95,7 @@
     },
     open: function (params) {
       var q = params.get("q");
-      if (q) { $("search-input").value = q; runSearch(q); }
+      if (q) { $("search-input").value = q; runSearch(q, params.get("limit")); }
       $("search-input").focus();
     }
   });
