@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from credgraph import __version__
-from credgraph.i18n import N_, Lang, current_lang, gettext, term
+from credgraph.i18n import N_, Lang, current_lang, gettext, term, using
 from credgraph.policy import Policy, default_policy
 from viz.style import FONT_STACK, PALETTE, JsonDict, edge_label, node_category
 from viz.svg import LISTED_UNKNOWN, SvgEdge, SvgNode, legend_items, star_svg, swatch_for
@@ -168,19 +168,20 @@ def render_report_html(
     names = _names(data)
     lang = lang or current_lang()
     policy = policy or default_policy()
-    return _template().render(
-        _=lambda message: gettext(message, lang),
-        term=lambda kind, code: term(kind, code, lang),
-        html_lang="en" if lang == "en" else "zh-CN",
-        cite=_cite(policy),
-        clauses=_citations(data, policy),
-        r=data,
-        name=names[str(data["subject_id"])],
-        names=names,
-        verdict_class=_VERDICT_CLASS,
-        party_roles=_party_roles,
-        mini_map=_mini_map(data),
-        legend=legend_items({"listed": LISTED_UNKNOWN}),
-        font_stack=FONT_STACK,
-        version=__version__,
-    )
+    with using(lang):  # maps, roles and legends in the report's language too
+        return _template().render(
+            _=lambda message: gettext(message, lang),
+            term=lambda kind, code: term(kind, code, lang),
+            html_lang="en" if lang == "en" else "zh-CN",
+            cite=_cite(policy),
+            clauses=_citations(data, policy),
+            r=data,
+            name=names[str(data["subject_id"])],
+            names=names,
+            verdict_class=_VERDICT_CLASS,
+            party_roles=_party_roles,
+            mini_map=_mini_map(data),
+            legend=legend_items({"listed": LISTED_UNKNOWN}),
+            font_stack=FONT_STACK,
+            version=__version__,
+        )
