@@ -221,7 +221,8 @@ def test_selecting_a_flag_highlights_its_evidence_path(
     flag = page.locator("#flag-list li[data-flag=related_enterprise]")
     expect(flag).to_contain_text("规则 P2")
     expect(flag).to_contain_text(
-        "张三是A有限公司（严重失信主体名单，2024-03-01 列入）的法定代表人，同时任B有限公司的董事长。"
+        "张三是A有限公司（严重失信主体名单，2024-03-01 列入）的法定代表人，"
+        "同时任B有限公司的董事长。"
     )
     flag.click()
     path = ",".join([g["A"], g["张三"], g["B"]])

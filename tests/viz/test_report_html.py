@@ -8,8 +8,8 @@ from builders import GraphBuilder
 from credit_graph import AS_OF
 
 from credgraph.store import GraphStore
-from queries.report import credit_report
 from queries.explain import explain
+from queries.report import credit_report
 from viz.report import render_report_html
 
 
