@@ -116,15 +116,14 @@ def _global_options(
     ] = None,
 ) -> None:
     """Options for every command; the policy and language are checked before any work."""
-    if lang is not None:
-        from credgraph.i18n import parse_lang, set_lang
+    from credgraph.i18n import parse_lang, set_lang
 
-        chosen = parse_lang(lang)
-        if chosen is None:
-            from cli.common import fail
+    chosen = parse_lang(lang)
+    if lang is not None and chosen is None:
+        from cli.common import fail
 
-            raise fail(f"--lang {lang!r}: choose zh or en")
-        set_lang(chosen)
+        raise fail(f"--lang {lang!r}: choose zh or en")
+    set_lang(chosen)  # None: CREDGRAPH_LANG's default (zh), whatever ran before
     if policy is not None:
         from cli.common import fail
         from credgraph.policy import PolicyError, use_policy_file
