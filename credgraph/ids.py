@@ -71,7 +71,7 @@ _USCC_ALPHABET = frozenset(uscc._alphabet)
 
 
 @lru_cache(maxsize=65536)
-def _birth_place_known(region: str, year: str) -> bool:
+def birth_place_known(region: str, year: str) -> bool:
     """stdnum's region lookup, cached per (region code, birth year): the
     numdb search dominates validation time and depends on nothing else."""
     try:
@@ -100,7 +100,7 @@ def validate_resident_id(value: str) -> str:
             date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
         except ValueError:
             raise InvalidComponent() from None
-        if not _birth_place_known(number[:6], number[6:10]):
+        if not birth_place_known(number[:6], number[6:10]):
             raise InvalidComponent()
         return number
     except ValidationError as exc:

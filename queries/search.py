@@ -41,7 +41,7 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from credgraph.ids import normalise_id
-from credgraph.model import Enterprise, Node, NodeKind, Person
+from credgraph.model import Enterprise, Node, NodeId, NodeKind, Person
 from credgraph.store import GraphStore
 from credgraph.store.base import SearchField
 from credgraph.store.search_index import fold, pinyin_readings, to_initials, to_pinyin
@@ -71,7 +71,7 @@ class MatchKind(StrEnum):
 
 
 class SearchHit(BaseModel):
-    id: str
+    id: NodeId
     type: NodeKind
     name: str
     match: MatchKind
@@ -89,7 +89,7 @@ class SearchResult(BaseModel):
 class EntityResult(BaseModel):
     """An enterprise or a person as stored."""
 
-    id: str
+    id: NodeId
     type: NodeKind
     name: str
     record: Enterprise | Person
