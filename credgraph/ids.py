@@ -31,6 +31,10 @@ class InvalidIdentifier(ValueError):
         self.reason = reason
 
 
+#: the longest id of any kind (passport/other numbers, DESIGN §2)
+MAX_ID_LENGTH = 64
+
+
 def normalise_id(value: str) -> str:
     """Trim and upper-case an identifier (DESIGN §2)."""
     return value.strip().upper()
@@ -123,6 +127,14 @@ def validate_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
 def is_uscc(value: str) -> bool:
     try:
         validate_uscc(value)
+    except InvalidIdentifier:
+        return False
+    return True
+
+
+def is_resident_id(value: str) -> bool:
+    try:
+        validate_resident_id(value)
     except InvalidIdentifier:
         return False
     return True

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from credgraph.ids import InvalidIdentifier, birth_place_known, validate_resident_id
+from credgraph.ids import MAX_ID_LENGTH, birth_place_known, is_resident_id
 from credgraph.model import IdType
 
 #: what may stand between the groups of one id written for reading (after NFKC:
@@ -31,7 +31,6 @@ SEPARATORS = frozenset(" -_./\u00a0\u2010\u2011\u2012\u2013\u2014\u2212\u30fb\u0
 MAX_SEPARATOR_RUN = 3
 #: the most groups one id is written in (a passport in pairs has five)
 MAX_GROUPS = 8
-MAX_ID_LENGTH = 64
 MIN_ID_LENGTH = 5
 _RESIDENT_WINDOW = re.compile(r"(?=(\d{17}[\dX]))")
 
@@ -102,14 +101,6 @@ def _pieces(text: str) -> Iterator[_Piece]:
                 yield _Piece(compact, hyphenated, tuple(positions))
 
 
-def _is_resident_id(value: str) -> bool:
-    try:
-        validate_resident_id(value)
-    except InvalidIdentifier:
-        return False
-    return True
-
-
 def _is_old_resident_id(value: str) -> bool:
     """A 15-digit resident id of before 1999: region, YYMMDD birth date
     (19YY), sequence; it has no check digit."""
@@ -148,12 +139,12 @@ def ids_in_text(text: str, known: Mapping[str, IdType] | None = None) -> list[Id
         if value in compact_known:
             stored, id_type = compact_known[value]
             found.append(IdInText(stored, id_type, piece.positions))
-        elif (len(value) == 18 and _is_resident_id(value)) or _is_old_resident_id(value):
+        elif (len(value) == 18 and is_resident_id(value)) or _is_old_resident_id(value):
             found.append(IdInText(value, IdType.RESIDENT_ID, piece.positions))
         elif len(value) > 18:
             for m in _RESIDENT_WINDOW.finditer(value):
                 window = m.group(1)
-                if _is_resident_id(window):
+                if is_resident_id(window):
                     where = piece.positions[m.start() : m.start() + 18]
                     found.append(IdInText(window, IdType.RESIDENT_ID, where))
     return found

@@ -50,7 +50,12 @@ def test_old_fifteen_digit_ids_and_known_passports_are_masked() -> None:
 
 
 def test_ordinary_numbers_are_left_alone() -> None:
-    for text in ("2024-01-10 立案", "电话 138 0013 8000", "注册资本 5000000 元", "91440300MA5DXXXX"):
+    for text in (
+        "2024-01-10 立案",
+        "电话 138 0013 8000",
+        "注册资本 5000000 元",
+        "91440300MA5DXXXX",
+    ):
         assert mask_ids_in_text(text) == text
     assert ids_in_text("no ids here") == []
 
