@@ -22,7 +22,6 @@ entries with the store:
 from __future__ import annotations
 
 import builtins
-import csv
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from credgraph.model import ListEntry, ListKind
+from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
 
 #: fields compared between the store and upstream, in report order
@@ -229,8 +229,5 @@ def write_feedback(
             )
     for line, column, value, reason in rejects:
         rows.append(("rejected", "", "", "", "", column, "", value, line, reason))
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(FEEDBACK_COLUMNS)
-        writer.writerows(rows)
+    write_spreadsheet_csv(path, FEEDBACK_COLUMNS, rows)  # formula-safe: values are upstream's
     return len(rows)
