@@ -14,7 +14,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import audit, problems
@@ -143,6 +144,32 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class Options:
+    """``OPTIONS`` on a served path answers ``204`` with the ``Allow``ed
+    methods instead of a bare 405 (no CORS: the explorer is same-origin)."""
+
+    METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        routes = scope["app"].router.routes
+        allowed = {
+            method
+            for method in self.METHODS
+            if any(r.matches({**scope, "method": method})[0] is Match.FULL for r in routes)
+        }
+        if not allowed:
+            await self.app(scope, receive, send)
+            return
+        allow = ", ".join(sorted(allowed | {"OPTIONS"}))
+        await Response(status_code=204, headers={"Allow": allow})(scope, receive, send)
+
+
 def create_app(
     store_location: str, keys_file: Path | None = None, settings: Settings | None = None
 ) -> FastAPI:
@@ -181,5 +208,6 @@ def create_app(
     mount_docs(app)
     problems.install(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(Options)
     app.add_middleware(SecurityHeaders)
     return app

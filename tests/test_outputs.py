@@ -50,7 +50,7 @@ def mode(path: Path) -> int:
 def test_a_spreadsheet_cell_never_starts_a_formula(text: str) -> None:
     cell = spreadsheet_cell(text)
     if text.startswith(FORMULA_STARTS):
-        assert cell == "'" + text or cell == text and text.lstrip("+-").replace(".", "").isdigit()
+        assert cell == "'" + text or (cell == text and text.lstrip("+-").replace(".", "").isdigit())
     else:
         assert cell == text
 
