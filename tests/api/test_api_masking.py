@@ -69,8 +69,7 @@ def test_ids_written_any_way_in_free_text_are_masked(api: Api, page: str) -> Non
         list=ListKind.KEY_ATTENTION,
         decided_on=date(2024, 1, 1),
         reason=(
-            f"法定代表人 {spaced}；又作 {full_width}、{hyphenated}；"
-            f"旧证 {old}；护照 E 1234 5678"
+            f"法定代表人 {spaced}；又作 {full_width}、{hyphenated}；旧证 {old}；护照 E 1234 5678"
         ),
         case_no=f"（2024）粤01执{zhang}号",
     )
