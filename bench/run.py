@@ -45,6 +45,7 @@ import networkx as nx
 from api.keys import add_key
 from bench import baseline
 from credgraph.model import Batch, Category, ListEntry, ListKind, NodeKind, Role
+from credgraph.outputs import atomic_write
 from credgraph.policy import default_policy
 from credgraph.store import Direction, GraphStore, open_store
 from graph_loader.sample import DEFAULT_AS_OF, generate_sample
@@ -682,7 +683,8 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> dict[str
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     result["machine"]["bench_peak_rss_mib"] = _mib(peak)
     text = json.dumps(result, indent=2, ensure_ascii=False)
-    (out / f"bench-{n}.json").write_text(text + "\n", "utf-8")
+    with atomic_write(out / f"bench-{n}.json") as result_file:
+        result_file.write(text + "\n")
     return result
 
 

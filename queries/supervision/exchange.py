@@ -29,7 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from credgraph.model import ListEntry, ListKind
+from credgraph.model import ListEntry, ListKind, NodeId
 from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
 
@@ -45,7 +45,7 @@ class FieldChange(BaseModel):
 
 class DeltaEntry(BaseModel):
     entry_id: str
-    subject_id: str
+    subject_id: NodeId
     list: ListKind
     authority: str | None = None
     decided_on: date
@@ -55,7 +55,7 @@ class DeltaEntry(BaseModel):
 
 
 class UnmatchedSubject(BaseModel):
-    subject_id: str
+    subject_id: NodeId
     role: Literal["subject", "responsible_person"]
     entry_ids: list[str]
     #: line of each entry in the upstream file (None when not known)

@@ -37,7 +37,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from credgraph.ids import InvalidIdentifier, normalise_id, validate_uscc
-from credgraph.model import Enterprise, NodeKind, Person, Relation
+from credgraph.model import Enterprise, NodeId, NodeKind, Person, PersonId, Relation
 from credgraph.outputs import write_spreadsheet_csv
 from credgraph.policy import ConflictRules, Policy, default_policy
 from credgraph.store import Direction, GraphStore
@@ -55,7 +55,7 @@ class Inspector(BaseModel):
     """An inspector: a unique name and, when known, the person's id."""
 
     name: str = Field(min_length=1)
-    person_id: str | None = None
+    person_id: PersonId | None = None
 
 
 class LevelSummary(BaseModel):
@@ -71,10 +71,10 @@ class AvoidedConflict(BaseModel):
 
     uscc: str
     inspector: str
-    person_id: str
+    person_id: PersonId
     kind: Literal["role_in_firm", "role_in_related_firm"]
     basis: Literal["person_id", "same_name"]
-    path: list[str]
+    path: list[NodeId]
     relations: list[str]
 
 
@@ -92,7 +92,7 @@ class PlannedInspection(BaseModel):
 
 
 class SkippedSubject(BaseModel):
-    id: str
+    id: NodeId
     reason: str
 
 
