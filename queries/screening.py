@@ -407,7 +407,7 @@ def screen_bidders(
                     reasons=[Reason(code="invalid", detail=problem)],
                 )
             )
-        elif uscc not in kinds:
+        elif kinds.get(uscc) is not NodeKind.ENTERPRISE:  # a person's id is no bidder
             results.append(
                 Bidder(
                     uscc=uscc,

@@ -147,3 +147,23 @@ def test_repeated_misses_by_one_key_are_logged(api: Api, caplog: pytest.LogCaptu
     warnings = [r for r in caplog.records if "public-user" in r.getMessage()]
     assert len(warnings) == 1
     assert "refused or unanswered" in warnings[0].getMessage()
+
+
+def test_a_person_id_spelled_like_a_uscc_is_no_bidder(api: Api) -> None:
+    from builders import make_rid
+
+    from credgraph.ids import is_uscc
+    from credgraph.model import Batch, Person
+
+    both = [r for r in (make_rid(n, "19750101") for n in range(1000)) if is_uscc(r)]
+    stored, unknown = both[0], both[1]
+    api.store.upsert(Batch(persons=[Person(person_id=stored, name="某人")]))
+    firm = api.graph["华盛电子"]
+    verdicts = []
+    for person in (stored, unknown):
+        body = {"bidders": [firm, person], "as_of": DAY}
+        r = api.post("/screenings", body, role="procurement")
+        assert r.status_code == 200  # type: ignore[attr-defined]
+        bidder = r.json()["bidders"][1]  # type: ignore[attr-defined]
+        verdicts.append((bidder["verdict"], [x["code"] for x in bidder["reasons"]]))
+    assert verdicts[0] == verdicts[1] == ("unknown", ["unknown"])
