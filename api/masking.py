@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -124,15 +124,15 @@ def masked_body(reader: Reader, store: GraphStore, result: BaseModel | list[Any]
     collector = _Collector()
     plain = dump(result, collector)
     wanted = set(collector.ids)
-    for text in set(_strings(plain)) - collector.ids:
-        if not _NO_ID.fullmatch(text):
-            wanted |= id_candidates(text)
+    for string in set(_strings(plain)) - collector.ids:
+        if not _NO_ID.fullmatch(string):
+            wanted |= id_candidates(string)
     nodes = store.nodes(wanted) if wanted else {}
     persons = {i: n.id_type for i, n in nodes.items() if isinstance(n, Person)}
     enterprises = {i for i, n in nodes.items() if isinstance(n, Enterprise)}
     body = dump(result, ReaderMasking(reader, persons, enterprises))
 
-    @lru_cache(maxsize=None)  # a report repeats its citations and reasons
+    @cache  # a report repeats its citations and reasons
     def text(value: str) -> str:
         if is_ref(value) or value in enterprises or _NO_ID.fullmatch(value):
             return value
