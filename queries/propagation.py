@@ -279,9 +279,7 @@ def propagate(store: GraphStore, as_of: date, policy: Policy | None = None) -> l
     policy = policy or default_policy()
     generation = store.generation()
     flags = compute_flags(store, store.entries(), as_of, policy)
-    store.save_flags(
-        as_of, generation, [f.model_dump(mode="json") for f in flags], policy_key=policy.key()
-    )
+    store.save_flags(as_of, generation, flags, policy_key=policy.key())
     return flags
 
 
@@ -347,7 +345,7 @@ def flags_for_subjects(
     if materialised_valid(store, as_of, policy):
         stored = store.stored_flags(subject_ids=wanted)
         if stored is not None:
-            return [Flag.model_validate(f) for f in stored.flags]
+            return stored.flags
     entries = candidate_entries(store, wanted, as_of, policy)
     return [f for f in compute_flags(store, entries, as_of, policy) if f.subject_id in wanted]
 
@@ -357,7 +355,7 @@ def all_flags(store: GraphStore, as_of: date, policy: Policy | None = None) -> l
     if materialised_valid(store, as_of, policy):
         stored = store.stored_flags()
         if stored is not None:
-            return [Flag.model_validate(f) for f in stored.flags]
+            return stored.flags
     return compute_flags(store, store.entries(), as_of, policy)
 
 
@@ -377,7 +375,7 @@ def affected_by(store: GraphStore, touched_ids: Collection[str], entry_ids: set[
         ids |= {e.entry_id for e in store.entries(responsible_person_ids=touched_ids)}
         stored = store.stored_flags(subject_ids=touched_ids)
         if stored is not None:
-            ids |= {f["entry_id"] for f in stored.flags if f["flag"] == FlagKind.RESPONSIBLE_PERSON}
+            ids |= {f.entry_id for f in stored.flags if f.flag is FlagKind.RESPONSIBLE_PERSON}
     return ids
 
 
@@ -399,7 +397,7 @@ def refresh_entries(
     store.save_flags(
         as_of,
         generation,
-        [f.model_dump(mode="json") for f in flags],
+        flags,
         replace_entries=entry_ids,
         policy_key=policy.key(),
     )

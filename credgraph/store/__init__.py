@@ -6,12 +6,18 @@
 
 from __future__ import annotations
 
+from credgraph.model import AuditRecord, Commitment
 from credgraph.store.base import (
-    AuditRecord,
+    AuditLog,
+    CommitmentBook,
     Direction,
+    FlagCache,
+    Graph,
     GraphStore,
+    SearchField,
     StoredFlags,
     StoreError,
+    UnknownCommitment,
     UnknownObjection,
 )
 from credgraph.store.sqlite import EmbeddedStore
@@ -36,12 +42,19 @@ def open_store(location: str) -> GraphStore:
 
 
 __all__ = [
+    "AuditLog",
     "AuditRecord",
+    "Commitment",
+    "CommitmentBook",
     "Direction",
     "EmbeddedStore",
+    "FlagCache",
+    "Graph",
     "GraphStore",
+    "SearchField",
     "StoreError",
     "StoredFlags",
+    "UnknownCommitment",
     "UnknownObjection",
     "open_store",
 ]

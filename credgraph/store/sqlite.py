@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from credgraph.model import (
+    AuditRecord,
     Batch,
     Category,
+    Commitment,
     Enterprise,
     EnterpriseKind,
     EnterpriseStatus,
+    Flag,
     IdType,
     ListEntry,
     ListKind,
@@ -35,15 +38,14 @@ from credgraph.model import (
     Title,
 )
 from credgraph.store.base import (
-    AuditRecord,
     BulkWriter,
-    Commitment,
     Direction,
     SearchField,
     StoredFlags,
     UnknownCommitment,
     UnknownObjection,
 )
+from credgraph.store.shared import contacts_of, d, in_order, iso, merge_lookups, unique
 from credgraph.store.sqlite_search import (
     SEARCH_SCHEMA,
     ensure_index,
@@ -171,6 +173,19 @@ FROM entries e LEFT JOIN (
   GROUP BY entry_id) u ON u.entry_id = e.entry_id
 """
 
+# the plain search (``field`` None): ids by prefix, then names containing
+# the query, each read along the primary key (so in id order, unsorted)
+PLAIN_SEARCH = {
+    "enterprise_ids": "SELECT uscc FROM enterprises WHERE uscc >= ? AND uscc < ? "
+    "ORDER BY uscc LIMIT ?",
+    "person_ids": "SELECT person_id FROM persons WHERE person_id >= ? AND person_id < ? "
+    "ORDER BY person_id LIMIT ?",
+    "enterprise_names": "SELECT uscc FROM enterprises WHERE name LIKE ? ESCAPE '\\' "
+    "ORDER BY uscc LIMIT ?",
+    "person_names": "SELECT person_id FROM persons WHERE name LIKE ? ESCAPE '\\' "
+    "ORDER BY person_id LIMIT ?",
+}
+
 _ROLES = {r.value: r for r in Role}
 _TITLES = {t.value: t for t in Title}
 _KINDS = {k.value: k for k in NodeKind}
@@ -179,16 +194,8 @@ _CATEGORIES = {c.value: c for c in Category}
 _REMOVALS = {r.value: r for r in RemovalReason}
 
 
-def _d(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _ids_param(ids: Iterable[str]) -> str:
-    return json.dumps(list(dict.fromkeys(ids)), ensure_ascii=False)
+    return json.dumps(unique(ids), ensure_ascii=False)
 
 
 class EmbeddedStore:
@@ -207,17 +214,10 @@ class EmbeddedStore:
     def _ensure_search_index(self) -> None:
         """Index the names of a store written before the search index existed
         (no generation bump: no query result changes)."""
-        conn = self._conn()
-        if search_index_current(conn):
+        if search_index_current(self._conn()):
             return
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                ensure_index(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self.transaction(bump=False) as conn:
+            ensure_index(conn)
 
     # -- connection ----------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -233,8 +233,26 @@ class EmbeddedStore:
             self._local.conn = conn
         return conn
 
-    def _write(self) -> _WriteTx:
-        return _WriteTx(self)
+    @contextmanager
+    def transaction(self, *, bump: bool) -> Iterator[sqlite3.Connection]:
+        """The one write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``,
+        rolled back on any exception. With ``bump`` the generation goes up
+        in the same transaction when a row changed (a reload of the same
+        data keeps it, so materialised flags stay valid)."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                before = conn.total_changes
+                yield conn
+                if bump and conn.total_changes != before:
+                    conn.execute(
+                        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -258,17 +276,19 @@ class EmbeddedStore:
         # in key order of the CSV, not of the index, touch pages at random)
         conn.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
         try:
-            with self._write() as conn:
+            with self.transaction(bump=True):
                 writer = _SqliteBulk(conn)
                 yield writer
                 if writer.aborted:
                     raise _Abort
                 writer.finish()
+        except _Abort:
+            pass
         finally:
             conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
 
     def file_objection(self, entry_id: str, reason: str, filed_on: date) -> Objection:
-        with self._write() as conn:
+        with self.transaction(bump=True) as conn:
             cur = conn.execute(
                 "INSERT INTO objections(entry_id, reason, filed_on) VALUES (?,?,?)",
                 (entry_id, reason, filed_on.isoformat()),
@@ -277,7 +297,7 @@ class EmbeddedStore:
         return self.objection(objection_id)
 
     def resolve_objection(self, objection_id: int, upheld: bool, resolved_on: date) -> Objection:
-        with self._write() as conn:
+        with self.transaction(bump=True) as conn:
             cur = conn.execute(
                 "UPDATE objections SET resolved_on = ?, upheld = ? "
                 "WHERE objection_id = ? AND resolved_on IS NULL",
@@ -292,48 +312,32 @@ class EmbeddedStore:
         self,
         as_of: date,
         generation: int,
-        flags: Sequence[dict[str, Any]],
+        flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
     ) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if replace_entries is None:
-                    conn.execute("DELETE FROM flags")
-                else:
-                    conn.execute(
-                        "DELETE FROM flags WHERE entry_id IN (SELECT value FROM json_each(?))",
-                        (_ids_param(replace_entries),),
-                    )
-                conn.executemany(
-                    "INSERT OR REPLACE INTO flags VALUES (?,?,?,?)",
-                    (
-                        (
-                            f["subject_id"],
-                            f["flag"],
-                            f["entry_id"],
-                            json.dumps(f, ensure_ascii=False),
-                        )
-                        for f in flags
-                    ),
-                )
+        with self.transaction(bump=False) as conn:
+            if replace_entries is None:
+                conn.execute("DELETE FROM flags")
+            else:
                 conn.execute(
-                    "INSERT OR REPLACE INTO meta VALUES "
-                    "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
-                    (as_of.isoformat(), str(generation), policy_key),
+                    "DELETE FROM flags WHERE entry_id IN (SELECT value FROM json_each(?))",
+                    (_ids_param(replace_entries),),
                 )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            conn.executemany(
+                "INSERT OR REPLACE INTO flags VALUES (?,?,?,?)",
+                ((f.subject_id, f.flag.value, f.entry_id, f.model_dump_json()) for f in flags),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES "
+                "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
+                (as_of.isoformat(), str(generation), policy_key),
+            )
 
     def append_audit(
         self, who: str, role: str, endpoint: str, subject_ids: Sequence[str], as_of: date | None
     ) -> None:
-        conn = self._conn()
-        with self._write_lock:
+        with self.transaction(bump=False) as conn:
             conn.execute(
                 "INSERT INTO audit(at, who, role, endpoint, subject_ids, as_of) "
                 "VALUES (?,?,?,?,?,?)",
@@ -343,28 +347,14 @@ class EmbeddedStore:
                     role,
                     endpoint,
                     json.dumps(list(subject_ids)),
-                    _iso(as_of),
+                    iso(as_of),
                 ),
             )
-
-    @contextmanager
-    def _side_write(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` … ``COMMIT`` transaction, rolled back on
-        any exception, that leaves the generation alone (commitments)."""
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
 
     def add_commitment(
         self, subject_id: str, matter: str, promised_by: date, made_on: date
     ) -> Commitment:
-        with self._side_write() as conn:
+        with self.transaction(bump=False) as conn:
             cur = conn.execute(
                 "INSERT INTO commitments(subject_id, matter, promised_by, made_on) "
                 "VALUES (?,?,?,?)",
@@ -374,7 +364,7 @@ class EmbeddedStore:
         return self._commitment(commitment_id)
 
     def fulfil_commitment(self, commitment_id: int, fulfilled_on: date) -> Commitment:
-        with self._side_write() as conn:
+        with self.transaction(bump=False) as conn:
             cur = conn.execute(
                 "UPDATE commitments SET fulfilled_on = ? "
                 "WHERE commitment_id = ? AND fulfilled_on IS NULL",
@@ -445,17 +435,20 @@ class EmbeddedStore:
             args += [day, day]
         extra = "".join(f" AND {w}" for w in where)
         conn = self._conn()
+        # the order the protocol promises, read along the primary key (OUT)
+        # and the covering relations_by_target index (IN)
         sides = {
-            Direction.OUT: ["source_id"],
-            Direction.IN: ["target_uscc"],
-            Direction.BOTH: ["source_id", "target_uscc"],
+            Direction.OUT: [("source_id", "target_uscc")],
+            Direction.IN: [("target_uscc", "source_id")],
+            Direction.BOTH: [("source_id", "target_uscc"), ("target_uscc", "source_id")],
         }[direction]
         seen: set[tuple[str, ...]] = set()
         out: list[Relation] = []
-        for side in sides:
+        for side, other in sides:
             sql = (
                 f"SELECT {cols} FROM relations WHERE {side} IN "
-                f"(SELECT value FROM json_each(?)){extra}"
+                f"(SELECT value FROM json_each(?)){extra} "
+                f"ORDER BY {side}, {other}, role, title, start_on"
             )
             for row in conn.execute(sql, (param, *args)):
                 key = row[:6]
@@ -548,42 +541,31 @@ class EmbeddedStore:
     ) -> list[Node]:
         if field is not None:
             hits = search_ids(self._conn(), query, field, start, limit, offset)
-            nodes = self.nodes(hits)
-            return [nodes[i] for i in hits if i in nodes]
+            return in_order(self.nodes(hits), hits)
         q = query.strip()
         if not q or limit <= 0:
             return []
-        limit += offset
         upper = q.upper()
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conn = self._conn()
-        ids: list[str] = []
-        for sql, arg in (
-            ("SELECT uscc FROM enterprises WHERE uscc >= ? AND uscc < ? LIMIT ?", None),
-            ("SELECT person_id FROM persons WHERE person_id >= ? AND person_id < ? LIMIT ?", None),
-            ("SELECT uscc FROM enterprises WHERE name LIKE ? ESCAPE '\\' LIMIT ?", like),
-            ("SELECT person_id FROM persons WHERE name LIKE ? ESCAPE '\\' LIMIT ?", like),
-        ):
-            if len(ids) >= limit:
-                break
-            params: tuple[Any, ...] = (
-                (upper, upper + "\uffff", limit) if arg is None else (arg, limit)
-            )
-            ids.extend(r[0] for r in conn.execute(sql, params) if r[0] not in ids)
-        ids = ids[offset:limit]
-        found = self.nodes(ids)
-        return [found[i] for i in ids if i in found]
+
+        def lookup(sql: str, *args: str) -> Callable[[int], Iterable[str]]:
+            return lambda window: (r[0] for r in conn.execute(sql, (*args, window)))
+
+        window = limit + offset
+        ids = merge_lookups(
+            [
+                lookup(PLAIN_SEARCH["enterprise_ids"], upper, upper + "\uffff"),
+                lookup(PLAIN_SEARCH["person_ids"], upper, upper + "\uffff"),
+                lookup(PLAIN_SEARCH["enterprise_names"], like),
+                lookup(PLAIN_SEARCH["person_names"], like),
+            ],
+            window,
+        )[offset:window]
+        return in_order(self.nodes(ids), ids)
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
-        out: dict[str, dict[str, str]] = {}
-        for node_id, node in self.nodes(ids).items():
-            pairs = (
-                {"phone": node.phone_norm, "email": node.email_norm, "address": node.address_norm}
-                if isinstance(node, Enterprise)
-                else {"phone": node.phone_norm, "address": node.address_norm}
-            )
-            out[node_id] = {k: v for k, v in pairs.items() if v}
-        return out
+        return contacts_of(self.nodes(ids).values())
 
     def counts(self) -> dict[str, int]:
         conn = self._conn()
@@ -643,7 +625,9 @@ class EmbeddedStore:
             f"SELECT data FROM flags{clause} ORDER BY subject_id, flag, entry_id", args
         )
         return StoredFlags(
-            as_of=state[0], generation=state[1], flags=[json.loads(r[0]) for r in rows]
+            as_of=state[0],
+            generation=state[1],
+            flags=[Flag.model_validate_json(r[0]) for r in rows],
         )
 
     def audit(self, limit: int = 100, after_id: int = 0) -> list[AuditRecord]:
@@ -658,7 +642,7 @@ class EmbeddedStore:
                 role=r[3],
                 endpoint=r[4],
                 subject_ids=json.loads(r[5]),
-                as_of=_d(r[6]),
+                as_of=d(r[6]),
             )
             for r in rows
         ]
@@ -674,7 +658,7 @@ def _write_batch(conn: sqlite3.Connection, batch: Batch) -> None:
                 e.name,
                 e.kind.value,
                 e.status.value if e.status else None,
-                _iso(e.established_on),
+                iso(e.established_on),
                 e.registered_capital,
                 e.region,
                 e.industry,
@@ -712,9 +696,9 @@ def _write_batch(conn: sqlite3.Connection, batch: Batch) -> None:
                 r.target_uscc,
                 r.role.value,
                 r.title.value if r.title else "",
-                _iso(r.start_on) or "",
+                iso(r.start_on) or "",
                 r.share_pct,
-                _iso(r.end_on),
+                iso(r.end_on),
             )
             for r in batch.relations
         ),
@@ -733,8 +717,8 @@ def _write_batch(conn: sqlite3.Connection, batch: Batch) -> None:
                     e.authority,
                     e.case_no,
                     e.decided_on.isoformat(),
-                    _iso(e.valid_until),
-                    _iso(e.removed_on),
+                    iso(e.valid_until),
+                    iso(e.removed_on),
                     e.removal_reason.value if e.removal_reason else None,
                     ";".join(e.responsible_person_ids),
                 )
@@ -784,48 +768,13 @@ class _SqliteBulk:
         self.aborted = True
 
 
-class _WriteTx:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception; bumps
-    the generation counter inside the same transaction when a row changed."""
-
-    changes_before = 0
-
-    def __init__(self, store: EmbeddedStore) -> None:
-        self.store = store
-        self.conn = store._conn()
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.store._write_lock.acquire()
-        self.conn.execute("BEGIN IMMEDIATE")
-        self.changes_before = self.conn.total_changes
-        return self.conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
-        try:
-            if exc_type is None:
-                if self.conn.total_changes == self.changes_before:
-                    # nothing changed (e.g. a reload of the same data): keep the
-                    # generation, so materialised flags stay valid
-                    self.conn.execute("COMMIT")
-                    return False
-                self.conn.execute(
-                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
-                )
-                self.conn.execute("COMMIT")
-            else:
-                self.conn.execute("ROLLBACK")
-        finally:
-            self.store._write_lock.release()
-        return exc_type is _Abort
-
-
 def _enterprise(row: sqlite3.Row | tuple[Any, ...]) -> Enterprise:
     return Enterprise.trusted(
         uscc=row[0],
         name=row[1],
         kind=EnterpriseKind(row[2]),
         status=EnterpriseStatus(row[3]) if row[3] else None,
-        established_on=_d(row[4]),
+        established_on=d(row[4]),
         registered_capital=row[5],
         region=row[6],
         industry=row[7],
@@ -857,9 +806,9 @@ def _relation(row: tuple[Any, ...]) -> Relation:
         target_uscc=row[2],
         role=_ROLES[row[3]],
         title=_TITLES[row[4]] if row[4] else None,
-        start_on=_d(row[5]),
+        start_on=d(row[5]),
         share_pct=row[6],
-        end_on=_d(row[7]),
+        end_on=d(row[7]),
     )
 
 
@@ -874,8 +823,8 @@ def _entry(row: tuple[Any, ...]) -> ListEntry:
         authority=row[6],
         case_no=row[7],
         decided_on=date.fromisoformat(row[8]),
-        valid_until=_d(row[9]),
-        removed_on=_d(row[10]),
+        valid_until=d(row[9]),
+        removed_on=d(row[10]),
         removal_reason=_REMOVALS[row[11]] if row[11] else None,
         responsible_person_ids=tuple(p for p in row[12].split(";") if p),
     )
@@ -888,7 +837,7 @@ def _commitment(row: tuple[Any, ...]) -> Commitment:
         matter=row[2],
         promised_by=date.fromisoformat(row[3]),
         made_on=date.fromisoformat(row[4]),
-        fulfilled_on=_d(row[5]),
+        fulfilled_on=d(row[5]),
     )
 
 
@@ -898,6 +847,6 @@ def _objection(row: tuple[Any, ...]) -> Objection:
         entry_id=row[1],
         reason=row[2],
         filed_on=date.fromisoformat(row[3]),
-        resolved_on=_d(row[4]),
+        resolved_on=d(row[4]),
         upheld=None if row[5] is None else bool(row[5]),
     )

@@ -18,10 +18,10 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from credgraph.model import Batch, ListEntry, NodeKind
+from credgraph.model import Batch, Commitment, ListEntry, NodeKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
-from credgraph.store.base import Commitment, UnknownCommitment
+from credgraph.store.base import UnknownCommitment
 from queries.errors import InvalidRequest, QueryError
 from queries.measures import resolve_subject
 from queries.propagation import refresh_entries
