@@ -213,7 +213,7 @@ def commitment_add(
 ) -> None:
     """Record a credit commitment; prints its id."""
     by, made = _day(promised_by, "--promised-by"), _day(on, "--on")
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         c = record_commitment(db, subject, matter, by, made)
     if fmt is OutputFormat.JSON:
         emit_json(c)
@@ -231,7 +231,7 @@ def commitment_fulfil(
 ) -> None:
     """Record that a commitment was fulfilled."""
     day = _day(on, "--on")
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         c = fulfil(db, parse_commitment_id(commitment_id), day)
     if fmt is OutputFormat.JSON:
         emit_json(c)
@@ -297,7 +297,7 @@ def commitment_overdue(
     is listed unless confirmed with --confirm."""
     day = parse_as_of(as_of)
     wanted = [x.strip() for item in confirm or [] for x in item.split(",") if x.strip()]
-    with store_from(store) as db:
+    with store_from(store, write=bool(wanted)) as db:
         confirmed = [confirm_proposal(db, x, day, authority) for x in wanted]
         proposals = overdue_commitments(db, day)
     for entry in confirmed:
