@@ -19,12 +19,12 @@ from queries.errors import InvalidRequest, UnknownEntity
 from queries.propagation import flags_for_subjects, propagate
 from queries.supervision import (
     CommitmentError,
-    confirm_proposal,
     credit_level,
     fulfil,
     overdue_commitments,
     record_commitment,
 )
+from queries.workflows import confirm_proposal
 
 MADE = date(2025, 3, 1)
 BY = date(2025, 4, 30)
