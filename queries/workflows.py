@@ -18,7 +18,7 @@ This is the one module of ``queries/`` that calls ``graph_loader/``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,8 +28,9 @@ from credgraph.policy import Policy
 from credgraph.store import GraphStore
 from graph_loader import LoadReport, load_folder
 from graph_loader.exchange import UpstreamList, read_upstream
+from queries import materialise
 from queries.errors import QueryError
-from queries.propagation import propagate, refresh_after_change
+from queries.materialise import Change, FlagUpdate
 from queries.supervision.commitments import confirmable_entry
 from queries.supervision.exchange import ListDelta, compare_upstream, write_feedback
 
@@ -38,16 +39,12 @@ LoadProgress = Callable[[str, int, int], None]
 
 
 def refresh(
-    store: GraphStore,
-    touched_ids: Collection[str] | None,
-    entry_ids: Collection[str],
-    generation_before: int,
-) -> int | None:
-    """After a write: refresh materialised flags (incrementally: the entries
-    affected by relations at ``touched_ids`` and by the written
-    ``entry_ids``; all of them when ``touched_ids`` is None). Returns the
-    flags written, or None when no valid materialised flags existed."""
-    return refresh_after_change(store, touched_ids, entry_ids, generation_before)
+    store: GraphStore, change: Change, generation_before: int, policy: Policy | None = None
+) -> FlagUpdate | None:
+    """After a write made at ``generation_before``: bring materialised flags
+    up to date (``queries.materialise.refresh``: None when none were valid
+    just before the write)."""
+    return materialise.refresh(store, change, generation_before, policy)
 
 
 def load_and_refresh(
@@ -56,22 +53,25 @@ def load_and_refresh(
     *,
     strict: bool = False,
     progress: LoadProgress | None = None,
+    policy: Policy | None = None,
 ) -> LoadReport:
     """Load the data folder (or workbook, or CSV file) at ``path`` and, unless
     ``strict`` refused it, refresh what it changed. Raises ``UnusableInput``
     for input that cannot be read at all."""
     report = load_folder(store, path, strict=strict, progress=progress)
     if not report.refused:
-        refresh(store, report.touched_ids, report.entry_ids, report.generation_before)
+        change = Change.of(report.touched_ids, report.entry_ids)
+        refresh(store, change, report.generation_before, policy)
     return report
 
 
-def write_and_refresh(store: GraphStore, batch: Batch) -> int | None:
+def write_and_refresh(
+    store: GraphStore, batch: Batch, policy: Policy | None = None
+) -> FlagUpdate | None:
     """Write one batch and refresh what it changed (see :func:`refresh`)."""
     before = store.generation()
     store.upsert(batch)
-    touched = {x for r in batch.relations for x in (r.source_id, r.target_uscc)}
-    return refresh(store, touched, {e.entry_id for e in batch.entries}, before)
+    return refresh(store, Change.of_batch(batch), before, policy)
 
 
 def confirm_proposal(
@@ -86,7 +86,7 @@ def confirm_proposal(
     materialised flags; returns the entry. Raises ``CommitmentError`` when
     the commitment is unknown, not overdue on as_of, or already confirmed."""
     entry = confirmable_entry(store, commitment_id, as_of, authority, policy)
-    write_and_refresh(store, Batch(entries=[entry]))
+    write_and_refresh(store, Batch(entries=[entry]), policy)
     return entry
 
 
@@ -155,7 +155,7 @@ def prepare_demo(
     report = load_folder(store, data)
     if report.rejects:
         raise DemoDataRejected(f"sample data produced {len(report.rejects)} rejects")
-    flags = propagate(store, as_of)
+    flags = materialise.propagate(store, as_of)
     return DemoSetup(generated=generated, report=report, flags=len(flags))
 
 

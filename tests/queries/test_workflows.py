@@ -12,7 +12,8 @@ from builders import GraphBuilder, make_uscc
 
 from credgraph.model import Batch, ListEntry, ListKind, NodeKind
 from credgraph.store import GraphStore
-from queries.propagation import all_flags, compute_flags, materialised_valid, propagate
+from queries.materialise import propagate
+from queries.propagation import all_flags, compute_flags, materialised_valid
 from queries.workflows import (
     compare_upstream_file,
     load_and_refresh,
@@ -50,7 +51,8 @@ def test_write_and_refresh_keeps_materialised_flags_current(store: GraphStore) -
         list=ListKind.SERIOUS_DISHONESTY,
         decided_on=date(2025, 1, 1),
     )
-    assert write_and_refresh(store, Batch(entries=[entry])) == 3  # A, p and B
+    update = write_and_refresh(store, Batch(entries=[entry]))
+    assert update is not None and len(update.flags) == 3  # A, p and B
     assert_current(store)
     assert {f.subject_id for f in all_flags(store, AS_OF)} == {g["A"], g["p"], g["B"]}
 
