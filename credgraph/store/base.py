@@ -46,9 +46,9 @@ class SearchField(StrEnum):
     """What :meth:`Graph.search` matches ``query`` against.
 
     ``id``: the node id starts with the upper-cased query (``start`` ignored).
-    ``name``: the folded name (``search_index.fold``) contains the folded
+    ``name``: the folded name (``credgraph.text.fold``) contains the folded
     query. ``pinyin``: the name's syllables contain a run of syllables that
-    is one of ``search_index.pinyin_readings(query)`` (its last syllable
+    is one of ``credgraph.text.pinyin_readings(query)`` (its last syllable
     only a prefix when the readings are ``partial``). ``initials``: the
     name's pinyin initials contain the query.
     """
@@ -178,7 +178,7 @@ class Graph(Protocol):
         enterprises, then persons, by id). ``field`` ID: enterprises, then
         persons, by id. Otherwise one indexed field (see
         :class:`SearchField`), the keys being those of
-        ``credgraph.store.search_index.name_keys``, hits in the order the
+        ``credgraph.text.name_keys``, hits in the order the
         nodes were first written (a batch's enterprises, then its persons,
         in batch order; a rename keeps the place); ``start`` anchors the
         match at the start of the name (a prefix instead of a substring).
