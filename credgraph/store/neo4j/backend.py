@@ -74,8 +74,8 @@ from credgraph.store.base import (
     UnknownObjection,
 )
 from credgraph.store.neo4j import cypher
-from credgraph.store.search_index import fold, name_keys, pinyin_readings
 from credgraph.store.shared import contacts_of, d, in_order, iso, merge_lookups, unique
+from credgraph.text import fold, name_keys, pinyin_readings
 
 log = logging.getLogger(__name__)
 
