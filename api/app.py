@@ -27,7 +27,7 @@ from api.security import KeyRing
 from credgraph import __version__
 from credgraph.settings import Settings
 from credgraph.store import open_store
-from credgraph.store.search_index import name_keys
+from credgraph.text import name_keys
 
 log = logging.getLogger(__name__)
 

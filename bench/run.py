@@ -47,7 +47,7 @@ from bench import baseline
 from credgraph.model import Batch, Category, ListEntry, ListKind, NodeKind, Role
 from credgraph.outputs import atomic_write
 from credgraph.policy import default_policy
-from credgraph.store import Direction, GraphStore, open_store
+from credgraph.store import Direction, GraphStore, open_store, store_files
 from graph_loader.sample import DEFAULT_AS_OF, generate_sample
 from queries.materialise import Change, propagate, refresh
 from queries.network import ego_network
@@ -201,8 +201,8 @@ def sample_folder(out: Path, enterprises: int, seed: int) -> tuple[Path, dict[st
 
 def measure_load(folder: Path, store_path: Path, log_path: Path) -> dict[str, Any]:
     """``credgraph load`` in a subprocess: wall time and its own peak RSS."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+    for file in store_files(store_path):
+        Path(file).unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "cli.main", "load", str(folder), "--store", str(store_path)]
     cmd += ["--rejects", str(log_path.with_suffix(".rejects.csv"))]
     with log_path.open("wb") as log:

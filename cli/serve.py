@@ -11,7 +11,6 @@ from cli.common import (
     StoreOpt,
     check_embedded_store,
     err,
-    fail,
     store_from,
     store_location,
 )
@@ -50,21 +49,19 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare only.")] = False,
 ) -> None:
     """Sample + load + propagate + serve, with a printed demo key."""
-    from graph_loader import load_folder
-    from graph_loader.sample import generate_sample
-    from queries.materialise import propagate
+    from queries.workflows import prepare_demo
 
     location = store or Settings().store
     Path(location).parent.mkdir(parents=True, exist_ok=True)
-    if not (data / "enterprises.csv").exists():
+
+    def generating() -> None:
         err.print(f"generating {enterprises:,} sample enterprises into {data} …")
-        generate_sample(data, enterprises=enterprises, seed=seed)
+
     with store_from(location, create=True) as db:
-        report = load_folder(db, data)
-        if report.rejects:
-            raise fail(f"sample data produced {len(report.rejects)} rejects")
-        flags = propagate(db, today())
-    err.print(f"loaded {report.loaded}; {len(flags):,} flags on {today()}")
+        done = prepare_demo(
+            db, data, enterprises=enterprises, seed=seed, as_of=today(), on_generate=generating
+        )
+    err.print(f"loaded {done.report.loaded}; {done.flags:,} flags on {today()}")
     key = _demo_key()
     if key:
         err.print(f"[bold]demo API key (role admin):[/bold] {key}")

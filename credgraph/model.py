@@ -7,7 +7,7 @@ builds on these names. Enum values are the contract of ``DESIGN.md`` §2–§3.
 from __future__ import annotations
 
 import builtins
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Protocol, Self
 
@@ -337,3 +337,26 @@ class Flag(BaseModel):
     path: builtins.list[NodeId]
     relations: builtins.list[str]
     other_paths: int = 0
+
+
+class Commitment(BaseModel):
+    """A written credit commitment of a subject and its fulfilment (002:L15)."""
+
+    commitment_id: int
+    subject_id: str
+    matter: str
+    promised_by: date
+    made_on: date
+    fulfilled_on: date | None = None
+
+
+class AuditRecord(BaseModel):
+    """One audited API request: who asked, in which role, about which ids."""
+
+    audit_id: int
+    at: datetime
+    who: str
+    role: str
+    endpoint: str
+    subject_ids: builtins.list[str]
+    as_of: date | None = None

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CREDGRAPH_", extra="ignore")
 
     store: str = "credgraph.db"
+    #: seconds a writer waits for another process writing the embedded store
+    write_wait: float = 60.0
     policy: Path | None = None
     keys_file: Path = Path("credgraph-keys.toml")
     #: the secret behind the masked roles' person refs (default: beside the keys file)

@@ -27,7 +27,7 @@ from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 from followthemoney import model as ftm_model
@@ -272,20 +272,16 @@ def export_neo4j_import(store: GraphStore, out_dir: Path) -> dict[str, int]:
     return counts
 
 
-def _write_flags(
-    files: dict[str, _CsvFile], flags: Iterable[dict[str, Any]], entry_ids: set[str]
-) -> None:
+def _write_flags(files: dict[str, _CsvFile], flags: Iterable[Flag], entry_ids: set[str]) -> None:
     for flag in flags:
-        key = f"{flag['subject_id']}|{flag['flag']}|{flag['entry_id']}"
+        key = f"{flag.subject_id}|{flag.flag}|{flag.entry_id}"
         files["flags.csv"].write(
-            key, "Flag", flag["subject_id"], flag["flag"], flag["entry_id"],
-            json.dumps(flag, ensure_ascii=False), flag.get("subject_type"), flag.get("list"),
-            flag.get("rule"),
+            key, "Flag", flag.subject_id, flag.flag.value, flag.entry_id, flag.model_dump_json(),
+            flag.subject_type.value, flag.list.value, flag.rule.value,
         )  # fmt: skip
-        kind = NodeKind(flag["subject_type"])
-        files[_FLAGGED_FILES[kind]].write(flag["subject_id"], key, "FLAGGED")
-        if flag["entry_id"] in entry_ids:
-            files["from_entry.csv"].write(key, flag["entry_id"], "FROM_ENTRY")
+        files[_FLAGGED_FILES[flag.subject_type]].write(flag.subject_id, key, "FLAGGED")
+        if flag.entry_id in entry_ids:
+            files["from_entry.csv"].write(key, flag.entry_id, "FROM_ENTRY")
 
 
 def neo4j_import_command(file_names: Iterable[str], multiline: bool = False) -> list[str]:

@@ -44,7 +44,7 @@ from credgraph.ids import normalise_id
 from credgraph.model import Enterprise, Node, NodeId, NodeKind, Person
 from credgraph.store import GraphStore
 from credgraph.store.base import SearchField
-from credgraph.store.search_index import fold, pinyin_readings, to_initials, to_pinyin
+from credgraph.text import fold, pinyin_readings, to_initials, to_pinyin
 from queries.errors import InvalidRequest
 from queries.measures import resolve_subject
 
