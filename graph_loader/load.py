@@ -26,7 +26,7 @@ from graph_loader.rows import (
     parse_person,
     parse_relation,
 )
-from graph_loader.sources import Chunk, Source, open_sources
+from graph_loader.sources import Chunk, Source, close_sources, open_sources
 
 log = logging.getLogger(__name__)
 
@@ -146,13 +146,26 @@ def load_folder(
     *,
     strict: bool = False,
     progress: Progress | None = None,
+    encoding: str | None = None,
+    before_commit: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
     """Validate and load a data folder, workbook or single CSV.
+
+    ``encoding`` names the CSV files' encoding (default: detected). The
+    ``before_commit`` hook sees the finished report inside the load's
+    transaction: if it raises, nothing is loaded (the CLI writes the reject
+    report there, so that rejects are never lost after a commit).
 
     Raises :class:`graph_loader.sources.UnusableInput` when nothing can be
     read (missing files, missing required columns, unreadable file).
     """
-    return load_sources(store, open_sources(path), strict=strict, progress=progress)
+    sources = open_sources(path, encoding)
+    try:
+        return load_sources(
+            store, sources, strict=strict, progress=progress, before_commit=before_commit
+        )
+    finally:
+        close_sources(sources)
 
 
 def load_sources(
@@ -161,6 +174,7 @@ def load_sources(
     *,
     strict: bool = False,
     progress: Progress | None = None,
+    before_commit: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
     report = LoadReport(generation_before=store.generation())
     kinds: dict[str, NodeKind] = {}
@@ -171,7 +185,7 @@ def load_sources(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _load(store, sources, strict, progress, report, kinds, tables)
+        _load(store, sources, strict, progress, report, kinds, tables, before_commit)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -186,6 +200,7 @@ def _load(
     report: LoadReport,
     kinds: dict[str, NodeKind],
     tables: list[_Table],
+    before_commit: Callable[[LoadReport], None] | None,
 ) -> None:
     with store.bulk() as writer:
         for source in sources:
@@ -206,11 +221,13 @@ def _load(
             report.refused = True
             report.loaded = {t.source.name: 0 for t in tables}
             writer.abort()
+        if before_commit is not None:
+            before_commit(report)
 
 
 def _estimate(source: Source, done: int) -> int:
     """Rows expected in a CSV, from its size (for the progress bar)."""
-    return max(done, source.size // 60) if source.sheet is None else source.size
+    return max(done, source.size // 60 if source.sheet is None else source.size)
 
 
 def _parse_chunk(
@@ -224,6 +241,9 @@ def _parse_chunk(
     records: list[Any] = []
     if name in ("relations", "list_entries"):
         _resolve_references(store, name, chunk, kinds)
+    for line, column, value, reason in chunk.problems:
+        table.read += 1
+        table.reject(line, [(column, value, reason)])
     for row, line in zip(chunk.rows, chunk.lines, strict=True):
         if not any(row.values()):
             continue  # blank line
