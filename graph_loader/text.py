@@ -66,9 +66,12 @@ def scan_text(path: Path, label: str, encoding: str | None = None) -> TextInfo:
         codec = check_encoding(encoding)
         if codec == "utf-8" and head.startswith(codecs.BOM_UTF8):
             codec = "utf-8-sig"
-        info, failure = _try(path, codec)
+        info, (line, reason) = _try(path, codec)
         if info is None:
-            raise EncodingProblem(f"{label}: {failure} (--encoding {encoding})")
+            raise EncodingProblem(
+                f"{label}: line {line} is not valid text in {codec} "
+                f"({reason}; --encoding {encoding})"
+            )
         return info
     if head.startswith(codecs.BOM_UTF8):
         candidates: tuple[str, ...] = ("utf-8-sig",)
