@@ -83,7 +83,10 @@ class Workbook:
         for row in ws.iter_rows(
             max_row=1, max_col=self.settings.xlsx_max_columns, values_only=True
         ):
-            return [cell_text(v) for v in row]
+            header = [cell_text(v) for v in row]
+            while header and not header[-1]:
+                header.pop()  # read-only rows are padded to max_col
+            return header
         return []
 
     def chunks(self, name: str, width: int, size: int = CHUNK_ROWS) -> Iterator[RawChunk]:
