@@ -33,6 +33,8 @@ from graph_loader.text import LINE_CAP, TextInfo
 CHUNK_ROWS = 100_000
 #: stands for a physical line too long to read; never valid data (NUL)
 _LONG_LINE = "\x00\x00long line\x00\x00"
+#: a field longer than this breaks its record (the csv module's default)
+FIELD_LIMIT = 131_072
 #: how much of a broken line a reject quotes
 QUOTE_CHARS = 200
 
@@ -56,39 +58,50 @@ class RawChunk:
     broken: list[Broken] = field(default_factory=list)
 
 
-def read_chunks(path: Path, info: TextInfo, size: int = CHUNK_ROWS) -> Iterator[RawChunk]:
+def read_chunks(
+    path: Path, info: TextInfo, size: int = CHUNK_ROWS, field_limit: int = FIELD_LIMIT
+) -> Iterator[RawChunk]:
     """All records of the file (the header is the first), ``size`` at a time.
-    Empty lines are skipped (they still count for line numbers)."""
+    Empty lines are skipped (they still count for line numbers). A field of
+    more than ``field_limit`` characters breaks its record (the csv module's
+    limit is process-wide, and some libraries raise it to "unlimited": it is
+    set here while this reader runs, restored whenever it yields)."""
     chunk = RawChunk()
     skip = 0  # physical lines already read before the current reader started
     failed: tuple[int, int, str] | None = None  # start, last line, csv's message
-    while True:
-        with path.open(encoding=info.encoding, newline="") as fh:
-            lines = _bounded(fh) if info.long_lines else fh
-            if failed is not None:
-                # restart just after the line the broken record began on,
-                # quoting that line in the reject
-                text = next(islice(lines, skip - 1, skip), "")
-                chunk.broken.append(_broken(text, *failed))
-            reader = csv.reader(lines, strict=True)
-            start = skip + 1  # line of the next record
-            try:
-                for fields in reader:
-                    if fields:
-                        if fields[0] == _LONG_LINE:
-                            chunk.broken.append(Broken(start, "", _TOO_LONG))
-                        else:
-                            chunk.rows.append(fields)
-                            chunk.lines.append(start)
-                            if len(chunk.rows) >= size:
-                                yield chunk
-                                chunk = RawChunk()
-                    start = skip + reader.line_num + 1
-            except csv.Error as exc:
-                failed = (start, skip + reader.line_num, str(exc))
-                skip = start
-                continue
-        break
+    previous = csv.field_size_limit(field_limit)
+    try:
+        while True:
+            with path.open(encoding=info.encoding, newline="") as fh:
+                lines = _bounded(fh) if info.long_lines else fh
+                if failed is not None:
+                    # restart just after the line the broken record began
+                    # on, quoting that line in the reject
+                    text = next(islice(lines, skip - 1, skip), "")
+                    chunk.broken.append(_broken(text, *failed, field_limit))
+                reader = csv.reader(lines, strict=True)
+                start = skip + 1  # line of the next record
+                try:
+                    for fields in reader:
+                        if fields:
+                            if fields[0] == _LONG_LINE:
+                                chunk.broken.append(Broken(start, "", _TOO_LONG))
+                            else:
+                                chunk.rows.append(fields)
+                                chunk.lines.append(start)
+                                if len(chunk.rows) >= size:
+                                    csv.field_size_limit(previous)
+                                    yield chunk
+                                    previous = csv.field_size_limit(field_limit)
+                                    chunk = RawChunk()
+                        start = skip + reader.line_num + 1
+                except csv.Error as exc:
+                    failed = (start, skip + reader.line_num, str(exc))
+                    skip = start
+                    continue
+            break
+    finally:
+        csv.field_size_limit(previous)
     if chunk.rows or chunk.broken:
         yield chunk
 
@@ -110,7 +123,7 @@ def _bounded(fh: IO[str]) -> Iterator[str]:
 _TOO_LONG = f"line longer than {LINE_CAP:,} bytes"
 
 
-def _broken(text: str, start: int, last: int, message: str) -> Broken:
+def _broken(text: str, start: int, last: int, message: str, limit: int) -> Broken:
     """Word a csv error for the record that starts on line ``start``."""
     quoted = "" if text.startswith(_LONG_LINE) else text[:QUOTE_CHARS].rstrip("\r\n")
     if "unexpected end of data" in message:
@@ -119,7 +132,6 @@ def _broken(text: str, start: int, last: int, message: str) -> Broken:
             "lines to the end of the file)"
         )
     elif "field larger than field limit" in message:
-        limit = csv.field_size_limit()
         reason = (
             f"a quote opened on this line is not closed within {limit:,} characters "
             f"({last - start + 1:,} lines)"

@@ -121,7 +121,9 @@ class Source:
             return
         assert self.text is not None
         first = True
-        for raw in read_chunks(self.path, self.text):
+        # fields up to twice the limit are rejects naming their column;
+        # longer ones break the record before they fill memory
+        for raw in read_chunks(self.path, self.text, field_limit=2 * self.max_field):
             if first:  # the header, checked when the source was opened
                 del raw.rows[0], raw.lines[0]
                 first = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,13 @@ def test_huge_line_is_a_reject_without_reading_it_whole(tmp_path: Path) -> None:
     [reject] = report.rejects
     assert reject.line == 3 and "longer than" in reject.reason
     assert report.loaded["enterprises"] == 2
+
+
+def test_a_library_raising_the_csv_field_limit_changes_nothing(tmp_path: Path) -> None:
+    # followthemoney sets csv.field_size_limit(sys.maxsize) when imported
+    previous = csv.field_size_limit(sys.maxsize)
+    try:
+        test_unterminated_quote_in_a_big_file_costs_one_line(tmp_path)
+        assert csv.field_size_limit() == sys.maxsize
+    finally:
+        csv.field_size_limit(previous)
