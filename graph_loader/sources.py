@@ -86,12 +86,23 @@ class UnusableInput(Exception):
 
 @dataclass
 class Chunk:
-    """Rows of one table: ``rows[i][col]`` is a stripped string ('' = empty)
-    starting on line ``lines[i]``; ``problems`` are lines that are no row."""
+    """Rows of one table as columns: ``columns[col][i]`` is a stripped string
+    ('' = empty) of the row starting on line ``lines[i]``; blank rows are
+    left out; ``problems`` are lines that are no row."""
 
-    rows: list[dict[str, str]]
+    columns: dict[str, list[str]]
     lines: list[int]
     problems: list[LineProblem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def row(self, i: int) -> dict[str, str]:
+        return {c: values[i] for c, values in self.columns.items()}
+
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        return [self.row(i) for i in range(len(self))]
 
 
 @dataclass
@@ -132,24 +143,34 @@ class Source:
     def _chunk(self, raw: RawChunk, known: list[tuple[int, str]], suspect: bool) -> Chunk:
         width = len(self.header)
         problems: list[LineProblem] = [(b.line, "", b.text, b.reason) for b in raw.broken]
-        check = suspect or max(map(len, chain.from_iterable(raw.rows)), default=0) > self.max_field
-        rows: list[dict[str, str]] = []
-        lines: list[int] = []
-        for fields, line in zip(raw.rows, raw.lines, strict=True):
-            if len(fields) != width:
-                if "".join(fields).strip():
-                    text = ",".join(fields)[:QUOTE_CHARS]
-                    plural = "field" if len(fields) == 1 else "fields"
-                    problems.append((line, "", text, f"{len(fields)} {plural}, header has {width}"))
-                continue
-            if check:
-                problem = self._field_problem(fields, known)
-                if problem is not None:
+        rows, lines = raw.rows, raw.lines
+        check = suspect or max(map(len, chain.from_iterable(rows)), default=0) > self.max_field
+        if check or set(map(len, rows)) - {width}:
+            rows, lines = [], []
+            for fields, line in zip(raw.rows, raw.lines, strict=True):
+                problem = self._row_problem(fields, known, check)
+                if problem is None:
+                    rows.append(fields)
+                    lines.append(line)
+                elif problem[2]:
                     problems.append((line, *problem))
-                    continue
-            rows.append({c: fields[i].strip() for i, c in known})
-            lines.append(line)
-        return Chunk(rows, lines, problems)
+        fields_by_column = list(zip(*rows, strict=True)) if rows else [()] * width
+        columns = {c: list(map(str.strip, fields_by_column[i])) for i, c in known}
+        return _without_blank_rows(Chunk(columns, lines, problems), REQUIRED[self.name][0])
+
+    def _row_problem(
+        self, fields: list[str], known: list[tuple[int, str]], check: bool
+    ) -> tuple[str, str, str] | None:
+        """Why a record is no row: its width, or a field (reason '' = a
+        blank line, skipped)."""
+        width = len(self.header)
+        if len(fields) != width:
+            if not "".join(fields).strip():
+                return "", "", ""
+            plural = "field" if len(fields) == 1 else "fields"
+            text = ",".join(fields)[:QUOTE_CHARS]
+            return "", text, f"{len(fields)} {plural}, header has {width}"
+        return self._field_problem(fields, known) if check else None
 
     def _field_problem(
         self, fields: list[str], known: list[tuple[int, str]]
@@ -181,6 +202,20 @@ class Source:
                 reason = f"{column} holds the control character U+{ord(found.group()):04X}"
             return column, SUSPECT.sub(_escape, value)[:QUOTE_CHARS], reason
         return None
+
+
+def _without_blank_rows(chunk: Chunk, first_required: str) -> Chunk:
+    """Drop the rows whose known columns are all empty (blank lines)."""
+    key = chunk.columns[first_required]
+    if "" not in key:
+        return chunk
+    values = list(chunk.columns.values())
+    keep = [i for i, v in enumerate(key) if v or any(col[i] for col in values)]
+    if len(keep) == len(key):
+        return chunk
+    chunk.columns = {c: [col[i] for i in keep] for c, col in chunk.columns.items()}
+    chunk.lines = [chunk.lines[i] for i in keep]
+    return chunk
 
 
 def _escape(match: object) -> str:

@@ -94,6 +94,16 @@ class BulkWriter(Protocol):
 
 
 @runtime_checkable
+class PlainWriter(Protocol):
+    """A bulk writer that also takes plain rows (:data:`credgraph.model.PLAIN`):
+    the fast path of a load, without a record object per row. Rows are
+    unique by identity within one bulk block; each is upserted by identity
+    like :meth:`BulkWriter.upsert` would."""
+
+    def write_plain(self, table: str, rows: list[tuple[Any, ...]]) -> None: ...
+
+
+@runtime_checkable
 class GraphStore(Protocol):
     """Primitives of a credgraph store. All writes are all-or-nothing."""
 
