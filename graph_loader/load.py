@@ -13,6 +13,7 @@ import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -117,33 +118,44 @@ class _Table:
 
     def keep(self, rows: list[Plain | None], chunk: Chunk) -> list[Plain]:
         """The rows of a chunk not seen before in this load (in line order)."""
-        ident = IDENTITY[self.source.name]
-        single = len(ident) == 1
-        seen = self.seen
+        valid = [i for i, row in enumerate(rows) if row is not None]
+        plain = [rows[i] for i in valid]
+        lines = [chunk.lines[i] for i in valid]
+        keys = self._keys(plain)  # type: ignore[arg-type]
+        packed = [
+            (h & _DIGEST_MASK) << 32 | line for h, line in zip(map(hash, plain), lines, strict=True)
+        ]
+        if len(set(keys)) == len(keys) and self.seen.keys().isdisjoint(keys):
+            self.seen.update(zip(keys, packed, strict=True))  # the usual case: all new
+            self.loaded += len(plain)
+            return plain  # type: ignore[return-value]
         kept: list[Plain] = []
-        for i, (row, line) in enumerate(zip(rows, chunk.lines, strict=True)):
-            if row is None:
-                continue
-            # compact bookkeeping (millions of relations): the identity as
-            # its id or a 128-bit hash, the value digest and line in one int
-            if single:
-                key: str | int = row[ident[0]]
-            else:
-                parts = tuple(row[c] for c in ident)
-                key = hash(parts) & _DIGEST_MASK | (hash(parts[::-1]) & _DIGEST_MASK) << 64
-            digest = hash(row) & _DIGEST_MASK
-            first = seen.get(key)
+        for i, row, key, value in zip(valid, plain, keys, packed, strict=True):
+            first = self.seen.get(key)
             if first is None:
-                seen[key] = digest << 32 | line
-                kept.append(row)
-            elif first >> 32 == digest:
+                self.seen[key] = value
+                kept.append(row)  # type: ignore[arg-type]
+            elif first >> 32 == value >> 32:
                 self.duplicates += 1
             else:
                 column = next(iter(chunk.columns))
                 reason = f"same identity as line {first & _LINE_MASK} with different values"
-                self.reject(line, [(column, chunk.columns[column][i], reason)])
+                self.reject(chunk.lines[i], [(column, chunk.columns[column][i], reason)])
         self.loaded += len(kept)
         return kept
+
+    def _keys(self, rows: list[Plain]) -> list[str | int]:
+        """Identities as the id itself, or a 128-bit hash of the fields
+        (compact bookkeeping for millions of relations)."""
+        ident = IDENTITY[self.source.name]
+        if len(ident) == 1:
+            return list(map(itemgetter(ident[0]), rows))
+        forward = map(hash, map(itemgetter(*ident), rows))
+        backward = map(hash, map(itemgetter(*reversed(ident)), rows))
+        return [
+            a & _DIGEST_MASK | (b & _DIGEST_MASK) << 64
+            for a, b in zip(forward, backward, strict=True)
+        ]
 
 
 def load_folder(
@@ -333,11 +345,10 @@ def _resolve_references(
     )
     wanted: set[str] = set()
     for col in columns:
-        for value in set(chunk.columns.get(col, ())):
-            for part in value.split(";"):
-                ref = normalise_id(part)
-                if ref and ref not in kinds:
-                    wanted.add(ref)
+        values = set(chunk.columns.get(col, ())) - kinds.keys()
+        if col == "responsible_person_ids":
+            values = {p for v in values for p in v.split(";")}
+        wanted.update(r for r in map(normalise_id, values) if r and r not in kinds)
     if wanted:
         for node_id, kind in store.existing_ids(wanted).items():
             kinds.setdefault(node_id, kind)
