@@ -21,7 +21,8 @@ from cli.common import (
     fail,
     store_from,
 )
-from graph_loader import LoadReport, UnusableInput, load_folder, write_rejects
+from graph_loader import LoadReport, UnusableInput, write_rejects
+from queries.workflows import load_and_refresh
 
 app = typer.Typer()
 
@@ -67,8 +68,10 @@ class _StagedRejects:
     def __init__(self, target: Path) -> None:
         self.target = target
         self.temp: Path | None = None
+        self.report: LoadReport | None = None
 
     def __call__(self, report: LoadReport) -> None:
+        self.report = report
         if not report.rejects:
             return
         try:
@@ -83,11 +86,14 @@ class _StagedRejects:
                 f"--rejects {self.target}: cannot write ({exc.strerror}); nothing loaded"
             ) from None
 
-    def publish(self) -> None:
-        """After the commit: the report takes its place."""
-        if self.temp is not None:
+    def settle(self) -> None:
+        """Once the load has ended (committed or refused by --strict) the
+        report takes its place, even when a later step fails; a load that
+        did not end leaves no report."""
+        if self.report is not None and self.report.ended and self.temp is not None:
             self.temp.replace(self.target)
             self.temp = None
+        self.discard()
 
     def discard(self) -> None:
         if self.temp is not None:
@@ -126,20 +132,16 @@ def load(
             bar.update(tasks[name], completed=done, total=total)
 
         try:
-            report = load_folder(
+            report = load_and_refresh(
                 db, path, strict=strict, progress=tick, encoding=encoding, before_commit=staged
             )
         except UnusableInput as exc:
             staged.discard()
             raise fail(str(exc)) from None
         except BaseException:
-            staged.discard()
+            staged.settle()
             raise
-        staged.publish()
-        if not report.refused:
-            from queries.materialise import Change, refresh
-
-            refresh(db, Change.of(report.touched_ids, report.entry_ids), report.generation_before)
+        staged.settle()
     if report.rejects:
         err.print(f"[yellow]{len(report.rejects)} rejected value(s)[/yellow] → {rejects}")
     for name, n in report.read.items():

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from credgraph.ids import _birth_place_known
+from credgraph.ids import birth_place_known
 from credgraph.model import (
     EnterpriseKind,
     EnterpriseStatus,
@@ -87,7 +87,7 @@ def resident_ok(values: list[str]) -> np.ndarray[Any, Any]:
         key = (v[:6], v[6:14])
         known = places.get(key)
         if known is None:
-            known = places[key] = _real_day(v[6:14]) and _birth_place_known(v[:6], v[6:10])
+            known = places[key] = _real_day(v[6:14]) and birth_place_known(v[:6], v[6:10])
         if not known:
             ok[i] = False
     return ok

@@ -8,7 +8,6 @@ problem goes to the reject report and the good rows load.
 
 from __future__ import annotations
 
-import csv
 import gc
 import logging
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 
 from credgraph.ids import normalise_address, normalise_email, normalise_id, normalise_phone
 from credgraph.model import PLAIN, Batch, NodeKind, from_plain, to_plain
+from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
 from credgraph.store.base import BulkWriter, PlainWriter
 from graph_loader import fast
@@ -61,6 +61,8 @@ class LoadReport:
     duplicates: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     refused: bool = False
+    #: the load's transaction has ended: committed, or rolled back by strict
+    ended: bool = False
     generation_before: int = 0
     #: ids at either end of a loaded relation; None when too many to track
     touched_ids: set[str] | None = field(default_factory=set)
@@ -77,12 +79,11 @@ class LoadReport:
 
 
 def write_rejects(rejects: list[Reject], path: Path) -> None:
-    """The reject report: ``file,line,column,value,reason`` (UTF-8)."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(REJECT_COLUMNS)
-        for r in rejects:
-            writer.writerow((r.file, r.line, r.column, r.value, r.reason))
+    """The reject report: ``file,line,column,value,reason`` (UTF-8), written
+    atomically and formula-safe: people open it in a spreadsheet, and a
+    rejected value is whatever the input held (``=HYPERLINK(…)`` included)."""
+    rows = ((r.file, r.line, r.column, r.value, r.reason) for r in rejects)
+    write_spreadsheet_csv(path, REJECT_COLUMNS, rows, bom=False)
 
 
 #: the fields that make up a record's identity (DESIGN §2): their positions
@@ -204,6 +205,7 @@ def load_sources(
     gc.disable()
     try:
         _load(store, sources, strict, progress, report, kinds, tables, before_commit)
+        report.ended = True
     finally:
         if gc_was_enabled:
             gc.enable()
