@@ -23,7 +23,7 @@ import httpx
 from api.keys import add_key
 from bench.common import MIB, BenchError, mib, stats, timed
 from credgraph.model import Batch, Category, ListEntry, ListKind, NodeKind, Role
-from credgraph.store import Direction, GraphStore
+from credgraph.store import Direction, GraphStore, store_files
 from graph_loader.sample import generate_sample
 from queries.materialise import Change, refresh
 from queries.network import ego_network
@@ -46,8 +46,8 @@ def sample_folder(out: Path, enterprises: int, seed: int) -> tuple[Path, dict[st
 
 def measure_load(folder: Path, store_path: Path, log_path: Path) -> dict[str, Any]:
     """``credgraph load`` in a subprocess: wall time and its own peak RSS."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+    for file in store_files(store_path):
+        Path(file).unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "cli.main", "load", str(folder), "--store", str(store_path)]
     cmd += ["--rejects", str(log_path.with_suffix(".rejects.csv"))]
     with log_path.open("wb") as log:
@@ -219,7 +219,8 @@ def api_load(
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "cli.main", "serve", "--store", str(store_path)]
     cmd += ["--host", "127.0.0.1", "--port", str(port)]
-    env = os.environ | {"CREDGRAPH_KEYS_FILE": str(keys)}
+    # no request budget: the run measures the server, not the key's rate limit
+    env = os.environ | {"CREDGRAPH_KEYS_FILE": str(keys), "CREDGRAPH_RATE_LIMITS": "{}"}
     with (out / "serve.log").open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
