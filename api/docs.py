@@ -66,7 +66,8 @@ def annotate(schema: dict[str, Any]) -> dict[str, Any]:
             for param in op.get("parameters", []):
                 if param["name"] in params:
                     param.setdefault("example", params[param["name"]])
-            sample = known.get(f"{method.upper()} {path}", {})
+            # HEAD answers like GET (its example is GET's)
+            sample = known.get(f"{method.upper()} {path}") or known.get(f"GET {path}", {})
             body = op.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None and "request" in sample:
                 body["example"] = sample["request"]

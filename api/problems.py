@@ -20,9 +20,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credgraph.ids import InvalidIdentifier
-from credgraph.store import UnknownObjection
+from credgraph.textids import mask_ids_in_text
 from queries.errors import QueryError
-from queries.objections import ObjectionError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,10 @@ class Problem(BaseModel):
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries documenting problem bodies."""
+    """OpenAPI ``responses`` entries documenting problem bodies; an endpoint
+    that needs a key (401) may also answer 429 (its key's request budget)."""
+    if 401 in statuses and 429 not in statuses:
+        statuses = (*statuses, 429)
     return {
         status: {
             "model": Problem,
@@ -70,12 +72,21 @@ def problem_response(
     errors: list[ProblemError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    # a problem shows a masked or unknown caller no personal id, not even the
+    # one it asked for (it may be on screen or in a log)
+    instance = None
+    masked = True
+    if request is not None:
+        masked = getattr(getattr(request.state, "caller", None), "masked", True)
+        instance = request.url.path
+        if masked:  # the route's template ("/entities/{entity_id}") names no id
+            instance = getattr(request.scope.get("route"), "path", mask_ids_in_text(instance))
     body = Problem(
         type=type_,
         title=title or HTTPStatus(status).phrase,
         status=status,
-        detail=detail,
-        instance=request.url.path if request is not None else None,
+        detail=mask_ids_in_text(detail) if detail and masked else detail,
+        instance=instance,
         errors=errors,
     )
     return JSONResponse(
@@ -118,6 +129,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     ]
     first = errors[0] if errors else None
     detail = f"{'.'.join(map(str, first.loc))}: {first.msg}" if first else "invalid request"
+    from api.audit import record_refusal
+
+    record_refusal(request, 422)
     return problem_response(
         request,
         422,
@@ -145,29 +159,15 @@ async def _query_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid_identifier(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InvalidIdentifier)
+    from api.audit import record_refusal
+
+    record_refusal(request, 422)
     return problem_response(
         request,
         422,
         f"{exc.value!r}: {exc.reason}",
         title="Invalid identifier",
         type_=TYPE_PREFIX + "invalid-identifier",
-    )
-
-
-async def _objection_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ObjectionError)
-    return problem_response(
-        request, exc.status, str(exc), title="Objection refused", type_=TYPE_PREFIX + "objection"
-    )
-
-
-async def _unknown_objection(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(
-        request,
-        404,
-        f"no objection {exc.args[0] if exc.args else ''}".strip(),
-        title="Unknown objection",
-        type_=TYPE_PREFIX + "unknown-objection",
     )
 
 
@@ -182,6 +182,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(InvalidIdentifier, _invalid_identifier)
-    app.add_exception_handler(ObjectionError, _objection_error)
-    app.add_exception_handler(UnknownObjection, _unknown_objection)
     app.add_exception_handler(Exception, _unexpected)

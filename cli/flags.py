@@ -24,7 +24,7 @@ from credgraph.i18n import gettext
 from credgraph.ids import normalise_id
 from credgraph.model import Flag
 from credgraph.policy import today
-from credgraph.store import GraphStore, UnknownObjection
+from credgraph.store import GraphStore
 from queries import objections as objection_ops
 from queries.materialise import propagate
 from queries.propagation import all_flags, flags_for_subjects
@@ -36,7 +36,7 @@ app = typer.Typer()
 def propagate_cmd(store: StoreOpt = None, as_of: AsOfOpt = None) -> None:
     """Materialise flags for as_of (queries give the same answer without it)."""
     day = parse_as_of(as_of)
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         flags = propagate(db, day)
     by_rule = Counter(f.rule.value for f in flags)
     err.print(
@@ -118,11 +118,8 @@ def objection_file(
 ) -> None:
     """Suspend an entry's effects while it is verified."""
     day = parse_as_of(on, "--on") if on else today()
-    with store_from(store) as db:
-        try:
-            objection = objection_ops.file_objection(db, entry_id, reason, day)
-        except objection_ops.ObjectionError as exc:
-            raise fail(str(exc)) from None
+    with store_from(store, write=True) as db:
+        objection = objection_ops.file_objection(db, entry_id, reason, day)
     if fmt is OutputFormat.JSON:
         emit_json(objection)
     else:
@@ -146,15 +143,8 @@ def objection_resolve(
 ) -> None:
     """Resolve an objection."""
     day = parse_as_of(on, "--on") if on else today()
-    with store_from(store) as db:
-        try:
-            objection = objection_ops.resolve_objection(db, objection_id, upheld, day)
-        except (objection_ops.ObjectionError, UnknownObjection) as exc:
-            raise fail(
-                str(exc)
-                if not isinstance(exc, UnknownObjection)
-                else f"unknown objection {objection_id}"
-            ) from None
+    with store_from(store, write=True) as db:
+        objection = objection_ops.resolve_objection(db, objection_id, upheld, day)
     if fmt is OutputFormat.JSON:
         emit_json(objection)
     else:

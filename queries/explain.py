@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -355,3 +355,34 @@ def _hops(facts: _Facts, chains: list[list[str]], day: date | None) -> list[Json
             rows = _active(facts.roles.get((a, b, Role.SHAREHOLDER.value), []), day)
             seen.setdefault((a, b), round(sum(r[1] or 0.0 for r in rows), 2) if rows else None)
     return [{"source": a, "target": b, "pct": pct} for (a, b), pct in seen.items()]
+
+
+#: the keys :func:`explain` adds that are words (not ids): what a masked body gets
+WORDS = ("label", "explanation", "clauses", "verdict_label", "scenario_label", "note")
+
+
+def overlay(target: Any, source: Any, text: Callable[[str], str]) -> Any:
+    """``target`` (a masked body) with the words of ``source`` (the same body
+    explained before masking) copied to the same places, each string through
+    ``text``. ``names`` and ``hops`` are keyed by ids and are not copied."""
+    if isinstance(target, dict) and isinstance(source, dict):
+        for key in WORDS:
+            if key in source and key not in target:
+                target[key] = _strings_through(source[key], text)
+        for key, child in target.items():
+            if key in source:
+                overlay(child, source[key], text)
+    elif isinstance(target, list) and isinstance(source, list):
+        for t, s in zip(target, source, strict=False):
+            overlay(t, s, text)
+    return target
+
+
+def _strings_through(value: Any, text: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, list):
+        return [_strings_through(v, text) for v in value]
+    if isinstance(value, dict):
+        return {k: _strings_through(v, text) for k, v in value.items()}
+    return value

@@ -49,6 +49,7 @@ from credgraph.model import (
     IdType,
     ListKind,
     Node,
+    NodeId,
     NodeKind,
     Person,
     Role,
@@ -57,10 +58,10 @@ from credgraph.model import (
 from credgraph.policy import today
 from credgraph.store import Direction, GraphStore
 from credgraph.store.base import SearchField
-from credgraph.store.search_index import fold, pinyin_readings, to_initials, to_pinyin
+from credgraph.text import fold, pinyin_readings, to_initials, to_pinyin
 from queries.errors import InvalidRequest
-from queries.measures import resolve_subject
 from queries.propagation import active_entries, flags_for_subjects
+from queries.subjects import resolve_subject
 
 MAX_QUERY_LENGTH = 100
 MAX_LIMIT = 100
@@ -98,7 +99,7 @@ class SearchHit(BaseModel):
     """A hit with what tells look-alikes apart: flags, region, status, legal
     representative (firms) or an id suffix and posts (persons)."""
 
-    id: str
+    id: NodeId
     type: NodeKind
     name: str
     match: MatchKind
@@ -124,7 +125,7 @@ class SearchResult(BaseModel):
 class EntityResult(BaseModel):
     """An enterprise or a person as stored."""
 
-    id: str
+    id: NodeId
     type: NodeKind
     name: str
     record: Enterprise | Person
@@ -178,7 +179,7 @@ def _score(q: _Query, node: Node) -> tuple[float, MatchKind]:
     best = (0.0, MatchKind.NAME)
     if q.by_id and node.id.startswith(q.upper):
         exact = node.id == q.upper
-        if exact or q.person_id_prefix or isinstance(node, Enterprise):
+        if q.person_id_prefix or isinstance(node, Enterprise):
             best = (100.0 if exact else 95.0, MatchKind.ID)
     folded = fold(node.name)
     for score, kind in (
@@ -351,8 +352,8 @@ def search(
 ) -> SearchResult:
     """Ranked entities matching ``query`` (see the module docstring).
 
-    ``person_id_prefix`` False matches person ids only in full (callers who
-    see masked ids must not enumerate ids by prefix). Raises
+    ``person_id_prefix`` False never matches persons by id, in part or in
+    full (callers who see masked ids must not learn which ids exist). Raises
     :class:`InvalidRequest` for an empty or too long query, a bad ``limit``
     or a cursor of another query.
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from pyvis.network import Network
 
 from credgraph.i18n import current_lang, gettext
+from credgraph.outputs import atomic_write
 from viz.layout import FROZEN_UP_TO, box_size, spread, top_nodes
 from viz.style import (
     EDGE_COLOUR,
@@ -324,5 +325,6 @@ def render_map(network: BaseModel | Mapping[str, Any], path: Path | None = None)
         options_json=script_json(net.options),
     )
     if path is not None:
-        path.write_text(html, "utf-8")
+        with atomic_write(path) as out:
+            out.write(html)
     return html

@@ -48,7 +48,7 @@ def search(
         person_id_prefix=not caller.masked,
         as_of=evaluation_day(as_of),
     )
-    audit.record(store, caller, "GET /search", [hit.id for hit in result.results])
+    audit.record(store, caller, "GET /search", [hit.id for hit in result.results], asked={"q": q})
     return shaped(caller, store, result)
 
 
