@@ -28,7 +28,8 @@ def test_chinese_by_default_english_on_request(api: Api) -> None:
         zh["explanation"]
     )
     (en,) = flags(api, lang="en")
-    assert en["flag"] == zh["flag"] and en["label"] == "related enterprise (serious dishonesty list)"
+    assert en["flag"] == zh["flag"]
+    assert en["label"] == "related enterprise (serious dishonesty list)"
     (negotiated,) = flags(api, headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"})
     assert negotiated["explanation"] == en["explanation"]
     (ignored,) = flags(api, lang="fr")  # an unknown language is no error: the default
