@@ -41,3 +41,9 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    # input limits (README "Input data"): a longer field is a reject; a
+    # workbook beyond the limits is refused before it is parsed
+    max_field_chars: int = 65_536
+    xlsx_max_bytes: int = 256 * 1024 * 1024
+    xlsx_max_rows: int = 1_048_576
+    xlsx_max_columns: int = 256

@@ -26,9 +26,9 @@ from credgraph.model import (
     Title,
 )
 from credgraph.store import Direction, GraphStore
-from queries.measures import resolve_subject
 from queries.paths import check_bound
 from queries.propagation import flags_for_subjects
+from queries.subjects import resolve_subject
 
 MAX_DEPTH = 3
 MAX_NODES = 1_000

@@ -23,8 +23,8 @@ from pydantic import BaseModel
 from credgraph.model import NodeId, NodeKind, PersonId, Role
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
-from queries.measures import resolve_subject
 from queries.paths import check_bound
+from queries.subjects import resolve_subject
 
 log = logging.getLogger(__name__)
 

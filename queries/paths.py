@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from credgraph.model import ROLE_PREFERENCE, NodeId, Relation
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
-from queries.measures import resolve_subject
+from queries.subjects import resolve_subject
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,10 @@ from credgraph.model import (
     Title,
 )
 from credgraph.store import Direction, GraphStore
-from queries.measures import MeasuresResult, evaluate_measures, resolve_subject
+from queries.measures import MeasuresResult, evaluate_measures
 from queries.ownership import Controller, Owner, Ubo, ownership
 from queries.propagation import flags_for_subjects, suspended
+from queries.subjects import resolve_subject
 from queries.supervision.levels import CreditLevel, credit_level
 
 #: related parties listed in full; the total is always given

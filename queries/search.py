@@ -46,7 +46,7 @@ from credgraph.store import GraphStore
 from credgraph.store.base import SearchField
 from credgraph.text import fold, pinyin_readings, to_initials, to_pinyin
 from queries.errors import InvalidRequest
-from queries.measures import resolve_subject
+from queries.subjects import resolve_subject
 
 MAX_QUERY_LENGTH = 100
 MAX_LIMIT = 100

@@ -13,11 +13,11 @@ from api.routers.params import AsOf, EntityId, evaluation_day
 from api.security import Investigator, Public, Store, report_for, resolve_id, shaped
 from credgraph.model import Flag
 from queries import network as network_query
-from queries.measures import resolve_subject
 from queries.ownership import OwnershipResult, ownership
 from queries.propagation import flags_for_subjects
 from queries.report import CreditReport, credit_report
 from queries.search import EntityResult, entity
+from queries.subjects import resolve_subject
 from queries.supervision.levels import CreditLevel, credit_level
 
 router = APIRouter(prefix="/entities", tags=["entities"])

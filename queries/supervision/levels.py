@@ -28,8 +28,9 @@ from pydantic import BaseModel
 from credgraph.model import Flag, FlagKind, ListKind, NodeId, NodeKind
 from credgraph.policy import LevelCondition, LevelSpec, Policy, default_policy
 from credgraph.store import GraphStore
-from queries.measures import Reason, ReasonCode, green_channel, resolve_subject, years_before
+from queries.measures import Reason, ReasonCode, green_channel, years_before
 from queries.propagation import flags_for_subjects
+from queries.subjects import resolve_subject
 
 #: subjects per batched call (flags, entries)
 CHUNK = 2_000
