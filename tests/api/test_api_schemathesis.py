@@ -77,9 +77,18 @@ def before_generate_path_parameters(context: Any, strategy: Any) -> Any:
 @schema.hook
 def before_generate_query(context: Any, strategy: Any) -> Any:
     known = st.sampled_from(KNOWN)
-    return strategy.flatmap(
-        lambda q: _sometimes(q, **{"from": known, "to": known, "q": st.just("华盛")})
-    )
+    # valid bounds and days too: a random depth or as_of alone makes most
+    # lookups 422, and whether any got an answer then depended on luck
+    valid = {
+        "from": known,
+        "to": known,
+        "q": st.just("华盛"),
+        "depth": st.integers(1, 2),
+        "limit": st.integers(1, 20),
+        "max_depth": st.integers(1, 4),
+        "as_of": st.sampled_from([None, "2025-06-01"]),
+    }
+    return strategy.flatmap(lambda q: _sometimes(q, **valid))
 
 
 @schema.hook
