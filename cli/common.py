@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from credgraph.settings import Settings
 from credgraph.store import (
     NEO4J_SCHEMES,
     GraphStore,
@@ -147,7 +146,11 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> date:
 
 def store_location(location: str | None) -> str:
     """The store a command works on: ``--store`` or the settings' default."""
-    return location or Settings().store
+    if location:
+        return location
+    from credgraph.settings import Settings  # pydantic-settings: slow to import, rarely needed
+
+    return Settings().store
 
 
 def _protected(store: str | None, inputs: Sequence[Path]) -> list[tuple[Path, str]]:

@@ -28,15 +28,14 @@ def serve(
     port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
     """Serve the HTTP API and the web explorer."""
-    import uvicorn
-
     from api.app import create_app
+    from api.server import run
 
     location = store_location(store)
     if not location.startswith(NEO4J_SCHEMES):
         check_embedded_store(Path(location), create=False)
     err.print(f"credgraph serving {location} on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run(create_app(location), host=host, port=port, log_level="warning")
+    run(create_app(location), host=host, port=port)
 
 
 @app.command()

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RateLimit(BaseModel):
+    """A token bucket: ``rate`` requests per second, ``burst`` at once."""
+
+    rate: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+#: request budgets per API role (``CREDGRAPH_RATE_LIMITS`` as JSON overrides)
+DEFAULT_RATE_LIMITS = {
+    "public": RateLimit(rate=10, burst=50),
+    "procurement": RateLimit(rate=20, burst=100),
+    "investigator": RateLimit(rate=50, burst=200),
+    "admin": RateLimit(rate=100, burst=400),
+}
 
 
 class Settings(BaseSettings):
@@ -15,7 +32,18 @@ class Settings(BaseSettings):
     write_wait: float = 60.0
     policy: Path | None = None
     keys_file: Path = Path("credgraph-keys.toml")
+    #: the secret behind the masked roles' person refs (default: beside the keys file)
+    ref_secret_file: Path | None = None
+    rate_limits: dict[str, RateLimit] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    #: refused or unanswered lookups by one key within a minute before a warning is logged
+    miss_warning: int = 20
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    # input limits (README "Input data"): a longer field is a reject; a
+    # workbook beyond the limits is refused before it is parsed
+    max_field_chars: int = 65_536
+    xlsx_max_bytes: int = 256 * 1024 * 1024
+    xlsx_max_rows: int = 1_048_576
+    xlsx_max_columns: int = 256

@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -94,6 +94,16 @@ class BulkWriter(Protocol):
 
     def abort(self) -> None:
         """Roll the whole transaction back when the block ends."""
+
+
+@runtime_checkable
+class PlainWriter(Protocol):
+    """A bulk writer that also takes plain rows (:data:`credgraph.model.PLAIN`):
+    the fast path of a load, without a record object per row. Rows are
+    unique by identity within one bulk block; each is upserted by identity
+    like :meth:`BulkWriter.upsert` would."""
+
+    def write_plain(self, table: str, rows: list[tuple[Any, ...]]) -> None: ...
 
 
 @runtime_checkable
