@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 import typer
@@ -14,24 +13,17 @@ from cli.common import (
     StoreOpt,
     emit_json,
     emit_table,
+    evidence_line,
+    names_of,
     out,
     parse_as_of,
     store_from,
 )
 from credgraph.model import Scenario
-from credgraph.store import GraphStore
 from queries.measures import MeasuresResult, Reason, check_measures
 from queries.screening import DEFAULT_DEPTH, MAX_DEPTH, ScreeningResult, screen_bidders
 
 app = typer.Typer()
-
-
-def _evidence(path: Sequence[str], relations: Sequence[str], names: dict[str, str]) -> str:
-    """A path with the relation of each hop between its nodes, by name."""
-    parts = [names.get(path[0], path[0])] if path else []
-    for node, rel in zip(path[1:], relations, strict=False):
-        parts.append(f"─{rel}─ {names.get(node, node)}")
-    return " ".join(parts)
 
 
 def _reason_line(reason: Reason, names: dict[str, str]) -> str:
@@ -41,13 +33,9 @@ def _reason_line(reason: Reason, names: dict[str, str]) -> str:
     if reason.rule:
         parts.append(reason.rule)
     if len(reason.path) > 1:
-        parts.append(_evidence(reason.path, reason.relations, names))
+        parts.append(evidence_line(reason.path, reason.relations, names))
     parts += [p for p in (reason.detail, reason.citation) if p]
     return " · ".join(parts)
-
-
-def _names(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
-    return {node_id: node.name for node_id, node in store.nodes(set(ids)).items()}
 
 
 def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
@@ -74,7 +62,7 @@ def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
             (
                 link.kind.value,
                 f"{link.pct:.2f}" if link.pct is not None else None,
-                _evidence(link.path, link.relations, names),
+                evidence_line(link.path, link.relations, names),
                 link.detail,
             )
             for link in result.links
@@ -95,7 +83,7 @@ def print_measures(result: MeasuresResult, names: dict[str, str]) -> None:
             (
                 " ".join(x for x in (r.code, r.list.value if r.list else None) if x),
                 " ".join(x for x in (r.entry_id, r.rule) if x),
-                " · ".join(x for x in (_evidence(r.path, r.relations, names), r.detail) if x),
+                " · ".join(x for x in (evidence_line(r.path, r.relations, names), r.detail) if x),
                 r.citation,
             )
             for r in result.reasons
@@ -130,7 +118,7 @@ def screen_cmd(
             return
         ids = [b.uscc for b in result.bidders] + [n for x in result.links for n in x.path]
         ids += [n for b in result.bidders for r in b.reasons for n in r.path]
-        print_screening(result, _names(db, ids))
+        print_screening(result, names_of(db, ids))
 
 
 @app.command("measures")
@@ -149,4 +137,4 @@ def measures_cmd(
             emit_json(result)
             return
         ids = [result.subject_id, *(n for r in result.reasons for n in r.path)]
-        print_measures(result, _names(db, ids))
+        print_measures(result, names_of(db, ids))

@@ -212,7 +212,7 @@ def export_neo4j_import(store: GraphStore, out_dir: Path) -> dict[str, int]:
     made (as :meth:`GraphStore.entries` reports it). The audit log and
     commitments are not graph data and are not exported.
 
-    >>> # counts = export_neo4j_import(store, Path("neo4j-import")); counts["enterprises.csv"]
+    Returns the rows written per file (``counts["enterprises.csv"]``).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = store.entries()
@@ -386,7 +386,7 @@ def export_graphml(
     relation's identity, unique in the file). Written as a stream: networkx
     never holds the whole graph.
 
-    >>> # export_graphml(store, Path("g.graphml")); nx.read_graphml("g.graphml", edge_key_type=str)
+    The file reads back with ``nx.read_graphml(path, edge_key_type=str)``.
     """
     flagged: dict[str, tuple[set[str], set[str]]] = {}
     for f in flags:
@@ -606,7 +606,7 @@ def export_ftm(
     With ``as_of``, only relations active that day are written; pass the
     entries in force that day as ``entries`` (default: every entry).
 
-    >>> # export_ftm(store, Path("credgraph.ftm.json"))["Company"]
+    Returns the entities written per schema (``counts["Company"]``).
     """
     counts: dict[str, int] = {}
     with atomic_write(path, private=True) as out:

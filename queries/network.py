@@ -125,8 +125,8 @@ def ego_network(
     Raises :class:`UnknownEntity` / :class:`InvalidIdentifierError` for the
     center and :class:`InvalidRequest` for ``depth`` or ``limit`` < 1.
 
-    >>> # P legal representative of A and B: ego_network(store, P, day)
-    >>> # nodes [P, A, B], edges P->A and P->B (legal_representative)
+    For example, when P is the legal representative of A and B,
+    ``ego_network(store, P, day)`` has nodes P, A, B and edges P→A, P→B.
     """
     root, _ = resolve_subject(store, center)
     depth = check_bound("depth", depth, MAX_DEPTH)
@@ -206,7 +206,7 @@ def to_networkx(result: NetworkResult) -> nx.MultiDiGraph:
     when known, ``title``, ``share_pct``, ``start_on``, ``end_on``, plus
     ``ended``. Edge keys are ``role|title|start_on``.
 
-    >>> # g = to_networkx(ego_network(store, P, day)); nx.write_graphml(g, "p.graphml")
+    For example: ``nx.write_graphml(to_networkx(ego_network(store, P, day)), "p.graphml")``.
     """
     graph = nx.MultiDiGraph(center=result.center, as_of=result.as_of.isoformat())
     for n in result.nodes:

@@ -214,8 +214,8 @@ def ownership(store: GraphStore, uscc: str, as_of: date, max_depth: int = 10) ->
     Raises :class:`UnknownEntity` / :class:`InvalidIdentifierError` for the
     id and :class:`InvalidRequest` for a person or ``max_depth`` < 1.
 
-    >>> # P -60%-> A -50%-> T and P -10%-> T: ownership(store, T, day).owners
-    >>> # [Owner(id=P, pct=40.0, paths=[[P, T], [P, A, T]]), Owner(id=A, pct=50.0, ...)]
+    For example, with P -60%-> A -50%-> T and P -10%-> T, the owners of T
+    are P with 40 % (paths ``[P, T]`` and ``[P, A, T]``) and A with 50 %.
     """
     firm, kind = resolve_subject(store, uscc)
     if kind is not NodeKind.ENTERPRISE:

@@ -168,8 +168,8 @@ def find_paths(
     Raises :class:`UnknownEntity` or :class:`InvalidIdentifierError` for
     either id, :class:`InvalidRequest` for ``max_depth`` or ``limit`` < 1.
 
-    >>> # A --legal_representative-- P --shareholder-- B
-    >>> # find_paths(store, A, B, day).paths[0].nodes == [A, P, B]
+    For example, with A --legal_representative-- P --shareholder-- B,
+    ``find_paths(store, A, B, day).paths[0].nodes == [A, P, B]``.
     """
     s, _ = resolve_subject(store, source)
     t, _ = resolve_subject(store, target)
