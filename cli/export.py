@@ -35,7 +35,7 @@ def neo4j_import_cmd(
     store: StoreOpt = None,
 ) -> None:
     """CSVs for `neo4j-admin database import full`, plus import.sh (whole store)."""
-    from graph_loader.export import export_neo4j_import
+    from credgraph.store.neo4j.admin_import import export_neo4j_import
 
     check_output(out_dir, "DIR", store=store, folder=True)
     started = time.perf_counter()

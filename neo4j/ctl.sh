@@ -5,14 +5,16 @@
 #                        Neo4j on 127.0.0.1 with an empty database and a free Bolt
 #                        port, wait until it answers, write $NEO4J_STATE/uri
 #   neo4j/ctl.sh down    stop it
+#   neo4j/ctl.sh env     print the CREDGRAPH_NEO4J_* settings of the running server
+#                        (for eval: URI, user and password)
 #   neo4j/ctl.sh build   only build (target/classpath.txt)
 #
 # Settings (environment): NEO4J_STATE (default .neo4j), NEO4J_TIMEOUT seconds
 # for the port to open (default 120), NEO4J_HEAP (default 1g), NEO4J_PAGECACHE_MB
 # (default 256), NEO4J_COPY_FROM (start on a folder written by neo4j-admin
 # import), NEO4J_WATCH_PID (stop when that process ends), NEO4J_MVN_FLAGS (extra
-# Maven flags, e.g. -o). Authentication is off: the server listens on loopback only,
-# so no $NEO4J_STATE/auth is written.
+# Maven flags, e.g. -o), NEO4J_AUTH (on by default: user neo4j with a random
+# password, written to $NEO4J_STATE/auth as user:password; off: no auth).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -73,6 +75,12 @@ up() {
     local args=(--work "$STATE/server" --uri-file "$STATE/uri" --pagecache-mb "$PAGECACHE_MB")
     [ -n "${NEO4J_COPY_FROM:-}" ] && args+=(--copy-from "$NEO4J_COPY_FROM")
     [ -n "${NEO4J_WATCH_PID:-}" ] && args+=(--watch-pid "$NEO4J_WATCH_PID")
+    if [ "${NEO4J_AUTH:-on}" != off ]; then
+        local password
+        password="$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+        (umask 077 && printf '%s\n' "$password" >"$STATE/password" && printf 'neo4j:%s\n' "$password" >"$STATE/auth")
+        args+=(--password-file "$STATE/password")
+    fi
     nohup java "-Xmx$HEAP" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
         -cp "$HERE/target/classes:$(cat "$CLASSPATH_FILE")" "$MAIN" "${args[@]}" \
         >"$STATE/neo4j.log" 2>&1 </dev/null &
@@ -99,14 +107,14 @@ up() {
         waited=$((waited + 1))
     done
     kill -9 "$pid" 2>/dev/null || true
-    rm -f "$STATE/pid" "$STATE/uri"
+    rm -f "$STATE/pid" "$STATE/uri" "$STATE/auth" "$STATE/password"
     fail "Neo4j did not open its Bolt port on 127.0.0.1 within ${TIMEOUT}s (log: $STATE/neo4j.log)"
 }
 
 down() {
     local pid waited=0
     if ! pid="$(running_pid)"; then
-        rm -f "$STATE/pid" "$STATE/uri"
+        rm -f "$STATE/pid" "$STATE/uri" "$STATE/auth" "$STATE/password"
         echo "Neo4j is not running"
         return 0
     fi
@@ -116,13 +124,24 @@ down() {
         waited=$((waited + 1))
     done
     kill -9 "$pid" 2>/dev/null || true
-    rm -f "$STATE/pid" "$STATE/uri"
+    rm -f "$STATE/pid" "$STATE/uri" "$STATE/auth" "$STATE/password"
     echo "Neo4j stopped"
+}
+
+print_env() {
+    running_pid >/dev/null && [ -s "$STATE/uri" ] || fail "Neo4j is not running (make neo4j-up)"
+    printf "export CREDGRAPH_NEO4J_URI='%s'\n" "$(cat "$STATE/uri")"
+    if [ -s "$STATE/auth" ]; then
+        local auth
+        auth="$(cat "$STATE/auth")"
+        printf "export CREDGRAPH_NEO4J_USER='%s' CREDGRAPH_NEO4J_PASSWORD='%s'\n" "${auth%%:*}" "${auth#*:}"
+    fi
 }
 
 case "${1:-}" in
     up) up ;;
+    env) print_env ;;
     down) down ;;
     build) build ;;
-    *) fail "usage: neo4j/ctl.sh up|down|build" ;;
+    *) fail "usage: neo4j/ctl.sh up|down|env|build" ;;
 esac

@@ -34,6 +34,8 @@ class Server:
     def __init__(self) -> None:
         self._uri = URI_FROM_ENV
         self._state: Path | None = None
+        self.user = os.environ.get("CREDGRAPH_NEO4J_USER", "neo4j")
+        self.password = os.environ.get("CREDGRAPH_NEO4J_PASSWORD", "")
 
     @property
     def uri(self) -> str:
@@ -49,6 +51,9 @@ class Server:
         )
         if done.returncode != 0:
             raise RuntimeError(f"could not start Neo4j for the tests: {done.stderr.strip()}")
+        auth = self._state / "auth"
+        if auth.exists():
+            self.user, self.password = auth.read_text(encoding="utf-8").strip().split(":", 1)
         return (self._state / "uri").read_text(encoding="utf-8").strip()
 
     def stop(self) -> None:

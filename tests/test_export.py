@@ -36,21 +36,16 @@ from credgraph.model import (
 )
 from credgraph.store import EmbeddedStore, GraphStore
 from credgraph.store.neo4j import cypher
-from credgraph.store.neo4j.backend import (
-    _enterprise_props,
-    _entry_props,
-    _flag_row,
-    _node,
-    _person_props,
-    _relation_row,
+from credgraph.store.neo4j.admin_import import export_neo4j_import, neo4j_import_headers
+from credgraph.store.neo4j.records import (
+    enterprise_props,
+    entry_props,
+    flag_row,
+    node,
+    person_props,
+    relation_row,
 )
-from graph_loader.export import (
-    export_ftm,
-    export_graphml,
-    export_neo4j_import,
-    ftm_id,
-    neo4j_import_headers,
-)
+from graph_loader.export import export_ftm, export_graphml, ftm_id
 from queries.propagation import active_entries, all_flags, propagate
 
 AS_OF = date(2025, 6, 1)
@@ -277,13 +272,13 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     for e in enterprises:
         assert isinstance(e, Enterprise)
         props = imported.of("Enterprise")[e.uscc]
-        assert props == _enterprise_props(e) | {"doc": docs[e.uscc]}
-        assert _node("enterprise", props).model_dump() == e.model_dump()
+        assert props == enterprise_props(e) | {"doc": docs[e.uscc]}
+        assert node("enterprise", props).model_dump() == e.model_dump()
     for p in persons:
         assert isinstance(p, Person)
         props = imported.of("Person")[p.person_id]
-        assert props == _person_props(p) | {"doc": docs[p.person_id]}
-        assert _node("person", props).model_dump() == p.model_dump()
+        assert props == person_props(p) | {"doc": docs[p.person_id]}
+        assert node("person", props).model_dump() == p.model_dump()
     assert imported.meta["doc_seq"] == {"value": len(docs)}
 
     # relations: one relationship per relation, '' title/start_on kept as identity
@@ -295,7 +290,7 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     stored = list(store.iter_relations())
     assert len(rels) == len(stored) == 8
     for r in stored:
-        row = _relation_row(r)
+        row = relation_row(r)
         key = (r.role.value.upper(), r.source_id, r.target_uscc, *r.identity[3:])
         assert rels[key] == row["props"]
     assert rels["SHAREHOLDER", graph["A"], graph["B"], "", ""] == {
@@ -305,7 +300,7 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     # entries, their subjects and named persons; the reason survives quoting
     entries = store.entries()
     assert {i: p for i, p in imported.of("ListEntry").items()} == {
-        e.entry_id: _entry_props(e) for e in entries
+        e.entry_id: entry_props(e) for e in entries
     }
     assert imported.of("ListEntry")["E1"]["reason"] == REASON
     assert imported.links("LISTED") == {(e.subject_id, e.entry_id) for e in entries}
@@ -324,7 +319,7 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     assert stored_flags is not None and stored_flags.flags
     flag_nodes = imported.of("Flag")
     assert sorted(flag_nodes.values(), key=lambda p: p["data"]) == sorted(
-        (_flag_row(f) for f in stored_flags.flags), key=lambda p: p["data"]
+        (flag_row(f) | {"from_run": 1} for f in stored_flags.flags), key=lambda p: p["data"]
     )
     assert [json.loads(p["data"]) for p in flag_nodes.values()] == stored_flags.flags
     assert imported.links("FLAGGED") == {
@@ -333,9 +328,11 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     }
     assert {e for _, e in imported.links("FROM_ENTRY")} <= {e.entry_id for e in entries}
     assert imported.meta["generation"] == {"value": store.generation()}
-    assert imported.meta["flags"] == {"as_of": AS_OF.isoformat(), "generation": store.generation()}
+    assert imported.meta["flags"] == {
+        "as_of": AS_OF.isoformat(), "generation": store.generation(),
+        "policy_key": store.flags_policy_key(), "run": 1, "next_run": 1,
+    }  # fmt: skip
     assert imported.meta["objection_seq"] == {"value": objection.objection_id}
-    assert imported.meta["audit_seq"] == {"value": 0}
 
 
 def test_import_script_lists_every_file_and_asks_for_multiline_fields(

@@ -31,6 +31,7 @@ def open_store(location: str) -> GraphStore:
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             database=settings.neo4j_database,
+            timeout=settings.neo4j_timeout,
         )
     return EmbeddedStore(location)
 
