@@ -7,6 +7,10 @@
 #   neo4j/ctl.sh down    stop it
 #   neo4j/ctl.sh env     print the CREDGRAPH_NEO4J_* settings of the running server
 #                        (for eval: URI, user and password)
+#   neo4j/ctl.sh import DIR
+#                        run neo4j-admin database import full (from the same Maven
+#                        artifacts) on the files of `credgraph export neo4j-import DIR`
+#                        into a fresh $NEO4J_STATE/import-home, then start Neo4j on it
 #   neo4j/ctl.sh build   only build (target/classpath.txt)
 #
 # Settings (environment): NEO4J_STATE (default .neo4j), NEO4J_TIMEOUT seconds
@@ -138,10 +142,32 @@ print_env() {
     fi
 }
 
+import_and_up() {
+    local dir="${1:-}"
+    [ -n "$dir" ] && [ -x "$dir/import.sh" ] || fail "usage: neo4j/ctl.sh import DIR (a folder written by credgraph export neo4j-import)"
+    build
+    down >/dev/null
+    mkdir -p "$STATE"
+    local home
+    home="$(cd "$STATE" && pwd)/import-home"
+    rm -rf "$home"
+    mkdir -p "$home/conf"
+    echo "neo4j-admin database import full into $home (log $STATE/import.log)"
+    if ! (cd "$dir" && NEO4J_HOME="$home" NEO4J_ADMIN="$HERE/neo4j-admin" ./import.sh neo4j) \
+        >"$STATE/import.log" 2>&1; then
+        echo "neo4j: neo4j-admin import failed; last lines of $STATE/import.log:" >&2
+        grep -v '^[[:space:]]*at ' "$STATE/import.log" | tail -n 15 >&2
+        exit 1
+    fi
+    grep -E 'IMPORT DONE|nodes$|relationships$|properties$' "$STATE/import.log" || true
+    NEO4J_COPY_FROM="$home" up
+}
+
 case "${1:-}" in
     up) up ;;
+    import) import_and_up "${2:-}" ;;
     env) print_env ;;
     down) down ;;
     build) build ;;
-    *) fail "usage: neo4j/ctl.sh up|down|env|build" ;;
+    *) fail "usage: neo4j/ctl.sh up|down|env|import DIR|build" ;;
 esac

@@ -7,7 +7,6 @@ tests with a ``DETACH DELETE`` of a few nodes, its schema kept.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from stores import JAVA_MISSING, SKIP_REASON, Server
+from stores import JAVA_MISSING, SKIP_REASON, Server, open_neo4j
 
 from credgraph.store import EmbeddedStore, GraphStore
 from credgraph.store.neo4j import Neo4jStore
@@ -34,18 +33,6 @@ def neo4j_server() -> Iterator[Server]:
     server = Server()
     yield server
     server.stop()
-
-
-def open_neo4j(server: Server) -> Neo4jStore:
-    """A Neo4j store on the run's server, emptied."""
-    store = Neo4jStore(
-        server.uri,
-        user=server.user,
-        password=server.password,
-        database=os.environ.get("CREDGRAPH_NEO4J_DATABASE", "neo4j"),
-    )
-    store.wipe()
-    return store
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from credgraph.store import GraphStore
+from credgraph.store.neo4j import Neo4jStore
 
 ROOT = Path(__file__).resolve().parents[1]
 CTL = ROOT / "neo4j" / "ctl.sh"
@@ -70,3 +71,15 @@ def store_location(store: GraphStore) -> str:
     location = getattr(store, "path", None) or getattr(store, "uri", None)
     assert location is not None, store
     return str(location)
+
+
+def open_neo4j(server: Server) -> Neo4jStore:
+    """A Neo4j store on the run's server, emptied."""
+    store = Neo4jStore(
+        server.uri,
+        user=server.user,
+        password=server.password,
+        database=os.environ.get("CREDGRAPH_NEO4J_DATABASE", "neo4j"),
+    )
+    store.wipe()
+    return store

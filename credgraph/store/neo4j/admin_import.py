@@ -302,9 +302,10 @@ set -eu
 cd "$(dirname "$0")"
 database="${{1:-neo4j}}"
 if [ "$#" -gt 0 ]; then shift; fi
-exec "${{NEO4J_ADMIN:-neo4j-admin}}" database import full \\
+# the database first: a --nodes/--relationships list would take it for a file
+exec "${{NEO4J_ADMIN:-neo4j-admin}}" database import full "$database" \\
   {options} \\
-  "$@" "$database"
+  "$@"
 """
 
 

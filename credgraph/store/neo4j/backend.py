@@ -46,7 +46,14 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from neo4j import READ_ACCESS, GraphDatabase, ManagedTransaction, Record, RoutingControl
+from neo4j import (
+    READ_ACCESS,
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationMinimumSeverity,
+    Record,
+    RoutingControl,
+)
 from neo4j.exceptions import (
     AuthError,
     ConstraintError,
@@ -148,6 +155,10 @@ class Neo4jStore:
                 auth=(user, password),
                 connection_timeout=timeout,
                 connection_acquisition_timeout=timeout,
+                # the Cypher is linted (tests/store/test_cypher_lint.py); a
+                # server notice such as "property key not in the database
+                # yet" on an empty store is no news to a user
+                notifications_min_severity=NotificationMinimumSeverity.OFF,
             )
             self._driver.verify_connectivity()
             for statement in schema.SCHEMA:
