@@ -14,7 +14,7 @@
 #   neo4j/ctl.sh build   only build (target/classpath.txt)
 #
 # Settings (environment): NEO4J_STATE (default .neo4j), NEO4J_TIMEOUT seconds
-# for the port to open (default 120), NEO4J_HEAP (default 1g), NEO4J_PAGECACHE_MB
+# for the port to open (default 180), NEO4J_HEAP (default 1g), NEO4J_PAGECACHE_MB
 # (default 256), NEO4J_COPY_FROM (start on a folder written by neo4j-admin
 # import), NEO4J_WATCH_PID (stop when that process ends), NEO4J_MVN_FLAGS (extra
 # Maven flags, e.g. -o), NEO4J_AUTH (on by default: user neo4j with a random
@@ -23,7 +23,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${NEO4J_STATE:-.neo4j}"
-TIMEOUT="${NEO4J_TIMEOUT:-120}"
+TIMEOUT="${NEO4J_TIMEOUT:-180}"
 HEAP="${NEO4J_HEAP:-1g}"
 PAGECACHE_MB="${NEO4J_PAGECACHE_MB:-256}"
 CLASSPATH_FILE="$HERE/target/classpath.txt"

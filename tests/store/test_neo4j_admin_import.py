@@ -48,7 +48,9 @@ def reads(store: GraphStore) -> dict[str, Any]:
         "expand": store.expand(firms[:50], Direction.BOTH),
         "search": [n.id for n in store.search("公司", limit=30)],
         # field searches list hits in load order: an import's is the export's (by id)
-        "search_pinyin": sorted(n.id for n in store.search("bei", field=SearchField.PINYIN)),
+        "search_pinyin": sorted(
+            n.id for n in store.search("bei", field=SearchField.PINYIN, limit=1000)
+        ),
         "contacts": store.contacts(firms[:50]),
     }
 

@@ -53,7 +53,7 @@ SEARCHES = (
 
 def operators(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(operator, details) of every operator of a plan, depth first."""
-    name = str(plan["operatorType"]).split("@")[0]
+    name = str(plan["operatorType"]).split("@")[0].split("(")[0]  # NodeUniqueIndexSeek(Locking)
     yield name, str(plan.get("args", {}).get("Details", ""))
     for child in plan.get("children", []):
         yield from operators(child)
