@@ -40,6 +40,7 @@ from credgraph.model import (
     Relation,
     Role,
 )
+from credgraph.outputs import atomic_write
 from credgraph.store import GraphStore
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def export_graphml(
         kinds.add(f.flag.value)
         entries.add(f.entry_id)
     counts = {"nodes": 0, "edges": 0}
-    with path.open("w", encoding="utf-8") as out:
+    with atomic_write(path, private=True) as out:
         out.write(f"<?xml version='1.0' encoding='utf-8'?>\n<graphml {_GRAPHML_NS}>\n")
         for domain, name, kind in _GRAPHML_KEYS:
             out.write(
@@ -343,7 +344,7 @@ def export_ftm(
     >>> # export_ftm(store, Path("credgraph.ftm.json"))["Company"]
     """
     counts: dict[str, int] = {}
-    with path.open("w", encoding="utf-8") as out:
+    with atomic_write(path, private=True) as out:
         for entity in _ftm_entities(store, as_of, store.entries() if entries is None else entries):
             out.write(json.dumps(entity.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
             counts[entity.schema.name] = counts.get(entity.schema.name, 0) + 1

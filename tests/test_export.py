@@ -46,7 +46,8 @@ from credgraph.store.neo4j.records import (
     relation_row,
 )
 from graph_loader.export import export_ftm, export_graphml, ftm_id
-from queries.propagation import active_entries, all_flags, propagate
+from queries.materialise import propagate
+from queries.propagation import active_entries, all_flags
 
 AS_OF = date(2025, 6, 1)
 REASON = 'evaded tax, "twice"\nsecond line'
@@ -321,10 +322,11 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     assert sorted(flag_nodes.values(), key=lambda p: p["data"]) == sorted(
         (flag_row(f) | {"from_run": 1} for f in stored_flags.flags), key=lambda p: p["data"]
     )
-    assert [json.loads(p["data"]) for p in flag_nodes.values()] == stored_flags.flags
+    assert [json.loads(p["data"]) for p in flag_nodes.values()] == [
+        f.model_dump(mode="json") for f in stored_flags.flags
+    ]
     assert imported.links("FLAGGED") == {
-        (f["subject_id"], f"{f['subject_id']}|{f['flag']}|{f['entry_id']}")
-        for f in stored_flags.flags
+        (f.subject_id, f"{f.subject_id}|{f.flag}|{f.entry_id}") for f in stored_flags.flags
     }
     assert {e for _, e in imported.links("FROM_ENTRY")} <= {e.entry_id for e in entries}
     assert imported.meta["generation"] == {"value": store.generation()}

@@ -17,7 +17,7 @@ from stores import Server
 from test_contract import FULL_COUNTS, Graph, graph
 from typer.testing import CliRunner
 
-from credgraph.model import Batch, NodeKind, Relation, Role, Title
+from credgraph.model import Batch, Flag, NodeKind, Relation, Role, Title
 from credgraph.store import StoreError
 from credgraph.store.base import SearchField
 from credgraph.store.neo4j import Neo4jStore, loading, records, search
@@ -110,8 +110,8 @@ def test_a_load_commits_unit_by_unit_after_its_block(
 
 
 # -- flags ------------------------------------------------------------------------------
-def _flag(subject_id: str, entry_id: str, **extra: Any) -> dict[str, Any]:
-    return {"subject_id": subject_id, "flag": "listed", "entry_id": entry_id, **extra}
+def _flag(subject_id: str, entry_id: str, **extra: Any) -> Flag:
+    return flag(subject_id, "listed", entry_id, **extra)
 
 
 def _versions(store: Neo4jStore) -> dict[tuple[str, str, int], int | None]:
@@ -129,14 +129,14 @@ def test_flags_are_saved_as_runs_writing_only_what_changed(
     assert _versions(loaded) == {(a, "E1", 1): None, (b, "E2", 1): None}
     # b's flag changes, a's stays as it is (same version), E3 is new
     loaded.save_flags(
-        date(2024, 1, 2), 1, [_flag(a, "E1"), _flag(b, "E2", rule="L0"), _flag(a, "E3")]
+        date(2024, 1, 2), 1, [_flag(a, "E1"), _flag(b, "E2", citation="003:L25"), _flag(a, "E3")]
     )
     assert _versions(loaded) == {
         (a, "E1", 1): None, (b, "E2", 1): 2, (b, "E2", 2): None, (a, "E3", 2): None,
     }  # fmt: skip
     stored = loaded.stored_flags()
     assert stored is not None and stored.as_of == date(2024, 1, 2)
-    assert [(f["subject_id"], f["entry_id"]) for f in stored.flags] == [
+    assert [(f.subject_id, f.entry_id) for f in stored.flags] == [
         (a, "E1"),
         (a, "E3"),
         (b, "E2"),
@@ -146,7 +146,7 @@ def test_flags_are_saved_as_runs_writing_only_what_changed(
     loaded.save_flags(date(2024, 1, 2), 1, [], replace_entries=["E3"])
     assert _versions(loaded) == {(a, "E1", 1): None, (b, "E2", 2): None, (a, "E3", 2): 3}
     stored = loaded.stored_flags(subject_ids=[a])
-    assert stored is not None and [f["entry_id"] for f in stored.flags] == ["E1"]
+    assert stored is not None and [f.entry_id for f in stored.flags] == ["E1"]
 
 
 @pytest.mark.neo4j
@@ -169,7 +169,7 @@ def test_a_save_cut_short_is_never_seen_and_is_cleaned_up(loaded: Neo4jStore, gr
     assert loaded.counts()["flags"] == 2
     loaded.save_flags(date(2024, 1, 3), 1, [_flag(b, "E2")], policy_key="k")
     stored = loaded.stored_flags()
-    assert stored is not None and [f["entry_id"] for f in stored.flags] == ["E2"]
+    assert stored is not None and [f.entry_id for f in stored.flags] == ["E2"]
     assert (a, "E9", 2) not in _versions(loaded)
 
 

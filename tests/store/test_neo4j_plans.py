@@ -103,8 +103,13 @@ def planned(neo4j_server: Server) -> Iterator[Neo4jStore]:
     ]  # fmt: skip
     store.upsert(Batch(enterprises=firms, persons=persons, relations=relations, entries=entries))
     flags = [
-        {"subject_id": e.subject_id, "flag": "listed", "entry_id": e.entry_id} for e in entries
-    ]
+        Flag.model_validate({
+            "subject_id": e.subject_id, "subject_type": "enterprise", "flag": "listed",
+            "list": e.list, "entry_id": e.entry_id, "rule": "L0", "citation": "003:L24",
+            "path": [e.subject_id], "relations": [],
+        })
+        for e in entries
+    ]  # fmt: skip
     store.save_flags(date(2024, 6, 1), store.generation(), flags)
     store.file_objection("E0", "paid", date(2024, 2, 1))
     yield store

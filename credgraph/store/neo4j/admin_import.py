@@ -6,12 +6,12 @@ relationship types, property names, ISO-string dates, search keys, flag
 runs, counters), so the Neo4j backend opens the imported database as if it
 had loaded the data itself. Nodes and relations are streamed as the store
 yields them (memory stays flat at 1 M enterprises); entries, objections and
-flags are read as lists.
+flags are read as lists. ``neo4j/ctl.sh import DIR`` runs the importer of
+the pinned Maven artifacts on them and starts Neo4j on the result.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import shlex
 from collections.abc import Iterable, Sequence
@@ -19,9 +19,10 @@ from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from credgraph.model import Enterprise, ListEntry, NodeKind, Objection, Person, Role
+from credgraph.model import Enterprise, Flag, ListEntry, NodeKind, Objection, Person, Role
+from credgraph.outputs import atomic_write
 from credgraph.store.base import GraphStore, StoredFlags
 from credgraph.store.neo4j.search import search_keys
 
@@ -119,8 +120,8 @@ class _CsvFile:
     """One neo4j-admin CSV: strings always quoted (so ``""`` is an empty
     string), ``None`` an empty field (no property)."""
 
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
-        self.file: IO[str] = path.open("w", encoding="utf-8", newline="")
+    def __init__(self, file: IO[str], header: Sequence[str]) -> None:
+        self.file = file
         self.file.write(",".join(header) + "\n")
         self.rows = 0
         self.multiline = False
@@ -193,8 +194,9 @@ def export_neo4j_import(store: GraphStore, out_dir: Path) -> dict[str, int]:
     with ExitStack() as stack:
         files: dict[str, _CsvFile] = {}
         for name, header in neo4j_import_headers().items():
-            files[name] = _CsvFile(out_dir / name, header)
-            stack.callback(files[name].file.close)
+            # full person ids: private to the exporting user; written whole or not at all
+            file = stack.enter_context(atomic_write(out_dir / name, newline="", private=True))
+            files[name] = _CsvFile(file, header)
 
         doc = 0  # load order of the nodes (field searches list hits in it)
         for node in store.iter_nodes(NodeKind.ENTERPRISE):
@@ -229,9 +231,8 @@ def export_neo4j_import(store: GraphStore, out_dir: Path) -> dict[str, int]:
         multiline = any(f.multiline for f in files.values())
         counts = {name: f.rows for name, f in files.items()}
 
-    script = out_dir / "import.sh"
-    script.write_text(neo4j_import_script(list(files), multiline), encoding="utf-8")
-    script.chmod(0o755)
+    with atomic_write(out_dir / "import.sh", private=True, executable=True) as script:
+        script.write(neo4j_import_script(list(files), multiline))
     log.info("neo4j-admin import files in %s: %s", out_dir, counts)
     return counts
 
@@ -255,20 +256,16 @@ def _write_meta(
         )  # fmt: skip
 
 
-def _write_flags(
-    files: dict[str, _CsvFile], flags: Iterable[dict[str, Any]], entry_ids: set[str]
-) -> None:
+def _write_flags(files: dict[str, _CsvFile], flags: Iterable[Flag], entry_ids: set[str]) -> None:
     for flag in flags:
-        key = f"{flag['subject_id']}|{flag['flag']}|{flag['entry_id']}"
+        key = f"{flag.subject_id}|{flag.flag}|{flag.entry_id}"
         files["flags.csv"].write(
-            key, "Flag", flag["subject_id"], flag["flag"], flag["entry_id"], 1,
-            json.dumps(flag, ensure_ascii=False), flag.get("subject_type"), flag.get("list"),
-            flag.get("rule"),
+            key, "Flag", flag.subject_id, flag.flag.value, flag.entry_id, 1, flag.model_dump_json(),
+            flag.subject_type.value, flag.list.value, flag.rule.value,
         )  # fmt: skip
-        kind = NodeKind(flag["subject_type"])
-        files[_FLAGGED_FILES[kind]].write(flag["subject_id"], key, "FLAGGED")
-        if flag["entry_id"] in entry_ids:
-            files["from_entry.csv"].write(key, flag["entry_id"], "FROM_ENTRY")
+        files[_FLAGGED_FILES[flag.subject_type]].write(flag.subject_id, key, "FLAGGED")
+        if flag.entry_id in entry_ids:
+            files["from_entry.csv"].write(key, flag.entry_id, "FROM_ENTRY")
 
 
 def neo4j_import_command(file_names: Iterable[str], multiline: bool = False) -> list[str]:

@@ -35,7 +35,6 @@ sessions sharing its bookmark manager, so a read sees the writes made before.
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import random
 import re
@@ -63,8 +62,10 @@ from neo4j.exceptions import (
 )
 
 from credgraph.model import (
+    AuditRecord,
     Batch,
-    Enterprise,
+    Commitment,
+    Flag,
     ListEntry,
     ListKind,
     Node,
@@ -74,9 +75,7 @@ from credgraph.model import (
     Role,
 )
 from credgraph.store.base import (
-    AuditRecord,
     BulkWriter,
-    Commitment,
     Direction,
     SearchField,
     StoredFlags,
@@ -89,6 +88,7 @@ from credgraph.store.neo4j.cypher import flags as flag_cypher
 from credgraph.store.neo4j.cypher import ledger, loads, reads, schema
 from credgraph.store.neo4j.flags import save_flags as save_flag_run
 from credgraph.store.neo4j.search import search_ids
+from credgraph.store.shared import contacts_of, in_order, iso, unique
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +268,7 @@ class Neo4jStore:
         self,
         as_of: date,
         generation: int,
-        flags: Sequence[dict[str, Any]],
+        flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
     ) -> None:
@@ -285,7 +285,7 @@ class Neo4jStore:
             "role": role,
             "endpoint": endpoint,
             "subject_ids": list(subject_ids) or None,
-            "as_of": records.iso(as_of),
+            "as_of": iso(as_of),
         }
         for attempt in range(5):
             try:
@@ -338,7 +338,7 @@ class Neo4jStore:
         if subject_ids is None:
             found = self._read(ledger.COMMITMENTS_ALL)
         else:
-            ids = records.unique(subject_ids)
+            ids = unique(subject_ids)
             if not ids:
                 return []
             found = self._read(ledger.COMMITMENTS_BY_SUBJECT, subject_ids=ids)
@@ -348,7 +348,7 @@ class Neo4jStore:
         return int(self._read(reads.GENERATION)[0]["value"])
 
     def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
-        id_list = records.unique(ids)
+        id_list = unique(ids)
         if not id_list:
             return {}
         out: dict[str, Node] = {}
@@ -358,7 +358,7 @@ class Neo4jStore:
         return out
 
     def existing_ids(self, ids: Iterable[str]) -> dict[str, NodeKind]:
-        id_list = records.unique(ids)
+        id_list = unique(ids)
         if not id_list:
             return {}
         return {r["id"]: NodeKind(r["kind"]) for r in self._read(reads.EXISTING_IDS, ids=id_list)}
@@ -370,13 +370,13 @@ class Neo4jStore:
         roles: Collection[Role] | None = None,
         as_of: date | None = None,
     ) -> list[Relation]:
-        id_list = records.unique(ids)
+        id_list = unique(ids)
         if not id_list:
             return []
         params = {
             "ids": id_list,
             "types": None if roles is None else [role.value.upper() for role in roles],
-            "as_of": records.iso(as_of),
+            "as_of": iso(as_of),
         }
         # ordered as the embedded store's indexes return them
         sides: list[tuple[str, Callable[[Relation], tuple[str, ...]]]] = []
@@ -405,10 +405,10 @@ class Neo4jStore:
         lists: Collection[ListKind] | None = None,
     ) -> list[ListEntry]:
         params: dict[str, list[str] | None] = {
-            "entry_ids": None if entry_ids is None else records.unique(entry_ids),
-            "subject_ids": None if subject_ids is None else records.unique(subject_ids),
+            "entry_ids": None if entry_ids is None else unique(entry_ids),
+            "subject_ids": None if subject_ids is None else unique(subject_ids),
             "responsible_person_ids": (
-                None if responsible_person_ids is None else records.unique(responsible_person_ids)
+                None if responsible_person_ids is None else unique(responsible_person_ids)
             ),
             "lists": None if lists is None else [kind.value for kind in lists],
         }
@@ -431,7 +431,7 @@ class Neo4jStore:
         if entry_ids is None:
             found = self._read(ledger.OBJECTIONS_ALL)
         else:
-            id_list = records.unique(entry_ids)
+            id_list = unique(entry_ids)
             if not id_list:
                 return []
             found = self._read(ledger.OBJECTIONS_BY_ENTRY, entry_ids=id_list)
@@ -454,19 +454,10 @@ class Neo4jStore:
         if limit <= 0:
             return []
         ids = search_ids(self._read, query, limit, offset, field, start)
-        found = self.nodes(ids)
-        return [found[i] for i in ids if i in found]
+        return in_order(self.nodes(ids), ids)
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
-        out: dict[str, dict[str, str]] = {}
-        for node_id, node in self.nodes(ids).items():
-            pairs = (
-                {"phone": node.phone_norm, "email": node.email_norm, "address": node.address_norm}
-                if isinstance(node, Enterprise)
-                else {"phone": node.phone_norm, "address": node.address_norm}
-            )
-            out[node_id] = {k: v for k, v in pairs.items() if v}
-        return out
+        return contacts_of(self.nodes(ids).values())
 
     def counts(self) -> dict[str, int]:
         record = self._read(reads.COUNTS)[0]
@@ -503,8 +494,8 @@ class Neo4jStore:
     ) -> StoredFlags | None:
         """The state and the flags of the visible run, read in one statement."""
         params = {
-            "subject_ids": None if subject_ids is None else records.unique(subject_ids),
-            "entry_ids": None if entry_ids is None else records.unique(entry_ids),
+            "subject_ids": None if subject_ids is None else unique(subject_ids),
+            "entry_ids": None if entry_ids is None else unique(entry_ids),
         }
         if params["subject_ids"] is not None:
             query = flag_cypher.STORED_FLAGS_BY_SUBJECT
@@ -520,7 +511,7 @@ class Neo4jStore:
         return StoredFlags(
             as_of=date.fromisoformat(found[0]["as_of"]),
             generation=int(found[0]["generation"]),
-            flags=[json.loads(r["data"]) for r in found if r["data"] is not None],
+            flags=[Flag.model_validate_json(r["data"]) for r in found if r["data"] is not None],
         )
 
     def audit(self, limit: int = 100, after_id: int = 0) -> list[AuditRecord]:

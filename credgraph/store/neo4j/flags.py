@@ -8,16 +8,18 @@ transaction at the end. Readers see the previous run until then.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from neo4j import Record
 
+from credgraph.model import Flag
 from credgraph.store.base import StoreError
 from credgraph.store.neo4j import records
 from credgraph.store.neo4j.cypher import flags as cypher
 from credgraph.store.neo4j.loading import CHUNK, Tx, chunks
+from credgraph.store.shared import unique
 
 Key = tuple[str, str, str]
 #: Runs one managed (retried) write transaction.
@@ -34,7 +36,7 @@ def save_flags(
     read: Read,
     as_of: date,
     generation: int,
-    flags: Sequence[Mapping[str, Any]],
+    flags: Sequence[Flag],
     replace_entries: Collection[str] | None,
     policy_key: str,
 ) -> None:
@@ -79,7 +81,7 @@ def _current(read: Read, replace_entries: Collection[str] | None) -> Iterator[tu
         found = read(cypher.CURRENT_FLAGS)
     else:
         found = []
-        for ids in chunks(records.unique(replace_entries), CHUNK):
+        for ids in chunks(unique(replace_entries), CHUNK):
             found.extend(read(cypher.CURRENT_ENTRY_FLAGS, entry_ids=ids))
     for r in found:
         yield (r["subject_id"], r["flag"], r["entry_id"]), r["data"]

@@ -6,18 +6,20 @@ lists are not stored either (their element type would be unknown).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from neo4j import Record
 
 from credgraph.model import (
+    AuditRecord,
     Category,
+    Commitment,
     Enterprise,
     EnterpriseKind,
     EnterpriseStatus,
+    Flag,
     IdType,
     ListEntry,
     ListKind,
@@ -30,8 +32,8 @@ from credgraph.model import (
     Role,
     Title,
 )
-from credgraph.store.base import AuditRecord, Commitment
 from credgraph.store.neo4j.search import search_keys
+from credgraph.store.shared import d, iso
 
 
 # -- records to properties ------------------------------------------------------------
@@ -113,19 +115,15 @@ def entry_props(e: ListEntry) -> dict[str, Any]:
     )
 
 
-def flag_row(flag: Mapping[str, Any]) -> dict[str, Any]:
-    def text(key: str) -> str | None:
-        value = flag.get(key)
-        return None if value is None else str(value)
-
+def flag_row(flag: Flag) -> dict[str, Any]:
     return {
-        "subject_id": str(flag["subject_id"]),
-        "flag": str(flag["flag"]),
-        "entry_id": str(flag["entry_id"]),
-        "data": json.dumps(flag, ensure_ascii=False),
-        "subject_type": text("subject_type"),
-        "list": text("list"),
-        "rule": text("rule"),
+        "subject_id": flag.subject_id,
+        "flag": flag.flag.value,
+        "entry_id": flag.entry_id,
+        "data": flag.model_dump_json(),
+        "subject_type": flag.subject_type.value,
+        "list": flag.list.value,
+        "rule": flag.rule.value,
     }
 
 
@@ -137,7 +135,7 @@ def node(kind: str, p: Mapping[str, Any]) -> Node:
             name=p["name"],
             kind=EnterpriseKind(p["kind"]),
             status=EnterpriseStatus(p["status"]) if p.get("status") else None,
-            established_on=parse_date(p.get("established_on")),
+            established_on=d(p.get("established_on")),
             registered_capital=p.get("registered_capital"),
             region=p.get("region"),
             industry=p.get("industry"),
@@ -166,9 +164,9 @@ def relation(r: Record) -> Relation:
         target_uscc=r["target_uscc"],
         role=Role(r["rel_type"].lower()),
         title=Title(r["title"]) if r["title"] else None,
-        start_on=parse_date(r["start_on"]),
+        start_on=d(r["start_on"]),
         share_pct=r["share_pct"],
-        end_on=parse_date(r["end_on"]),
+        end_on=d(r["end_on"]),
     )
 
 
@@ -184,8 +182,8 @@ def entry(r: Record) -> ListEntry:
         authority=p.get("authority"),
         case_no=p.get("case_no"),
         decided_on=date.fromisoformat(p["decided_on"]),
-        valid_until=parse_date(p.get("valid_until")),
-        removed_on=parse_date(r["removed_on"]),
+        valid_until=d(p.get("valid_until")),
+        removed_on=d(r["removed_on"]),
         removal_reason=RemovalReason(r["removal_reason"]) if r["removal_reason"] else None,
         responsible_person_ids=tuple(p.get("responsible_person_ids") or ()),
     )
@@ -197,7 +195,7 @@ def objection(p: Mapping[str, Any]) -> Objection:
         entry_id=p["entry_id"],
         reason=p["reason"],
         filed_on=date.fromisoformat(p["filed_on"]),
-        resolved_on=parse_date(p.get("resolved_on")),
+        resolved_on=d(p.get("resolved_on")),
         upheld=p.get("upheld"),
     )
 
@@ -210,7 +208,7 @@ def audit_record(p: Mapping[str, Any]) -> AuditRecord:
         role=p["role"],
         endpoint=p["endpoint"],
         subject_ids=list(p.get("subject_ids") or []),
-        as_of=parse_date(p.get("as_of")),
+        as_of=d(p.get("as_of")),
     )
 
 
@@ -227,18 +225,6 @@ def by_target(r: Relation) -> tuple[str, ...]:
     return (target_uscc, source_id, *rest)
 
 
-def unique(ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
-
-
-def parse_date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def commitment(p: Mapping[str, Any]) -> Commitment:
     return Commitment(
         commitment_id=int(p["commitment_id"]),
@@ -246,5 +232,5 @@ def commitment(p: Mapping[str, Any]) -> Commitment:
         matter=p["matter"],
         promised_by=date.fromisoformat(p["promised_by"]),
         made_on=date.fromisoformat(p["made_on"]),
-        fulfilled_on=parse_date(p.get("fulfilled_on")),
+        fulfilled_on=d(p.get("fulfilled_on")),
     )

@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from neo4j import Record
 
 from credgraph.store.base import SearchField
 from credgraph.store.neo4j.cypher import reads
-from credgraph.store.search_index import fold, name_keys, pinyin_readings
+from credgraph.store.shared import merge_lookups
+from credgraph.text import fold, name_keys, pinyin_readings
 
 SEARCH_FIELDS = {
     SearchField.NAME: reads.SEARCH_NAME_KEYS,
@@ -88,17 +89,20 @@ def search_ids(
         q = query.strip()
         if not q:
             return []
-        by_id = {"prefix": q.upper(), "limit": window}
-        by_name = {"needle": ascii_fold(q), "limit": window}
-        for statement, params in (
-            (reads.SEARCH_ENTERPRISE_IDS, by_id),
-            (reads.SEARCH_PERSON_IDS, by_id),
-            (reads.SEARCH_ENTERPRISE_NAMES, by_name),
-            (reads.SEARCH_PERSON_NAMES, by_name),
-        ):
-            if len(ids) >= window:
-                break
-            ids.extend(r["id"] for r in read(statement, **params) if r["id"] not in ids)
+
+        def lookup(statement: str, **params: str) -> Callable[[int], Iterable[str]]:
+            return lambda n: (r["id"] for r in read(statement, **params, limit=n))
+
+        by_id, by_name = {"prefix": q.upper()}, {"needle": ascii_fold(q)}
+        ids = merge_lookups(
+            [
+                lookup(reads.SEARCH_ENTERPRISE_IDS, **by_id),
+                lookup(reads.SEARCH_PERSON_IDS, **by_id),
+                lookup(reads.SEARCH_ENTERPRISE_NAMES, **by_name),
+                lookup(reads.SEARCH_PERSON_NAMES, **by_name),
+            ],
+            window,
+        )
     elif field is SearchField.ID:
         prefix = query.strip().upper()
         if not prefix:
@@ -106,7 +110,7 @@ def search_ids(
         for statement in (reads.SEARCH_ENTERPRISE_IDS, reads.SEARCH_PERSON_IDS):
             ids.extend(r["id"] for r in read(statement, prefix=prefix, limit=window))
     else:
-        # hits in load order, as the embedded store's search index lists them
+        # hits in the order the nodes were first written (GraphStore.search)
         docs: dict[str, int] = {}
         for needle in search_needles(query, field, start):
             for r in read(SEARCH_FIELDS[field], needle=needle, limit=window):
