@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from stores import Server
-from test_contract import FULL_COUNTS, Graph, graph
+from test_contract import FULL_COUNTS, Graph, flag, graph
 from typer.testing import CliRunner
 
 from credgraph.model import Batch, Flag, NodeKind, Relation, Role, Title

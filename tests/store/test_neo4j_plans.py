@@ -16,7 +16,17 @@ import pytest
 from builders import make_rid, make_uscc
 from stores import Server, open_neo4j
 
-from credgraph.model import Batch, Enterprise, ListEntry, ListKind, NodeKind, Person, Relation, Role
+from credgraph.model import (
+    Batch,
+    Enterprise,
+    Flag,
+    ListEntry,
+    ListKind,
+    NodeKind,
+    Person,
+    Relation,
+    Role,
+)
 from credgraph.store.neo4j import Neo4jStore
 from credgraph.store.neo4j.cypher import PARAMETERS, STATEMENTS
 
