@@ -23,7 +23,7 @@ from credgraph.store.neo4j import Neo4jStore
 from credgraph.store.neo4j.admin_import import export_neo4j_import
 from graph_loader.load import load_folder
 from graph_loader.sample import generate_sample
-from queries.propagation import propagate
+from queries.materialise import propagate
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
