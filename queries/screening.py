@@ -18,8 +18,8 @@ follows a chain back into itself, does not expand hubs (nodes with more than
 :data:`HUB_LIMIT` relations) and keeps at most :data:`MAX_CHAINS` ownership
 chains per hop; links whose search was bounded say so in ``detail``.
 
->>> # screen_bidders(store, [A, B], as_of=date(2026, 1, 1)).links
->>> # [Link(a=A, b=B, kind="shared_person", path=[A, person, B], ...)]
+``screen_bidders(store, [A, B], as_of=date(2026, 1, 1)).links`` lists, for
+example, ``Link(a=A, b=B, kind="shared_person", path=[A, person, B], ...)``.
 """
 
 from __future__ import annotations
