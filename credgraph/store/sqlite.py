@@ -100,7 +100,15 @@ CREATE TABLE IF NOT EXISTS commitments(
     matter TEXT NOT NULL, promised_by TEXT NOT NULL, made_on TEXT NOT NULL, fulfilled_on TEXT
 );
 CREATE INDEX IF NOT EXISTS commitments_by_subject ON commitments(subject_id);
+CREATE INDEX IF NOT EXISTS enterprises_by_phone ON enterprises(phone_norm)
+    WHERE phone_norm IS NOT NULL;
+CREATE INDEX IF NOT EXISTS enterprises_by_email ON enterprises(email_norm)
+    WHERE email_norm IS NOT NULL;
+CREATE INDEX IF NOT EXISTS enterprises_by_address ON enterprises(address_norm)
+    WHERE address_norm IS NOT NULL;
 """
+#: contact kind -> its normalised column (shared-contact counts, DESIGN §6)
+CONTACT_COLUMNS = {"phone": "phone_norm", "email": "email_norm", "address": "address_norm"}
 
 #: page cache (negative = KiB): 256 MiB for queries, 1 GiB during a bulk load
 CACHE_KIB = -262_144
@@ -584,6 +592,14 @@ class EmbeddedStore:
             )
             out[node_id] = {k: v for k, v in pairs.items() if v}
         return out
+
+    def contact_usage(self, kind: str, values: Iterable[str]) -> dict[str, int]:
+        column = CONTACT_COLUMNS[kind]  # a fixed column name, never user input
+        wanted = sorted(set(values))
+        sql = f"SELECT COUNT(*) FROM enterprises WHERE {column} = ?"
+        conn = self._conn()
+        counts = {v: int(conn.execute(sql, (v,)).fetchone()[0]) for v in wanted}
+        return {v: n for v, n in counts.items() if n}
 
     def counts(self) -> dict[str, int]:
         conn = self._conn()

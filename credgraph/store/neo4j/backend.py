@@ -531,6 +531,13 @@ class Neo4jStore:
             out[node_id] = {k: v for k, v in pairs.items() if v}
         return out
 
+    def contact_usage(self, kind: str, values: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(values))
+        if not wanted:
+            return {}
+        records = self._read(cypher.CONTACT_USAGE[kind], values=wanted)
+        return {r["value"]: int(r["n"]) for r in records if r["n"]}
+
     def counts(self) -> dict[str, int]:
         record = self._read(cypher.COUNTS)[0]
         return {key: int(record[key]) for key in record.keys()}  # noqa: SIM118 - Record

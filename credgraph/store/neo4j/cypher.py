@@ -169,6 +169,16 @@ MERGE (m:Meta {key: key})
 ON CREATE SET m.value = 0
 """
 
+INDEX_ENTERPRISE_PHONE = """
+CREATE INDEX enterprise_phone_norm IF NOT EXISTS FOR (e:Enterprise) ON (e.phone_norm)
+"""
+INDEX_ENTERPRISE_EMAIL = """
+CREATE INDEX enterprise_email_norm IF NOT EXISTS FOR (e:Enterprise) ON (e.email_norm)
+"""
+INDEX_ENTERPRISE_ADDRESS = """
+CREATE INDEX enterprise_address_norm IF NOT EXISTS FOR (e:Enterprise) ON (e.address_norm)
+"""
+
 SCHEMA: Final = (
     CONSTRAINT_ENTERPRISE_USCC,
     CONSTRAINT_PERSON_ID,
@@ -191,6 +201,9 @@ SCHEMA: Final = (
     INDEX_PERSON_INITIALS,
     CONSTRAINT_COMMITMENT_ID,
     INDEX_COMMITMENT_SUBJECT,
+    INDEX_ENTERPRISE_PHONE,
+    INDEX_ENTERPRISE_EMAIL,
+    INDEX_ENTERPRISE_ADDRESS,
 )
 
 # -- fragments (fixed text, spliced at import) ---------------------------------
@@ -641,6 +654,27 @@ FOREACH (_ IN CASE WHEN was_open THEN [1] ELSE [] END | SET c.fulfilled_on = $fu
 REMOVE c._lock
 RETURN was_open, properties(c) AS commitment
 """
+# Shared-contact counts (DESIGN §6): one index seek per value, never a scan.
+CONTACT_USAGE_PHONE = """
+UNWIND $values AS value
+MATCH (e:Enterprise {phone_norm: value})
+RETURN value, count(e) AS n
+"""
+CONTACT_USAGE_EMAIL = """
+UNWIND $values AS value
+MATCH (e:Enterprise {email_norm: value})
+RETURN value, count(e) AS n
+"""
+CONTACT_USAGE_ADDRESS = """
+UNWIND $values AS value
+MATCH (e:Enterprise {address_norm: value})
+RETURN value, count(e) AS n
+"""
+CONTACT_USAGE: Final = {
+    "phone": CONTACT_USAGE_PHONE,
+    "email": CONTACT_USAGE_EMAIL,
+    "address": CONTACT_USAGE_ADDRESS,
+}
 COMMITMENTS_ALL = """
 MATCH (c:Commitment)
 RETURN properties(c) AS commitment
@@ -665,6 +699,7 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
         "GENERATION", "ITER_ENTERPRISE_RELATIONS", "ITER_PERSON_RELATIONS", "ITER_ENTERPRISES",
         "ITER_PERSONS", "OBJECTIONS_ALL", "COUNTS", "FLAGS_STATE", "FLAGS_POLICY",
         "CONSTRAINT_COMMITMENT_ID", "INDEX_COMMITMENT_SUBJECT", "COMMITMENTS_ALL",
+        "INDEX_ENTERPRISE_PHONE", "INDEX_ENTERPRISE_EMAIL", "INDEX_ENTERPRISE_ADDRESS",
     )},
     "ADD_COMMITMENT": {
         "subject_id": _USCC, "matter": "补交环评报告", "promised_by": "2025-04-30",
@@ -715,6 +750,9 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
     )},
     "OBJECTIONS_BY_ENTRY": {"entry_ids": ["E1"]},
     "OBJECTION": {"objection_id": 1},
+    **{name: {"values": ["13800138000"]} for name in (
+        "CONTACT_USAGE_PHONE", "CONTACT_USAGE_EMAIL", "CONTACT_USAGE_ADDRESS",
+    )},
     "SEARCH_ENTERPRISE_IDS": _SEARCH_ID,
     "SEARCH_PERSON_IDS": _SEARCH_ID,
     "SEARCH_ENTERPRISE_NAMES": _SEARCH_NAME,
