@@ -231,6 +231,7 @@ class Source(_Strict):
     """A law cited by clause: ``KEY:34.2`` is article 34, paragraph 2."""
 
     title: str = Field(min_length=1)
+    short_title: str = ""
     title_en: str = ""
     number: str = ""
     clauses: dict[str, str] = Field(min_length=1)
@@ -252,7 +253,8 @@ LINK_TEMPLATES = frozenset(
     {
         "same_principal", "control_shares", "control_declared", "control_branch",
         "minority_holding", "chain_holding", "chain_control", "common_controller",
-        "shared_person", "shared_contact", "mass_contact", "other_scenario", "listed",
+        "shared_person", "shared_contact", "mass_contact", "reference", "not_applied", "end",
+        "listed",
         "responsible_person", "related_enterprise", "red_listed", "unknown", "invalid",
     }
 )  # fmt: skip
