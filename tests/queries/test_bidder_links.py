@@ -239,8 +239,9 @@ def test_shared_phone_and_email_are_indicators(store: GraphStore) -> None:
     assert summary(g, result)["verdicts"] == {"A": "review", "B": "review"}
 
 
-@pytest.mark.parametrize(("others", "rule", "verdict"), [(18, "indicator", "review"),
-                                                          (19, "mass_contact", "pass")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("others", "rule", "verdict"), [(18, "indicator", "review"), (19, "mass_contact", "pass")]
+)
 def test_mass_registration_address(store: GraphStore, others: int, rule: str, verdict: str) -> None:
     """Two bidders and `others` more firms at one address: more than 20 in all
     is a cluster-registration address, listed with its count, no effect."""

@@ -101,7 +101,8 @@ def test_verdicts_with_reasons_unknown_and_invalid(store: GraphStore) -> None:
          "rule": "P2", "citation": "001:L709; 000:L91", "path": [g["A"], g["p"], g["B"]],
          "relations": [LR, EX], "detail": None, "other": None, "link": None,
          "explanation": "B有限公司与被列入严重失信主体名单的A有限公司（E1）存在关联："
-                        "A有限公司 —法定代表人— p —高级管理人员— B有限公司（依据 001:L709; 000:L91）。"},
+                        "A有限公司 —法定代表人— p —高级管理人员— B有限公司"
+                        "（依据 001:L709; 000:L91）。"},
     ]  # fmt: skip
     assert [(r["code"], r["list"]) for r in dumped[2]] == [("listed", "abnormal_operation")]
     assert dumped[3] == []
