@@ -6,7 +6,7 @@ STORE   ?= demo/credgraph.db
 DEMO_N  ?= 2000
 BENCH_N ?= 100000
 
-.PHONY: setup demo test lint typecheck pytest bench clean node_modules chromium
+.PHONY: setup demo test lint typecheck pytest bench clean node_modules chromium neo4j-up neo4j-down
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -45,8 +45,25 @@ chromium:
 		fi; \
 	fi
 
+# A local Neo4j 5 (Neo4j's own engine through Maven, neo4j/pom.xml; no Docker):
+# 127.0.0.1, a free Bolt port, an empty database; its URI in .neo4j/uri.
+neo4j-up:
+	@neo4j/ctl.sh up
+
+neo4j-down:
+	@neo4j/ctl.sh down
+
+# The whole suite on both backends: a live Neo4j for the run, stopped even when
+# tests fail. Without Java the Neo4j tests skip, saying so.
 pytest: $(STAMP) $(NODE_STAMP) chromium
-	$(PY) -m pytest
+	@if command -v java >/dev/null 2>&1; then \
+		trap 'neo4j/ctl.sh down' EXIT; \
+		neo4j/ctl.sh up || exit 1; \
+		CREDGRAPH_NEO4J_URI="$$(cat .neo4j/uri)" $(PY) -m pytest; \
+	else \
+		echo "WARNING: java not found: the Neo4j tests will skip" >&2; \
+		$(PY) -m pytest; \
+	fi
 
 test: lint typecheck pytest
 
@@ -57,4 +74,4 @@ bench: $(STAMP)
 	$(VENV)/bin/credgraph bench --enterprises $(BENCH_N)
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache .neo4j neo4j/target
