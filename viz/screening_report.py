@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from credgraph import __version__
 from credgraph.policy import Policy
-from queries.screening_files import evidence
+from queries.screening_files import XLSX_MEDIA_TYPE, bidder_rows, csv_text, evidence, xlsx_bytes
 from queries.screening_model import FileScreening, Link, LotResult
 from viz.screening_map import layout, render_svg
 from viz.style import FONT_STACK
@@ -135,3 +135,33 @@ def render_screening_html(
         font_stack=FONT_STACK,
         version=__version__,
     )
+
+
+OUTPUT_MEDIA_TYPES = (XLSX_MEDIA_TYPE, "text/csv", "text/html", "image/svg+xml")
+
+
+def render_screening(
+    result: FileScreening,
+    media_type: str,
+    *,
+    policy: Policy,
+    generation: int,
+    generated_at: datetime,
+    lang: str = "zh",
+) -> tuple[bytes, str]:
+    """The screening as a file of one of :data:`OUTPUT_MEDIA_TYPES`, with a
+    file name: the workbook, the bidders as CSV, the printable report, or the
+    link map of the first lot that has links."""
+    stem = f"screening-{result.scenario.value}-{result.as_of}"
+    if media_type == XLSX_MEDIA_TYPE:
+        return xlsx_bytes(result), f"{stem}.xlsx"
+    if media_type == "text/csv":
+        return csv_text(bidder_rows(result)).encode("utf-8"), f"{stem}.csv"
+    if media_type == "image/svg+xml":
+        lot = next((lot for lot in result.lots if lot.links), result.lots[0])
+        svg = str(link_map_svg(lot, policy, lang)) or '<svg xmlns="http://www.w3.org/2000/svg"/>'
+        return svg.encode("utf-8"), f"{stem}.svg"
+    html = render_screening_html(
+        result, policy=policy, generation=generation, generated_at=generated_at, lang=lang
+    )
+    return html.encode("utf-8"), f"{stem}.html"
