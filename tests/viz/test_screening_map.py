@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 from viz.screening_map import layout, render_svg
 
 VERDICTS = ["reject", "review", "pass"]
+NAME_CHARS = "公司甲乙丙丁ABC有限"
 
 
 @st.composite
 def screenings(draw: st.DrawFn) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
     n = draw(st.integers(2, 50))
     bidders = [
-        {"uscc": make_uscc(i), "name": draw(st.text("公司甲乙丙丁ABC有限", min_size=1, max_size=30)),
+        {"uscc": make_uscc(i), "name": draw(st.text(NAME_CHARS, min_size=1, max_size=30)),
          "verdict": draw(st.sampled_from(VERDICTS))}
         for i in range(n)
     ]  # fmt: skip
