@@ -200,6 +200,9 @@ def render_svg(
     half_w = max(b.w for b in boxes.values()) / 2 + MARGIN
     left, right = min(xs) - half_w, max(xs) + half_w
     top, bottom = min(ys) - BOX_H - MARGIN, max(ys) + BOX_H + MARGIN + 28
+    wanted = 150 * len(legend or {}) + 2 * MARGIN  # the legend fits on one line
+    if right - left < wanted:
+        left, right = left - (wanted - (right - left)) / 2, right + (wanted - (right - left)) / 2
     width, height = right - left, bottom - top
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{left:.0f} {top:.0f} {width:.0f} '
