@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from credgraph.model import NodeKind, Relation, Role, Scenario
@@ -99,6 +99,11 @@ class LinkContext:
     names: dict[str, str]
     contacts: dict[str, dict[str, str]]
     usage: dict[str, dict[str, int]]
+    #: (person, bidder) -> the person's active relations in the bidder
+    person_roles: dict[tuple[str, str], list[Relation]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.person_roles = _person_roles(self.first)
 
 
 def contact_usage(
@@ -128,7 +133,7 @@ def classify(link: Link, ctx: LinkContext, rules: BidderLinks) -> None:
     strongest."""
     if link.kind is LinkKind.SHARED_PERSON:
         person = link.path[1]
-        roles = _person_roles(ctx.first)
+        roles = ctx.person_roles
         both = all(
             any(r.role is Role.LEGAL_REPRESENTATIVE for r in roles[(person, firm)])
             for firm in (link.a, link.b)
@@ -179,7 +184,7 @@ def _fact(link: Link, ctx: LinkContext, w: Words) -> str:
         person = link.path[1]
         if link.rule is LinkRule.SAME_PRINCIPAL:
             return w.text("same_principal", a=a, b=b, person=name(person, ""))
-        roles = _person_roles(ctx.first)
+        roles = ctx.person_roles
         return w.text(
             "shared_person",
             a=a,
