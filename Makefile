@@ -32,16 +32,17 @@ $(NODE_STAMP): package-lock.json
 
 node_modules: $(NODE_STAMP)
 
-# Headless Chromium (Debian's package, never a browser download) and a CJK
-# font for the real-browser explorer test. Without root or apt: warn, and the
-# browser test skips.
+# Headless Chromium (Debian's package, never a browser download), a CJK
+# font for the real-browser tests, and docker-compose to check the compose file
+# offline. Without root or apt: warn, and those tests skip.
 chromium:
-	@if [ ! -x /usr/bin/chromium ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ] \
+		|| ! command -v docker-compose >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && apt-get update -qq \
-			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; then \
-			echo "chromium and a CJK font installed"; \
+			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei docker-compose; then \
+			echo "chromium, a CJK font and docker-compose (offline compose-file check) installed"; \
 		else \
-			echo "WARNING: chromium or a CJK font is missing and could not be installed; browser tests will skip" >&2; \
+			echo "WARNING: chromium, a CJK font or docker-compose is missing and could not be installed; browser and compose tests will skip" >&2; \
 		fi; \
 	fi
 

@@ -24,6 +24,7 @@ from cli.common import (
     store_from,
 )
 from credgraph.model import Scenario
+from credgraph.outputs import atomic_write
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
 from queries.errors import InvalidRequest
@@ -164,14 +165,15 @@ def _write_out(
             (out_path, files.bidder_rows(result)),
             (links_path, files.link_rows(result)),
         ):
-            path.write_text(files.csv_text(rows), "utf-8", newline="")
+            files.write_csv_file(rows, path)
         return [out_path, links_path]
     from viz.screening_report import render_screening_html
 
     html = render_screening_html(
         result, policy=policy, generation=db.generation(), generated_at=datetime.now(), lang=lang
     )
-    out_path.write_text(html, "utf-8")
+    with atomic_write(out_path) as fh:
+        fh.write(html)
     return [out_path]
 
 

@@ -82,16 +82,8 @@ def _save(
     entry_ids: frozenset[str] | None,
 ) -> FlagUpdate:
     stored = store.stored_flags(entry_ids=entry_ids)
-    before = (
-        {(f["subject_id"], f["flag"], f["entry_id"]) for f in stored.flags} if stored else set()
-    )
-    store.save_flags(
-        as_of,
-        generation,
-        [f.model_dump(mode="json") for f in flags],
-        replace_entries=entry_ids,
-        policy_key=policy.key(),
-    )
+    before = {_key(f) for f in stored.flags} if stored else set()
+    store.save_flags(as_of, generation, flags, replace_entries=entry_ids, policy_key=policy.key())
     after = {_key(f) for f in flags}
     return FlagUpdate(as_of, flags, sorted(after - before), sorted(before - after), entry_ids)
 
@@ -120,7 +112,7 @@ def affected_entries(store: GraphStore, change: Change) -> set[str]:
         ids |= {e.entry_id for e in store.entries(responsible_person_ids=touched)}
         stored = store.stored_flags(subject_ids=touched)
         if stored is not None:
-            ids |= {f["entry_id"] for f in stored.flags if f["flag"] == FlagKind.RESPONSIBLE_PERSON}
+            ids |= {f.entry_id for f in stored.flags if f.flag is FlagKind.RESPONSIBLE_PERSON}
     return ids
 
 

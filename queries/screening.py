@@ -197,7 +197,7 @@ def _screen(
         )
         if row.problem is not None:
             bidder.reasons = [ScreeningReason(code="invalid", detail=row.problem)]
-        elif row.uscc not in kinds:
+        elif kinds.get(row.uscc) is not NodeKind.ENTERPRISE:  # a person's id is no bidder
             bidder.verdict = BidderVerdict.UNKNOWN
             detail = "no enterprise with this USCC in the store"
             bidder.reasons = [ScreeningReason(code="unknown", detail=detail)]

@@ -8,8 +8,9 @@ skipped.
 
 Out: one row per bidder (lot, uscc, name, verdict code, reasons in words,
 line) and one row per link (sheet ``links``; for CSV a second file), every
-text cell formula-escaped: a cell starting with ``=``, ``+``, ``-``, ``@``,
-tab or carriage return gets a leading ``'`` so that no spreadsheet runs it.
+text cell formula-escaped by ``credgraph.outputs.spreadsheet_cell`` (a text
+starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``), and
+files written atomically.
 The bidder sheet has the input columns, so it can be screened again.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from credgraph.ids import InvalidIdentifier, normalise_id, validate_uscc
+from credgraph.outputs import atomic_write, spreadsheet_cell
 from queries.errors import InvalidRequest
 from queries.screening import BidderInput
 from queries.screening_model import FileScreening, Link
@@ -47,20 +49,7 @@ LINK_COLUMNS = (
     "lot", "a", "a_name", "b", "b_name", "kind", "rule", "pct", "count", "evidence",
     "explanation",
 )  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell value no spreadsheet evaluates: text starting with = + - @ tab
-    or CR gets a leading apostrophe; numbers and None stay as they are.
-
-    >>> safe_cell("=HYPERLINK(\\"http://x\\")"), safe_cell("李某"), safe_cell(-1.5)
-    ('\\'=HYPERLINK("http://x")', '李某', -1.5)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 # -- in ------------------------------------------------------------------------
@@ -163,7 +152,7 @@ def bidder_rows(result: FileScreening) -> list[list[Any]]:
         for b in lot.bidders:
             reasons = "\n".join(r.explanation or r.detail or r.code for r in b.reasons)
             rows.append([lot.lot, b.uscc, b.name, b.verdict.value, reasons, b.line])
-    return [[safe_cell(v) for v in row] for row in rows]
+    return [[spreadsheet_cell(v) for v in row] for row in rows]
 
 
 def link_rows(result: FileScreening) -> list[list[Any]]:
@@ -177,7 +166,7 @@ def link_rows(result: FileScreening) -> list[list[Any]]:
                     x.rule.value if x.rule else None, x.pct, x.count, evidence(x), x.explanation,
                 ]
             )  # fmt: skip
-    return [[safe_cell(v) for v in row] for row in rows]
+    return [[spreadsheet_cell(v) for v in row] for row in rows]
 
 
 def write_xlsx(result: FileScreening, out: IO[bytes] | Path) -> None:
@@ -201,7 +190,11 @@ def write_xlsx(result: FileScreening, out: IO[bytes] | Path) -> None:
             for c in column[1:]:
                 c.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A2"
-    book.save(out)
+    if isinstance(out, Path):
+        with atomic_write(out, "wb") as fh:
+            book.save(fh)
+    else:
+        book.save(out)
 
 
 def _xlsx_text(value: Any) -> Any:
@@ -222,6 +215,12 @@ def xlsx_bytes(result: FileScreening) -> bytes:
     buffer = io.BytesIO()
     write_xlsx(result, buffer)
     return buffer.getvalue()
+
+
+def write_csv_file(rows: Sequence[Sequence[Any]], path: Path) -> None:
+    """Rows as a UTF-8 CSV with a BOM (Excel reads Chinese right), atomically."""
+    with atomic_write(path, encoding="utf-8", newline="") as fh:
+        fh.write(csv_text(rows))
 
 
 def csv_text(rows: Sequence[Sequence[Any]]) -> str:

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from credgraph.model import Scenario
+from credgraph.model import NodeId, Scenario
 from queries.measures import Reason
 
 
@@ -72,7 +72,7 @@ class Link(BaseModel):
     a: str
     b: str
     kind: LinkKind
-    path: list[str]
+    path: list[NodeId]
     relations: list[str]
     pct: float | None = None
     detail: str | None = None

@@ -23,8 +23,9 @@ from starlette.exceptions import HTTPException
 
 from api import audit
 from api.problems import responses
-from api.routers.params import MAX_ID_LENGTH, evaluation_day
-from api.security import Caller, Procurement, Store, mask_body
+from api.routers.params import evaluation_day
+from api.security import Caller, Procurement, Store, body_for
+from credgraph.ids import MAX_ID_LENGTH
 from credgraph.model import Scenario
 from credgraph.policy import default_policy
 from credgraph.store import GraphStore
@@ -191,9 +192,7 @@ def _response(
     result: screening_query.FileScreening | screening_query.ScreeningResult,
     lang: str,
 ) -> Response:
-    body = result.model_dump(mode="json")
-    if caller.masked:
-        body = mask_body(store, body)
+    body = body_for(caller, store, result)
     media = _wanted(request)
     if media == "application/json":
         return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")

@@ -17,9 +17,10 @@ from schemas import load_schema
 from typer.testing import CliRunner
 
 from cli.main import app
+from credgraph.outputs import spreadsheet_cell
 from credgraph.store import EmbeddedStore
 from queries.errors import InvalidRequest
-from queries.screening_files import read_bidders, safe_cell
+from queries.screening_files import read_bidders
 
 AS_OF = date(2025, 6, 1)
 VALIDATOR = Draft202012Validator(load_schema("screening"))
@@ -200,8 +201,8 @@ def test_read_bidders_encodings_blank_rows_and_limits() -> None:
 
 @pytest.mark.parametrize(
     ("value", "escaped"),
-    [("=1+1", "'=1+1"), ("+86", "'+86"), ("-2", "'-2"), ("@x", "'@x"), ("\tx", "'\tx"),
+    [("=1+1", "'=1+1"), ("+86 138", "'+86 138"), ("-2", "-2"), ("@x", "'@x"), ("\tx", "'\tx"),
      ("\rx", "'\rx"), ("李某", "李某"), (-2.5, -2.5), (None, None)],
 )  # fmt: skip
-def test_safe_cell(value: object, escaped: object) -> None:
-    assert safe_cell(value) == escaped
+def test_spreadsheet_cells_are_formula_safe(value: object, escaped: object) -> None:
+    assert spreadsheet_cell(value) == escaped
