@@ -353,6 +353,19 @@ def test_contacts(loaded: GraphStore, graph: Graph) -> None:
     }  # fmt: skip
 
 
+def test_contact_usage_counts_enterprises_only(loaded: GraphStore, graph: Graph) -> None:
+    # p1 (a person) has phone 13900000001 too: only enterprises count
+    assert loaded.contact_usage("phone", ["13800138000", "13900000001", "none"]) == {
+        "13800138000": 1
+    }
+    assert loaded.contact_usage("email", iter(["info@acme.example"])) == {"info@acme.example": 1}
+    assert loaded.contact_usage("address", []) == {}
+    loaded.upsert(
+        Batch(enterprises=[graph.b.model_copy(update={"address_norm": "北京市东城区1号"})])
+    )
+    assert loaded.contact_usage("address", ["北京市东城区1号"]) == {"北京市东城区1号": 2}
+
+
 def test_search_by_id_prefix(loaded: GraphStore, graph: Graph) -> None:
     assert loaded.search("91110000") == graph.enterprises
     assert loaded.search("91110000", limit=2) == [graph.a, graph.b]

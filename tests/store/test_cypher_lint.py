@@ -233,6 +233,8 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
         store.search("beijing", field=field, start=True)
     store.wipe()
     store.contacts(["U1"])
+    for kind in ("phone", "email", "address"):
+        store.contact_usage(kind, ["13800138000"])
     store.counts()
     list(store.iter_nodes(NodeKind.ENTERPRISE))
     list(store.iter_nodes(NodeKind.PERSON))

@@ -459,6 +459,13 @@ class Neo4jStore:
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         return contacts_of(self.nodes(ids).values())
 
+    def contact_usage(self, kind: str, values: Iterable[str]) -> dict[str, int]:
+        wanted = sorted(set(values))
+        if not wanted:
+            return {}
+        records = self._read(reads.CONTACT_USAGE[kind], values=wanted)
+        return {r["value"]: int(r["n"]) for r in records if r["n"]}
+
     def counts(self) -> dict[str, int]:
         record = self._read(reads.COUNTS)[0]
         return {key: int(record[key]) for key in record.keys()}  # noqa: SIM118 - Record

@@ -197,6 +197,28 @@ RETURN COUNT {{ (:Enterprise) }} AS enterprises,
 """
 
 # -- declared parameters (example values), checked by the Cypher lint test ----
+# Shared-contact counts (DESIGN §6): one index seek per value, never a scan.
+CONTACT_USAGE_PHONE = """
+UNWIND $values AS value
+MATCH (e:Enterprise {phone_norm: value})
+RETURN value, count(e) AS n
+"""
+CONTACT_USAGE_EMAIL = """
+UNWIND $values AS value
+MATCH (e:Enterprise {email_norm: value})
+RETURN value, count(e) AS n
+"""
+CONTACT_USAGE_ADDRESS = """
+UNWIND $values AS value
+MATCH (e:Enterprise {address_norm: value})
+RETURN value, count(e) AS n
+"""
+CONTACT_USAGE: Final = {
+    "phone": CONTACT_USAGE_PHONE,
+    "email": CONTACT_USAGE_EMAIL,
+    "address": CONTACT_USAGE_ADDRESS,
+}
+
 _USCC = "91110000600037341L"
 _PERSON = "110101199003074475"
 _EXPAND = {"ids": [_USCC], "types": ["SHAREHOLDER"], "as_of": "2024-01-01"}
@@ -229,4 +251,7 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
     "SEARCH_NAME_KEYS": _SEARCH_NAME,
     "SEARCH_PINYIN": {"needle": "^ bei jing ", "limit": 20},
     "SEARCH_INITIALS": {"needle": " b j ", "limit": 20},
+    **{name: {"values": ["13800138000"]} for name in (
+        "CONTACT_USAGE_PHONE", "CONTACT_USAGE_EMAIL", "CONTACT_USAGE_ADDRESS",
+    )},
 }  # fmt: skip

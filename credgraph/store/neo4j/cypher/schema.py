@@ -118,6 +118,15 @@ CREATE INDEX flag_to_run IF NOT EXISTS FOR (f:Flag) ON (f.to_run)
 INDEX_COMMITMENT_SUBJECT = """
 CREATE INDEX commitment_subject_id IF NOT EXISTS FOR (c:Commitment) ON (c.subject_id)
 """
+INDEX_ENTERPRISE_PHONE = """
+CREATE INDEX enterprise_phone_norm IF NOT EXISTS FOR (e:Enterprise) ON (e.phone_norm)
+"""
+INDEX_ENTERPRISE_EMAIL = """
+CREATE INDEX enterprise_email_norm IF NOT EXISTS FOR (e:Enterprise) ON (e.email_norm)
+"""
+INDEX_ENTERPRISE_ADDRESS = """
+CREATE INDEX enterprise_address_norm IF NOT EXISTS FOR (e:Enterprise) ON (e.address_norm)
+"""
 INDEX_ENTERPRISE_NAME = """
 CREATE TEXT INDEX enterprise_name_fold IF NOT EXISTS FOR (e:Enterprise) ON (e.name_fold)
 """
@@ -180,6 +189,9 @@ SCHEMA: Final = (
     INDEX_PERSON_PINYIN,
     INDEX_ENTERPRISE_INITIALS,
     INDEX_PERSON_INITIALS,
+    INDEX_ENTERPRISE_PHONE,
+    INDEX_ENTERPRISE_EMAIL,
+    INDEX_ENTERPRISE_ADDRESS,
 )
 
 # Empties the database (tests): run until it deletes nothing; the schema stays.
