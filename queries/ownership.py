@@ -17,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 from typing import Literal
 
-import networkx as nx
 from pydantic import BaseModel
 
 from credgraph.model import NodeId, NodeKind, PersonId, Role
@@ -164,6 +163,8 @@ def _pct(fraction: float) -> float:
 
 
 def _cycles(uscc: str, stakes: _Stakes, depth: int) -> list[list[str]]:
+    import networkx as nx  # here: 0.2 s to import, for ownership only
+
     graph = nx.DiGraph()
     graph.add_edges_from(sorted(stakes.pct))
     found: list[list[str]] = []

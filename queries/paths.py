@@ -22,7 +22,6 @@ from collections import defaultdict
 from datetime import date
 from itertools import pairwise
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
 from credgraph.model import ROLE_PREFERENCE, NodeId, Relation
@@ -121,6 +120,8 @@ class _Search:
 
     def paths(self, source: str, target: str, length: int, limit: int) -> list[EvidencePath]:
         """Up to ``limit`` simple paths of at most ``length`` hops, best first."""
+        import networkx as nx  # here: 0.2 s to import, for the commands that draw paths only
+
         graph = nx.Graph()
         for (u, v), rank in sorted(self.roles.items()):
             # ties in hop count go to the strongest roles (DESIGN §3 preference)
