@@ -91,10 +91,7 @@ def _active_on(data: dict[str, Any], day: date) -> bool:
 
 
 def build_graph(folder: Path, as_of: date) -> BaselineGraph:
-    """Read the CSVs of ``folder`` into a :class:`BaselineGraph`.
-
-    >>> # bg = build_graph(Path("data"), date(2026, 11, 25)); bg.graph.number_of_edges()
-    """
+    """Read the CSVs of ``folder`` into a :class:`BaselineGraph`."""
     graph = nx.MultiDiGraph()
     frames = {name: _read(folder, name) for name in _FILES}
     graph.add_nodes_from(frames["enterprises.csv"].get("uscc", []), kind="enterprise")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
@@ -205,6 +205,20 @@ COLUMNS = (
     N_("identity"), N_("list entries"), N_("owners"), N_("holdings"), N_("edges"),
     N_("bidders"), N_("links"), N_("commitments"), N_("delta"),
 )  # fmt: skip
+
+
+def names_of(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
+    """The names of the nodes among ``ids``, by id (for tables)."""
+    return {node_id: node.name for node_id, node in store.nodes(set(ids)).items()}
+
+
+def evidence_line(path: Sequence[str], relations: Sequence[str], names: dict[str, str]) -> str:
+    """A path with the relation of each hop between its nodes, by name, the
+    relations named in the language in force: ``A ─法定代表人─ 张三 ─高管─ B``."""
+    parts = [names.get(path[0], path[0])] if path else []
+    for node, rel in zip(path[1:], relations, strict=False):
+        parts.append(f"─{code_label(rel)}─ {names.get(node, node)}")
+    return " ".join(parts)
 
 
 def to_jsonable(result: Any) -> Any:

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    neo4j_timeout: float = 10.0  # seconds to connect to Neo4j
     # input limits (README "Input data"): a longer field is a reject; a
     # workbook beyond the limits is refused before it is parsed
     max_field_chars: int = 65_536

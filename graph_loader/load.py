@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -23,6 +23,7 @@ from credgraph.store import GraphStore
 from credgraph.store.base import BulkWriter, PlainWriter
 from graph_loader import fast
 from graph_loader.fast import Plain
+from graph_loader.pipeline import produced_elsewhere
 from graph_loader.rows import (
     Problem,
     parse_enterprise,
@@ -212,6 +213,13 @@ def load_sources(
     return report
 
 
+#: a load of CSV files this big parses in a second process (bytes)
+PIPELINE_BYTES = 32 * 1024 * 1024
+
+#: one parsed chunk: table, its new valid plain rows, rows read so far
+Parsed = tuple[str, list[Plain], int]
+
+
 def _load(
     store: GraphStore,
     sources: list[Source],
@@ -222,16 +230,17 @@ def _load(
     tables: list[_Table],
     before_commit: Callable[[LoadReport], None] | None,
 ) -> None:
+    by_name = {s.name: s for s in sources}
     with store.bulk() as writer:
-        for source in sources:
-            table = _Table(source, report)
-            tables.append(table)
-            done = 0
-            for chunk in source.chunks():
-                _write(writer, source.name, _parse_chunk(store, table, chunk, kinds, report))
-                done += len(chunk) + len(chunk.problems)
-                if progress is not None:
-                    progress(source.name, done, max(done, _estimate(source, done)))
+        stream: Iterator[Parsed]
+        if _worth_a_worker(store, sources):
+            stream = _parsed_elsewhere(store, sources, report, kinds, tables)
+        else:
+            stream = _parsed(store, sources, report, kinds, tables)
+        for name, rows, done in stream:
+            _write(writer, name, rows)
+            if progress is not None:
+                progress(name, done, max(done, _estimate(by_name[name], done)))
         report.rejects.sort(key=lambda r: (r.file, r.line))
         report.read = {t.source.name: t.read for t in tables}
         report.duplicates = {t.source.name: t.duplicates for t in tables}
@@ -242,6 +251,62 @@ def _load(
             writer.abort()
         if before_commit is not None:
             before_commit(report)
+
+
+def _parsed(
+    store: GraphStore,
+    sources: list[Source],
+    report: LoadReport,
+    kinds: dict[str, NodeKind],
+    tables: list[_Table],
+) -> Iterator[Parsed]:
+    for source in sources:
+        table = _Table(source, report)
+        tables.append(table)
+        done = 0
+        for chunk in source.chunks():
+            rows = _parse_chunk(store, table, chunk, kinds, report)
+            done += len(chunk) + len(chunk.problems)
+            yield source.name, rows, done
+
+
+def _worth_a_worker(store: GraphStore, sources: list[Source]) -> bool:
+    from credgraph.store.sqlite import EmbeddedStore
+
+    return (
+        isinstance(store, EmbeddedStore)
+        and all(s.sheet is None for s in sources)
+        and sum(s.size for s in sources) >= PIPELINE_BYTES
+    )
+
+
+def _parsed_elsewhere(
+    store: GraphStore,
+    sources: list[Source],
+    report: LoadReport,
+    kinds: dict[str, NodeKind],
+    tables: list[_Table],
+) -> Generator[Parsed, None, None]:
+    """:func:`_parsed` in a child process (:mod:`graph_loader.pipeline`),
+    which looks ids up in the store as committed before this load."""
+    path = str(getattr(store, "path"))  # noqa: B009 - an EmbeddedStore
+
+    def produce() -> Iterator[Parsed]:
+        reader = EmbeddedStore(path, read_only=True)
+        yield from _parsed(reader, sources, report, kinds, tables)
+
+    def final() -> tuple[Any, ...]:
+        counts = [(t.read, t.loaded, t.duplicates) for t in tables]
+        return report.rejects, report.touched_ids, report.entry_ids, counts
+
+    from credgraph.store.sqlite import EmbeddedStore
+
+    rejects, touched, entries, counts = yield from produced_elsewhere(produce, final)
+    report.rejects, report.touched_ids, report.entry_ids = rejects, touched, entries
+    for source, (read, loaded, duplicates) in zip(sources, counts, strict=True):
+        table = _Table(source, report)
+        table.read, table.loaded, table.duplicates = read, loaded, duplicates
+        tables.append(table)
 
 
 def _estimate(source: Source, done: int) -> int:

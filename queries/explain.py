@@ -270,7 +270,7 @@ class Explainer:
 
     def clauses(self, d: JsonDict) -> None:
         d["clauses"] = [
-            {"citation": c, "text": text} for c, text in self.policy.clause(str(d["citation"]))
+            {"citation": c, "text": text} for c, text in self.policy.quotes(str(d["citation"]))
         ]
 
     def annotate(self, value: Any, subject: str | None = None) -> None:

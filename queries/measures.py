@@ -5,8 +5,9 @@ scenario on as_of": a verdict (reject / review / pass, or eligible /
 not_eligible for the green channel), the reasons with their evidence paths,
 and the measures of ``policy.yaml`` whose ``when`` conditions hold.
 
->>> # check_measures(store, "91441900000000001X", "public_bidding", date(2026, 1, 1))
->>> # MeasuresResult(verdict="reject", reasons=[Reason(code="listed", ...)], measures=[...])
+For example, a firm on the serious-dishonesty list gets
+``check_measures(store, uscc, "public_bidding", day).verdict == "reject"``
+with a ``listed`` reason.
 """
 
 from __future__ import annotations

@@ -363,8 +363,7 @@ def compute_flags(
 ) -> list[Flag]:
     """All flags that ``entries`` produce on ``as_of`` (inactive ones give
     none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule.
-
-    >>> # see tests/queries/test_propagation.py for five-node scenarios
+    Five-node scenarios of every rule are in tests/queries/test_propagation.py.
     """
     policy = policy or default_policy()
     active = active_entries(store, entries, as_of)

@@ -212,7 +212,8 @@ def credit_report(store: GraphStore, subject_id: str, as_of: date) -> CreditRepo
 
     Raises :class:`UnknownEntity` or :class:`InvalidIdentifierError`.
 
-    >>> # credit_report(store, A, day).measures[0].scenario == "government_procurement"
+    For example, ``credit_report(store, A, day).measures[0].scenario`` is
+    ``government_procurement``, the first scenario.
     """
     sid, kind = resolve_subject(store, subject_id)
     record = store.nodes([sid])[sid]

@@ -357,7 +357,8 @@ def search(
     :class:`InvalidRequest` for an empty or too long query, a bad ``limit``
     or a cursor of another query.
 
-    >>> # search(store, "huasheng") finds 华盛 firms; search(store, "9144") ids
+    For example, ``search(store, "huasheng")`` finds 华盛 firms and
+    ``search(store, "9144")`` ids starting with 9144.
     """
     text = query.strip()
     if not text:

@@ -80,7 +80,7 @@ def _citations(data: Any, policy: Policy) -> list[tuple[str, str]]:
     def walk(value: Any) -> None:
         if isinstance(value, dict):
             if isinstance(value.get("citation"), str):
-                for c, text in policy.clause(value["citation"]):
+                for c, text in policy.quotes(value["citation"]):
                     found.setdefault(c, text)
             for v in value.values():
                 walk(v)
@@ -96,7 +96,7 @@ def _cite(policy: Policy) -> Any:
     def cite(item: Mapping[str, Any]) -> Markup:
         """A citation with its quoted clause as tooltip and a link to the footnote."""
         parts = []
-        for c, text in policy.clause(str(item.get("citation") or "")):
+        for c, text in policy.quotes(str(item.get("citation") or "")):
             anchor = "clause-" + c.replace(":", "-")
             parts.append(
                 Markup('<a class="cite" href="#{}" title="{}">{}</a>').format(anchor, text, c)

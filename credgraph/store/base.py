@@ -197,6 +197,12 @@ class Graph(Protocol):
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """Normalised contacts (phone/email/address) of nodes by id."""
 
+    def contact_usage(self, kind: str, values: Iterable[str]) -> dict[str, int]:
+        """How many enterprises have each normalised ``kind`` value (``phone``,
+        ``email`` or ``address``); values no enterprise has are absent. An
+        indexed count per value, never a scan of the enterprises (DESIGN §6
+        mass-registration contacts)."""
+
     def counts(self) -> dict[str, int]:
         """Rows per kind: enterprises, persons, relations, entries,
         objections, flags."""
