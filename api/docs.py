@@ -43,6 +43,15 @@ def swagger_ui_dir() -> Path:
     return Path(fastapi_offline.__file__).parent / "static"
 
 
+#: what an answer in a file format looks like (its first bytes)
+FILE_EXAMPLES = {
+    "text/html": '<!DOCTYPE html><html lang="zh-CN">…</html>',
+    "text/csv": "lot,uscc,name,verdict,reasons,line\r\n,91441900000000001W,华盛电子有限公司,reject,…",
+    "image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg" …>…</svg>',
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "(XLSX workbook)",
+}
+
+
 @cache
 def examples() -> dict[str, Any]:
     text = resources.files("api").joinpath("openapi_examples.json").read_text("utf-8")
@@ -77,8 +86,8 @@ def annotate(schema: dict[str, Any]) -> dict[str, Any]:
                 ):
                     if media == "application/json" and "response" in sample:
                         content["example"] = sample["response"]
-                    elif media == "text/html":
-                        content["example"] = '<!DOCTYPE html><html lang="zh-CN">…</html>'
+                    elif media in FILE_EXAMPLES:
+                        content["example"] = FILE_EXAMPLES[media]
     return schema
 
 

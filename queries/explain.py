@@ -255,7 +255,8 @@ class Explainer:
             d.setdefault("explanation", values["flag"] or values["detail"])
             return
         d["label"] = self._t(spec.label, **values)
-        d["explanation"] = self._t(spec.text, **values)
+        if not d.get("explanation"):  # a query's own sentence (screening) stays
+            d["explanation"] = self._t(spec.text, **values)
 
     def measure(self, d: JsonDict) -> None:
         spec = self.words.measures.get(str(d.get("code")))

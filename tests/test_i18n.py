@@ -110,7 +110,8 @@ def test_every_citation_the_policy_uses_has_its_clause() -> None:
                 walk(child)
 
     walk(data)
-    assert used and sorted(used - set(default_policy().clauses)) == []
+    policy = default_policy()
+    assert used and [c for c in sorted(used) if not policy.quotes(c)[0][1]] == []
 
 
 def example_graph(tmp_path: Path) -> tuple[GraphStore, GraphBuilder]:
