@@ -46,7 +46,7 @@ def swagger_ui_dir() -> Path:
 #: what an answer in a file format looks like (its first bytes)
 FILE_EXAMPLES = {
     "text/html": '<!DOCTYPE html><html lang="zh-CN">…</html>',
-    "text/csv": "lot,uscc,name,verdict,reasons,line\r\n,91441900000000001W,华盛电子有限公司,reject,…",
+    "text/csv": "lot,uscc,name,verdict,reasons,line\r\n,91441900000000001W,华盛电子,reject,…",
     "image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg" …>…</svg>',
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "(XLSX workbook)",
 }
