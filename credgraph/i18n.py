@@ -88,6 +88,12 @@ TERMS: dict[str, dict[str, str]] = {
         "unknown": T_("verdict", "unknown"),
         "invalid": T_("verdict", "invalid"),
     },
+    "linkrule": {
+        "same_principal": T_("linkrule", "same principal"),
+        "control": T_("linkrule", "control or management"),
+        "indicator": T_("linkrule", "indicator"),
+        "mass_contact": T_("linkrule", "mass-registration contact"),
+    },
     "scenario": {
         "government_procurement": T_("scenario", "government procurement"),
         "public_bidding": T_("scenario", "public bidding"),
@@ -229,7 +235,7 @@ def term(kind: str, code: object, lang: Lang | None = None) -> str:
 def _code_kinds() -> dict[str, str]:
     """Every code with the first kind that names it (for table cells)."""
     found: dict[str, str] = {}
-    for kind in ("flag", "list", "verdict", "scenario", "role", "title", "status", "type"):
+    for kind in ("flag", "list", "verdict", "scenario", "role", "title", "status", "type", "linkrule"):
         for code in TERMS[kind]:
             found.setdefault(code, kind)
     return found
