@@ -235,7 +235,8 @@ def term(kind: str, code: object, lang: Lang | None = None) -> str:
 def _code_kinds() -> dict[str, str]:
     """Every code with the first kind that names it (for table cells)."""
     found: dict[str, str] = {}
-    for kind in ("flag", "list", "verdict", "scenario", "role", "title", "status", "type", "linkrule"):
+    kinds = ("flag", "list", "verdict", "scenario", "role", "title", "status", "type", "linkrule")
+    for kind in kinds:
         for code in TERMS[kind]:
             found.setdefault(code, kind)
     return found

@@ -157,7 +157,7 @@ def test_xlsx_in_with_chinese_headers_csv_and_html_out(
     assert "数据版本" in html and "<svg" in html and "<script" not in html
     assert "单位负责人为同一人或者存在控股、管理关系的不同单位" in html  # the clause, quoted
     assert "标段 一标段" in html
-    assert "否决" in html and "单位负责人为同一人" in html  # verdict and rule in the glossary's words
+    assert "否决" in html and "单位负责人为同一人" in html  # glossary words
     english = tmp_path / "en.html"
     assert cli(db_path, "--file", str(source), "--out", str(english), "--lang", "en")[0] == 0
     text_en = english.read_text("utf-8")
