@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.common import (
     AsOfOpt,
@@ -24,7 +25,7 @@ from cli.common import (
     parse_as_of,
     store_from,
 )
-from credgraph.i18n import current_lang, parse_lang, set_lang
+from credgraph.i18n import code_label, current_lang, gettext, parse_lang, set_lang, term
 from credgraph.model import Scenario
 from credgraph.outputs import atomic_write
 from credgraph.policy import Policy, default_policy
@@ -46,11 +47,12 @@ app = typer.Typer()
 
 
 def _reason_line(reason: Reason, names: dict[str, str]) -> str:
-    """One reason: code, list, entry, rule, evidence path, detail, citation."""
-    fields = (reason.code, reason.list.value if reason.list else None, reason.entry_id)
+    """One reason, codes named in the language in force: code, list, entry,
+    rule, evidence path, detail, citation, then the explanation."""
+    fields = (code_label(reason.code), term("list", reason.list), reason.entry_id)
     parts = [" ".join(f for f in fields if f)]
     if reason.rule:
-        parts.append(reason.rule)
+        parts.append(code_label(reason.rule))
     if len(reason.path) > 1:
         parts.append(evidence_line(reason.path, reason.relations, names))
     parts += [p for p in (reason.detail, reason.citation) if p]
@@ -59,9 +61,16 @@ def _reason_line(reason: Reason, names: dict[str, str]) -> str:
 
 
 def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
+    heading = escape(gettext("Screening"))
     out.print(
-        f"[bold]Screening[/bold] {result.scenario.value} on {result.as_of}: "
-        f"{len(result.bidders)} bidders, {len(result.links)} links"
+        f"[bold]{heading}[/bold] "
+        + gettext("{scenario} on {day}: {bidders} bidders, {links} links").format(
+            scenario=term("scenario", result.scenario),
+            day=result.as_of,
+            bidders=len(result.bidders),
+            links=len(result.links),
+        ),
+        highlight=False,
     )
     emit_table(
         "bidders",
@@ -77,14 +86,14 @@ def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
     )
     emit_table(
         "links",
-        ["kind", "rule", "pct", "evidence", "detail"],
+        ["kind", "rule", "pct", "evidence", "explanation"],
         [
             (
                 link.kind.value,
                 link.rule.value if link.rule else None,
                 f"{link.pct:.2f}" if link.pct is not None else None,
                 evidence_line(link.path, link.relations, names),
-                link.detail,
+                link.explanation or link.detail,
             )
             for link in result.links
         ],
@@ -92,28 +101,44 @@ def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
 
 
 def print_measures(result: MeasuresResult, names: dict[str, str]) -> None:
+    """The verdict, its reasons and the measures, in the language in force
+    (a measure's name and sentence from the policy's ``explanations``)."""
     subject = names.get(result.subject_id, "")
     out.print(
-        f"[bold]{result.subject_id}[/bold] {subject} — {result.scenario.value} on "
-        f"{result.as_of}: [bold]{result.verdict.value}[/bold]"
+        f"[bold]{result.subject_id}[/bold] {escape(subject)} — "
+        + gettext("{scenario} on {day}").format(
+            scenario=term("scenario", result.scenario), day=result.as_of
+        )
+        + gettext(": ")
+        + f"[bold]{escape(term('verdict', result.verdict))}[/bold]",
+        highlight=False,
     )
     emit_table(
         "reasons",
         ["code", "entry", "evidence", "citation"],
         [
             (
-                " ".join(x for x in (r.code, r.list.value if r.list else None) if x),
-                " ".join(x for x in (r.entry_id, r.rule) if x),
+                " ".join(x for x in (code_label(r.code), term("list", r.list)) if x),
+                " ".join(x for x in (r.entry_id, code_label(r.rule or "")) if x),
                 " · ".join(x for x in (evidence_line(r.path, r.relations, names), r.detail) if x),
                 r.citation,
             )
             for r in result.reasons
         ],
     )
+    words = default_policy().explanations.measures
+    lang = current_lang()
     emit_table(
         "measures",
-        ["code", "description", "citation"],
-        [(m.code, m.description, m.citation) for m in result.measures],
+        ["label", "description", "citation"],
+        [
+            (
+                words[m.code].label.text(lang) if m.code in words else m.code,
+                words[m.code].text.text(lang) if m.code in words else m.description,
+                m.citation,
+            )
+            for m in result.measures
+        ],
     )
 
 
@@ -238,7 +263,8 @@ def screen_cmd(
             return
         for lot in result.lots:
             if lot.lot is not None:
-                out.print(f"[bold]Lot {lot.lot}[/bold]")
+                lot_word = gettext("Lot")
+                out.print(f"[bold]{escape(lot_word)} {escape(lot.lot)}[/bold]")
             ids = [b.uscc for b in lot.bidders] + [n for x in lot.links for n in x.path]
             ids += [n for b in lot.bidders for r in b.reasons for n in r.path]
             print_screening(lot, names_of(db, ids))

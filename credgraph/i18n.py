@@ -88,6 +88,18 @@ TERMS: dict[str, dict[str, str]] = {
         "unknown": T_("verdict", "unknown"),
         "invalid": T_("verdict", "invalid"),
     },
+    "reason": {
+        "red_listed": T_("reason", "on the red list"),
+        "negative_record": T_("reason", "negative record"),
+        "clean_record": T_("reason", "clean record"),
+        "linked_bidder": T_("reason", "linked bidder"),
+    },
+    "link": {
+        "shared_person": T_("link", "shared person"),
+        "ownership": T_("link", "ownership"),
+        "common_controller": T_("link", "common controller"),
+        "shared_contact": T_("link", "shared contact"),
+    },
     "linkrule": {
         "same_principal": T_("linkrule", "same principal"),
         "control": T_("linkrule", "control or management"),
@@ -235,7 +247,7 @@ def term(kind: str, code: object, lang: Lang | None = None) -> str:
 def _code_kinds() -> dict[str, str]:
     """Every code with the first kind that names it (for table cells)."""
     found: dict[str, str] = {}
-    kinds = ("flag", "list", "verdict", "scenario", "role", "title", "status", "type", "linkrule")
+    kinds = "flag list verdict scenario role title status type reason link linkrule".split()
     for kind in kinds:
         for code in TERMS[kind]:
             found.setdefault(code, kind)

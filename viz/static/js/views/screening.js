@@ -83,7 +83,10 @@
     (b.reasons || []).forEach(function (r) {
       var li = CG.el("li", "", r.explanation || r.detail || r.code);
       li.setAttribute("data-code", r.code);
-      li.title = [r.code, r.rule, r.citation].filter(Boolean).join(" · ");
+      // hover: the reason's name and each citation with its quoted clause
+      li.title = [r.label || r.code].concat((r.clauses || []).map(function (c) {
+        return c.citation + (c.text ? "：" + c.text : "");
+      })).join("\n");
       list.appendChild(li);
     });
     if ((b.reasons || []).length) { reasons.appendChild(list); } else { reasons.textContent = "—"; }
