@@ -243,12 +243,16 @@ def term(kind: str, code: object, lang: Lang | None = None) -> str:
     return translations(lang or current_lang()).pgettext(kind, english)
 
 
+#: the kinds of codes a table cell may hold, the first naming a code wins
+_CELL_KINDS: tuple[str, ...] = ("flag", "list", "verdict", "scenario", "role", "title")
+_CELL_KINDS += ("status", "type", "reason", "link", "linkrule")
+
+
 @cache
 def _code_kinds() -> dict[str, str]:
     """Every code with the first kind that names it (for table cells)."""
     found: dict[str, str] = {}
-    kinds = "flag list verdict scenario role title status type reason link linkrule".split()
-    for kind in kinds:
+    for kind in _CELL_KINDS:
         for code in TERMS[kind]:
             found.setdefault(code, kind)
     return found
