@@ -221,6 +221,20 @@ def evidence_line(path: Sequence[str], relations: Sequence[str], names: dict[str
     return " ".join(parts)
 
 
+def codes(values: Iterable[object]) -> str:
+    """Codes (relations, flags…) named in the language in force, comma-separated."""
+    return ", ".join(code_label(v) for v in values)
+
+
+def measure_label(code: str) -> str:
+    """A measure's short name from the policy's words, in the language in force."""
+    from credgraph.i18n import current_lang
+    from credgraph.policy import default_policy
+
+    words = default_policy().explanations.measures.get(code)
+    return words.label.text(current_lang()) if words else code
+
+
 def to_jsonable(result: Any) -> Any:
     if isinstance(result, BaseModel):
         return result.model_dump(mode="json")
