@@ -28,6 +28,17 @@ BACKENDS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in the default language: a CLI run with
+    ``--lang en`` sets the language of this thread until the next run."""
+    from credgraph.i18n import set_lang
+
+    set_lang(None)
+    yield
+    set_lang(None)
+
+
 @pytest.fixture(scope="session")
 def neo4j_server() -> Iterator[Server]:
     server = Server()

@@ -102,7 +102,9 @@ def node_category(node: Mapping[str, Any]) -> Category:
 def edge_label(edge: Mapping[str, Any]) -> str:
     """Role (executive: its title) and share percentage, in the language in force.
 
-    >>> edge_label({"role": "shareholder", "share_pct": 60.0})
+    >>> from credgraph.i18n import using
+    >>> with using("zh"):
+    ...     edge_label({"role": "shareholder", "share_pct": 60.0})
     '股东 60%'
     """
     role = str(edge.get("role", ""))
