@@ -20,6 +20,10 @@ from stores import JAVA_MISSING, SKIP_REASON, Server, open_neo4j
 from credgraph.store import EmbeddedStore, GraphStore
 from credgraph.store.neo4j import Neo4jStore
 
+#: a script that rewrites api/openapi_examples.json when run: never imported by
+#: the doctest collection (a test run must not change a tracked file)
+collect_ignore = ["api/openapi_examples_gen.py"]
+
 BACKENDS = [
     "embedded",
     pytest.param(
