@@ -178,11 +178,13 @@ def markdown(result: dict[str, Any]) -> str:
     commit = (mc.get("commit") or "?") + (
         " + local changes" if mc.get("uncommitted_changes") else ""
     )
-    neo4j = f" --neo4j {result['neo4j']['location']}" if "neo4j" in result else ""
+    flags = "" if "baseline" in result else " --skip-baseline"
+    flags += " --skip-api" if "skipped" in result["metrics"]["api"] else ""
+    flags += f" --neo4j {result['neo4j']['location']}" if "neo4j" in result else ""
     lines = [
         f"### {n:,} enterprises (seed {seed}, commit {commit})",
         "",
-        f"`credgraph bench --enterprises {n} --seed {seed}{neo4j}` on {mc['usable_cores']} cores, "
+        f"`credgraph bench --enterprises {n} --seed {seed}{flags}` on {mc['usable_cores']} cores, "
         f"{mc['ram_gib']} GiB RAM ({mc.get('cpu') or 'CPU unknown'}), Python {mc['python']}, "
         f"SQLite {mc['sqlite']}, networkx {mc['networkx']}; load average "
         f"{mc['loadavg_start'][0]} at start; the run took {result['duration_s']:.0f} s.",

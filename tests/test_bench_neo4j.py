@@ -129,7 +129,7 @@ def test_json_and_markdown_hold_the_neo4j_table(bench: dict[str, Any], location:
     out = Path(bench["sample"]["folder"]).parent
     assert json.loads((out / f"bench-{N}.json").read_text("utf-8")) == bench
     fragment = markdown(bench)
-    assert f"--neo4j {location}`" in fragment
+    assert f"--seed 42 --skip-baseline --neo4j {location}`" in fragment
     assert f"#### Neo4j beside the embedded store ({bench['neo4j']['server']}" in fragment
     assert "| " + " | ".join(NEO4J_COLUMNS) + " |" in fragment
     rows = neo4j_rows(bench)
