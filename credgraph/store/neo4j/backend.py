@@ -208,9 +208,18 @@ class Neo4jStore:
     def close(self) -> None:
         self._driver.close()
 
+    def server_agent(self) -> str:
+        """What the server calls itself, e.g. ``Neo4j/5.26.30`` (``credgraph
+        bench``). Not part of ``GraphStore``."""
+        try:
+            return str(self._driver.get_server_info().agent)
+        except (Neo4jError, DriverError) as exc:
+            raise StoreError(f"Neo4j read failed: {describe(exc, self.user)}") from None
+
     def wipe(self) -> None:
-        """Delete everything in the database in bounded transactions (tests),
-        then make the counters again. Not part of ``GraphStore``."""
+        """Delete everything in the database in bounded transactions (tests,
+        ``credgraph bench --neo4j-wipe``), then make the counters again. Not
+        part of ``GraphStore``."""
         while self._write(lambda tx: tx.run(schema.WIPE).single(strict=True)["deleted"]):
             pass
         self._driver.execute_query(schema.INIT_META, database_=self.database)
