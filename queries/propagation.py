@@ -276,11 +276,17 @@ def compute_flags(
 # -- entry points --------------------------------------------------------------
 def propagate(store: GraphStore, as_of: date, policy: Policy | None = None) -> list[Flag]:
     """Compute every flag on as_of and materialise them in the store."""
+    from queries.changes import flag_changes
+
     policy = policy or default_policy()
     generation = store.generation()
     flags = compute_flags(store, store.entries(), as_of, policy)
     store.save_flags(
-        as_of, generation, [f.model_dump(mode="json") for f in flags], policy_key=policy.key()
+        as_of,
+        generation,
+        [f.model_dump(mode="json") for f in flags],
+        policy_key=policy.key(),
+        events=flag_changes(store, flags, as_of, policy),
     )
     return flags
 
@@ -394,6 +400,8 @@ def refresh_entries(
     generation = store.generation()
     if generation == generation_before:
         return 0
+    from queries.changes import flag_changes
+
     entries = store.entries(entry_ids=entry_ids) if entry_ids else []
     flags = compute_flags(store, entries, as_of, policy)
     store.save_flags(
@@ -402,6 +410,7 @@ def refresh_entries(
         [f.model_dump(mode="json") for f in flags],
         replace_entries=entry_ids,
         policy_key=policy.key(),
+        events=flag_changes(store, flags, as_of, policy, entry_ids),
     )
     return len(flags)
 

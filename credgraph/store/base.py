@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from credgraph.model import Batch, ListEntry, ListKind, Node, NodeKind, Objection, Relation, Role
+from credgraph.store.feed import NewEvent
 
 
 class SearchField(StrEnum):
@@ -121,11 +122,13 @@ class GraphStore(Protocol):
         flags: Sequence[dict[str, Any]],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
+        events: Sequence[NewEvent] = (),
     ) -> None:
         """Materialise flags for one as_of. With ``replace_entries`` None all
         stored flags are replaced; otherwise only the flags of those entries
         (incremental propagation). Records ``as_of``, ``generation`` and
-        ``policy_key`` (which policy computed them)."""
+        ``policy_key`` (which policy computed them), and appends ``events``
+        (the flag changes, ``queries.changes``) in the same transaction."""
 
     def append_audit(
         self, who: str, role: str, endpoint: str, subject_ids: Sequence[str], as_of: date | None

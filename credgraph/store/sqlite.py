@@ -44,6 +44,9 @@ from credgraph.store.base import (
     UnknownCommitment,
     UnknownObjection,
 )
+from credgraph.store import sqlite_feed
+from credgraph.store.feed import NewEvent
+from credgraph.store.sqlite_monitor import MONITOR_SCHEMA, EmbeddedMonitor
 from credgraph.store.sqlite_search import (
     SEARCH_SCHEMA,
     ensure_index,
@@ -191,7 +194,7 @@ def _ids_param(ids: Iterable[str]) -> str:
     return json.dumps(list(dict.fromkeys(ids)), ensure_ascii=False)
 
 
-class EmbeddedStore:
+class EmbeddedStore(EmbeddedMonitor):
     """The default :class:`~credgraph.store.base.GraphStore`: a SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
@@ -200,7 +203,7 @@ class EmbeddedStore:
         self._write_lock = threading.Lock()
         conn = self._conn()
         with conn:
-            conn.executescript(SCHEMA + SEARCH_SCHEMA)
+            conn.executescript(SCHEMA + SEARCH_SCHEMA + sqlite_feed.FEED_SCHEMA + MONITOR_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
         self._ensure_search_index()
 
@@ -295,11 +298,13 @@ class EmbeddedStore:
         flags: Sequence[dict[str, Any]],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
+        events: Sequence[NewEvent] = (),
     ) -> None:
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                feed_mark = sqlite_feed.mark(conn)
                 if replace_entries is None:
                     conn.execute("DELETE FROM flags")
                 else:
@@ -324,6 +329,8 @@ class EmbeddedStore:
                     "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
                     (as_of.isoformat(), str(generation), policy_key),
                 )
+                sqlite_feed.append(conn, events)
+                sqlite_feed.close_tx(conn, feed_mark)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -789,6 +796,7 @@ class _WriteTx:
     the generation counter inside the same transaction when a row changed."""
 
     changes_before = 0
+    feed_mark = 0
 
     def __init__(self, store: EmbeddedStore) -> None:
         self.store = store
@@ -798,11 +806,13 @@ class _WriteTx:
         self.store._write_lock.acquire()
         self.conn.execute("BEGIN IMMEDIATE")
         self.changes_before = self.conn.total_changes
+        self.feed_mark = sqlite_feed.mark(self.conn)
         return self.conn
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
         try:
             if exc_type is None:
+                sqlite_feed.close_tx(self.conn, self.feed_mark)
                 if self.conn.total_changes == self.changes_before:
                     # nothing changed (e.g. a reload of the same data): keep the
                     # generation, so materialised flags stay valid
