@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from credgraph.model import Batch, ListEntry, ListKind, Node, NodeKind, Objection, Relation, Role
-from credgraph.store.feed import NewEvent
+from credgraph.store.feed import MonitorStore, NewEvent
 
 
 class SearchField(StrEnum):
@@ -95,8 +95,9 @@ class BulkWriter(Protocol):
 
 
 @runtime_checkable
-class GraphStore(Protocol):
-    """Primitives of a credgraph store. All writes are all-or-nothing."""
+class GraphStore(MonitorStore, Protocol):
+    """Primitives of a credgraph store. All writes are all-or-nothing.
+    Monitoring (change feed, watchlists, webhooks): ``credgraph.store.feed``."""
 
     # -- writes -------------------------------------------------------------
     def upsert(self, batch: Batch) -> None:

@@ -16,6 +16,9 @@ leaves the graph's generation alone.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
@@ -136,6 +139,31 @@ class UnknownWebhook(KeyError):
 
 class NameTaken(ValueError):
     """A watchlist or webhook of that name exists already."""
+
+
+def fingerprint(secret: str) -> str:
+    """What ``webhook list`` shows of a secret: the start of its SHA-256.
+
+    >>> fingerprint("s3cret")
+    'sha256:4e738ca5563c'
+    """
+    return "sha256:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]
+
+
+def holder_gone(holder: str) -> bool:
+    """True when ``holder`` (``host:pid:token``) names a process of this host
+    that no longer runs: a killed deliverer's lease holds nothing."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 @runtime_checkable

@@ -34,6 +34,7 @@ from credgraph.model import (
     Role,
     Title,
 )
+from credgraph.store import sqlite_feed
 from credgraph.store.base import (
     AuditRecord,
     BulkWriter,
@@ -44,7 +45,6 @@ from credgraph.store.base import (
     UnknownCommitment,
     UnknownObjection,
 )
-from credgraph.store import sqlite_feed
 from credgraph.store.feed import NewEvent
 from credgraph.store.sqlite_monitor import MONITOR_SCHEMA, EmbeddedMonitor
 from credgraph.store.sqlite_search import (

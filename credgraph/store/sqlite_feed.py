@@ -47,8 +47,11 @@ _RELATION_DETAIL = """json_object('source_id', NEW.source_id, 'role', NEW.role,
  'title', NULLIF(NEW.title, ''), 'start_on', NULLIF(NEW.start_on, ''), 'end_on', NEW.end_on,
  'share_pct', NEW.share_pct)"""
 _OBJECTION = "json_object('objection_id', NEW.objection_id, 'filed_on', NEW.filed_on"
-_REMOVED_BY_OBJECTION = """NEW.upheld = 1 AND (SELECT removed_on IS NULL OR removed_on > NEW.resolved_on
- FROM entries WHERE entry_id = NEW.entry_id)"""
+# the first upheld objection removes the entry, unless it was removed before
+_REMOVED_BY_OBJECTION = """NEW.upheld = 1 AND (SELECT removed_on IS NULL
+ OR removed_on > NEW.resolved_on FROM entries WHERE entry_id = NEW.entry_id)
+ AND NOT EXISTS (SELECT 1 FROM objections p WHERE p.entry_id = NEW.entry_id AND p.upheld = 1
+ AND p.objection_id <> NEW.objection_id AND p.resolved_on <= NEW.resolved_on)"""
 _INSERT = "INSERT INTO changes(kind, subject_id, related_id, entry_id, flag, as_of, detail)"
 
 FEED_SCHEMA = f"""

@@ -9,9 +9,6 @@ generation alone.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import socket
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,6 +26,8 @@ from credgraph.store.feed import (
     UnknownWebhook,
     Watchlist,
     Webhook,
+    fingerprint,
+    holder_gone,
 )
 
 MONITOR_SCHEMA = """
@@ -62,37 +61,12 @@ _WEBHOOK_COLUMNS = (
 )
 
 
-def fingerprint(secret: str) -> str:
-    """What ``webhook list`` shows of a secret: the start of its SHA-256.
-
-    >>> fingerprint("s3cret")
-    'sha256:4e738ca5563c'
-    """
-    return "sha256:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]
-
-
 def _ts(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def holder_gone(holder: str) -> bool:
-    """True when ``holder`` (``host:pid:token``) names a process of this host
-    that no longer runs: a killed deliverer's lease holds nothing."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 class EmbeddedMonitor:

@@ -16,7 +16,7 @@ from builders import GraphBuilder
 from jsonschema import Draft202012Validator, FormatChecker
 from schemas import load_schema
 
-from credgraph.model import Batch
+from credgraph.model import Batch, Role, Title
 from credgraph.store import GraphStore
 from credgraph.store.feed import ChangeEvent, ChangeKind
 from queries.changes import read_changes
@@ -146,13 +146,18 @@ def test_entry_and_relation_changes(store: GraphStore) -> None:
 
     later = GraphBuilder()
     later.ids = dict(g.ids)
-    later.rel("wang", "B", "legal_representative", start="2020-01-01", end="2025-03-31")
     later.entry("E1", "A", "abnormal_operation", "2025-01-10")
-    store.upsert(later.batch)
+    ended = g.batch.relations[1].model_copy(update={"end_on": date(2025, 3, 31)})
+    store.upsert(Batch(relations=[ended], entries=later.batch.entries))
     removal = GraphBuilder()
     removal.ids = dict(g.ids)
     removal.entry(
-        "E1", "A", "abnormal_operation", "2025-01-10", removed="2025-04-01", removal_reason="repaired"
+        "E1",
+        "A",
+        "abnormal_operation",
+        "2025-01-10",
+        removed="2025-04-01",
+        removal_reason="repaired",
     )
     store.upsert(removal.batch)
 
@@ -201,10 +206,10 @@ def test_seq_strictly_increasing_and_gapless_per_transaction(store: GraphStore) 
     store.upsert(g.batch)
     propagate(store, date(2025, 6, 1))
     propagate(store, date(2025, 7, 1))
-    extra = GraphBuilder()
-    extra.ids = dict(g.ids)
-    extra.rel("wang", "C", "executive", title="director", start="2024-01-01")
-    load(store, extra.batch)
+    director = g.batch.relations[0].model_copy(
+        update={"target_uscc": g["C"], "role": Role.EXECUTIVE, "title": Title.DIRECTOR}
+    )
+    load(store, Batch(relations=[director]))
 
     events = store.changes(0, 10_000)
     seqs = [e.seq for e in events]

@@ -73,7 +73,10 @@ from credgraph.store.base import (
     UnknownCommitment,
     UnknownObjection,
 )
-from credgraph.store.neo4j import cypher
+from credgraph.store.feed import NewEvent
+from credgraph.store.neo4j import cypher, feed
+from credgraph.store.neo4j.monitor import SCHEMA as MONITOR_SCHEMA
+from credgraph.store.neo4j.monitor import Neo4jMonitor
 from credgraph.store.search_index import fold, name_keys, pinyin_readings
 
 log = logging.getLogger(__name__)
@@ -149,7 +152,7 @@ def search_needles(query: str, field: SearchField, start: bool) -> list[str]:
     return []
 
 
-class Neo4jStore:
+class Neo4jStore(Neo4jMonitor):
     """A :class:`~credgraph.store.base.GraphStore` on a Neo4j 5 database.
 
     Creates its constraints, indexes and counters on start-up (idempotent).
@@ -166,7 +169,7 @@ class Neo4jStore:
         self._driver = GraphDatabase.driver(uri, auth=(user, password))
         try:
             self._driver.verify_connectivity()
-            for statement in cypher.SCHEMA:
+            for statement in (*cypher.SCHEMA, *MONITOR_SCHEMA):
                 self._driver.execute_query(statement, database_=database)
             self._driver.execute_query(cypher.INIT_META, database_=database)
         except (Neo4jError, DriverError) as exc:
@@ -231,8 +234,10 @@ class Neo4jStore:
             return
 
         def work(tx: ManagedTransaction) -> None:
+            events = feed.batch_events(tx, batch)
             if _write_batch(tx, batch):
                 tx.run(cypher.BUMP_GENERATION).consume()
+            feed.FeedWriter(tx).append(events)
 
         self._write(work)
 
@@ -272,6 +277,8 @@ class Neo4jStore:
                 {"entry_id": entry_id, "reason": reason, "filed_on": filed_on.isoformat()},
             ).single(strict=True)
             tx.run(cypher.BUMP_GENERATION).consume()
+            event = feed.objection_event(tx, record["objection"], resolved=False)
+            feed.FeedWriter(tx).append([event] if event else [])
             return _objection(record["objection"])
 
         return self._write(work)
@@ -291,6 +298,8 @@ class Neo4jStore:
             if not record["was_open"]:
                 raise ValueError(f"objection {objection_id} is already resolved")
             tx.run(cypher.BUMP_GENERATION).consume()
+            event = feed.objection_event(tx, record["objection"], resolved=True)
+            feed.FeedWriter(tx).append([event] if event else [])
             return _objection(record["objection"])
 
         return self._write(work)
@@ -302,6 +311,7 @@ class Neo4jStore:
         flags: Sequence[dict[str, Any]],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
+        events: Sequence[NewEvent] = (),
     ) -> None:
         # one flag per (subject_id, flag, entry_id): the last one wins
         rows = list(
@@ -320,6 +330,7 @@ class Neo4jStore:
                 cypher.SAVE_FLAGS_STATE,
                 {"as_of": as_of.isoformat(), "generation": generation, "policy_key": policy_key},
             ).consume()
+            feed.FeedWriter(tx).append(events)
 
         self._write(work)
 
@@ -594,9 +605,12 @@ class _Neo4jBulk:
         self.tx = tx
         self.changed = 0
         self.aborted = False
+        self.feed = feed.FeedWriter(tx)
 
     def upsert(self, batch: Batch) -> None:
+        events = feed.batch_events(self.tx, batch)
         self.changed += _write_batch(self.tx, batch)
+        self.feed.append(events)
 
     def abort(self) -> None:
         self.aborted = True
