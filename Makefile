@@ -6,7 +6,7 @@ STORE   ?= demo/credgraph.db
 DEMO_N  ?= 2000
 BENCH_N ?= 100000
 
-.PHONY: setup demo test lint typecheck pytest bench clean node_modules chromium
+.PHONY: setup demo test lint typecheck pytest bench clean node_modules chromium neo4j-up neo4j-down
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,21 +32,39 @@ $(NODE_STAMP): package-lock.json
 
 node_modules: $(NODE_STAMP)
 
-# Headless Chromium (Debian's package, never a browser download) and a CJK
-# font for the real-browser explorer test. Without root or apt: warn, and the
-# browser test skips.
+# Headless Chromium (Debian's package, never a browser download), a CJK
+# font for the real-browser tests, and docker-compose to check the compose file
+# offline. Without root or apt: warn, and those tests skip.
 chromium:
-	@if [ ! -x /usr/bin/chromium ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ] \
+		|| ! command -v docker-compose >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && apt-get update -qq \
-			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; then \
-			echo "chromium and a CJK font installed"; \
+			&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei docker-compose; then \
+			echo "chromium, a CJK font and docker-compose (offline compose-file check) installed"; \
 		else \
-			echo "WARNING: chromium or a CJK font is missing and could not be installed; browser tests will skip" >&2; \
+			echo "WARNING: chromium, a CJK font or docker-compose is missing and could not be installed; browser and compose tests will skip" >&2; \
 		fi; \
 	fi
 
+# A local Neo4j 5 (Neo4j's own engine through Maven, neo4j/pom.xml; no Docker):
+# 127.0.0.1, a free Bolt port, an empty database; its URI in .neo4j/uri.
+neo4j-up:
+	@neo4j/ctl.sh up
+
+neo4j-down:
+	@neo4j/ctl.sh down
+
+# The whole suite on both backends: a live Neo4j for the run, stopped even when
+# tests fail. Without Java the Neo4j tests skip, saying so.
 pytest: $(STAMP) $(NODE_STAMP) chromium
-	$(PY) -m pytest
+	@if command -v java >/dev/null 2>&1; then \
+		trap 'neo4j/ctl.sh down' EXIT; \
+		neo4j/ctl.sh up || exit 1; \
+		CREDGRAPH_NEO4J_URI="$$(cat .neo4j/uri)" $(PY) -m pytest; \
+	else \
+		echo "WARNING: java not found: the Neo4j tests will skip" >&2; \
+		$(PY) -m pytest; \
+	fi
 
 test: lint typecheck pytest
 
@@ -57,4 +75,4 @@ bench: $(STAMP)
 	$(VENV)/bin/credgraph bench --enterprises $(BENCH_N)
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache .neo4j neo4j/target

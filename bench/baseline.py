@@ -13,7 +13,10 @@ each query is written the obvious networkx way, without the store:
   bidders, plus each bidder's flags from the baseline propagation.
 
 Its answers are checked against ours (same flags, same shortest-path lengths)
-so the ratio compares equal work.
+so the ratio compares equal work. The propagation here is, on purpose, an
+independent reading of DESIGN §3 — not built on ``queries.propagation`` and
+sharing none of its code — so that it is a yardstick for both speed and
+correctness; do not refactor it onto the engine's rules.
 """
 
 from __future__ import annotations

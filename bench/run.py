@@ -48,9 +48,9 @@ from credgraph.model import Batch, Category, ListEntry, ListKind, NodeKind, Role
 from credgraph.policy import default_policy
 from credgraph.store import Direction, GraphStore, open_store
 from graph_loader.sample import DEFAULT_AS_OF, generate_sample
+from queries.materialise import Change, propagate, refresh
 from queries.network import ego_network
 from queries.paths import find_paths
-from queries.propagation import propagate, refresh_after_change
 from queries.screening import screen_bidders
 
 T = TypeVar("T")
@@ -230,7 +230,7 @@ def measure_load(folder: Path, store_path: Path, log_path: Path) -> dict[str, An
 
 def incremental(store: GraphStore, firm: str, as_of: date, seed: int) -> dict[str, Any]:
     """One new severe entry on ``firm`` naming its legal representative:
-    upsert, then :func:`refresh_after_change` as a load of it would."""
+    upsert, then :func:`refresh` as a load of it would."""
     heads = store.expand([firm], Direction.IN, {Role.LEGAL_REPRESENTATIVE}, as_of)
     entry = ListEntry(
         entry_id=f"BENCH-{seed}-000001",
@@ -244,16 +244,14 @@ def incremental(store: GraphStore, firm: str, as_of: date, seed: int) -> dict[st
     )
     before = store.generation()
     upsert_s, _ = _timed(lambda: store.upsert(Batch(entries=[entry])))
-    refresh_s, written = _timed(
-        lambda: refresh_after_change(store, set(), {entry.entry_id}, before)
-    )
+    refresh_s, update = _timed(lambda: refresh(store, Change.of((), [entry.entry_id]), before))
     stored = store.stored_flags(entry_ids=[entry.entry_id])
     return {
         "seconds": round(refresh_s, 4),
         "upsert_seconds": round(upsert_s, 4),
         "entry_id": entry.entry_id,
         "subject_id": firm,
-        "flags_written": written,
+        "flags_written": None if update is None else len(update.flags),
         "flags_of_entry": len(stored.flags) if stored else 0,
     }
 

@@ -83,9 +83,9 @@ def load(
         except UnusableInput as exc:
             raise fail(str(exc)) from None
         if not report.refused:
-            from queries.propagation import refresh_after_change
+            from queries.materialise import Change, refresh
 
-            refresh_after_change(db, report.touched_ids, report.entry_ids, report.generation_before)
+            refresh(db, Change.of(report.touched_ids, report.entry_ids), report.generation_before)
     if report.rejects:
         write_rejects(report.rejects, rejects)
         err.print(f"[yellow]{len(report.rejects)} rejected value(s)[/yellow] → {rejects}")

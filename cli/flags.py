@@ -24,7 +24,8 @@ from credgraph.model import Flag
 from credgraph.policy import today
 from credgraph.store import UnknownObjection
 from queries import objections as objection_ops
-from queries.propagation import all_flags, flags_for_subjects, propagate
+from queries.materialise import propagate
+from queries.propagation import all_flags, flags_for_subjects
 
 app = typer.Typer()
 

@@ -53,7 +53,7 @@ def demo(
     """Sample + load + propagate + serve, with a printed demo key."""
     from graph_loader import load_folder
     from graph_loader.sample import generate_sample
-    from queries.propagation import propagate
+    from queries.materialise import propagate
 
     location = store or Settings().store
     Path(location).parent.mkdir(parents=True, exist_ok=True)

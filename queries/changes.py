@@ -66,20 +66,18 @@ def _verdicts(
 
 def flag_changes(
     store: GraphStore,
+    old_flags: Iterable[Flag | Mapping[str, Any]],
     new_flags: Sequence[Flag],
     as_of: date,
     policy: Policy | None = None,
     replace_entries: Collection[str] | None = None,
 ) -> list[NewEvent]:
-    """The events of replacing the materialised flags (all of them, or those
-    of ``replace_entries``) with ``new_flags``: flags removed, flags added,
-    then verdicts changed, each by subject."""
+    """The events of replacing the stored flags ``old_flags`` (all of them,
+    or those of ``replace_entries``) with ``new_flags``: flags removed,
+    flags added, then verdicts changed, each by subject."""
     policy = policy or default_policy()
     scope = None if replace_entries is None else set(replace_entries)
-    if scope is not None and not scope:
-        return []
-    stored = store.stored_flags(entry_ids=scope)
-    old = {_key(f): f for f in map(_flag, stored.flags if stored else [])}
+    old = {_key(f): f for f in map(_flag, old_flags)}
     new = {_key(f): f for f in new_flags}
     removed = sorted(old.keys() - new.keys())
     added = sorted(new.keys() - old.keys())

@@ -12,7 +12,7 @@ from datetime import date
 
 from credgraph.model import Objection
 from credgraph.store import GraphStore
-from queries.propagation import refresh_entries
+from queries.materialise import Change, refresh
 
 
 class ObjectionError(ValueError):
@@ -39,7 +39,7 @@ def file_objection(store: GraphStore, entry_id: str, reason: str, filed_on: date
         )
     before = store.generation()
     objection = store.file_objection(entry_id, reason.strip(), filed_on)
-    refresh_entries(store, [entry_id], before)
+    refresh(store, Change(entry_ids=frozenset({entry_id})), before)
     return objection
 
 
@@ -53,5 +53,5 @@ def resolve_objection(
         raise ObjectionError(f"resolved_on {resolved_on} is before filing {current.filed_on}")
     before = store.generation()
     objection = store.resolve_objection(objection_id, upheld, resolved_on)
-    refresh_entries(store, [objection.entry_id], before)
+    refresh(store, Change(entry_ids=frozenset({objection.entry_id})), before)
     return objection

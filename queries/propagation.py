@@ -1,28 +1,47 @@
-"""Propagation of serious dishonesty (DESIGN §3): rules L0, P1, P2, P3.
+"""Propagation of serious dishonesty: the rules of DESIGN §3, one function each.
 
-Flags are derived per list entry, so every answer is computed by one
-function, :func:`compute_flags`, over a set of entries:
+=====  =========================  ==========================================
+rule   function                   reaches
+=====  =========================  ==========================================
+L0     :func:`listed`             the subject of any active entry
+P1     :func:`responsible_persons`  persons responsible on the decision day
+P2     :func:`related_via_person`   firms of those persons (and of listed
+                                  persons) on as_of
+P3     :func:`related_via_control`  firms a listed firm controls, its
+                                  branches, its parent
+=====  =========================  ==========================================
 
-* ``propagate`` runs it over every entry and materialises the result;
-* ``flags_for_subjects`` runs it over the entries that can reach the given
-  subjects (found by bounded expansion), unless materialised flags for the
-  same as_of and store generation exist;
-* ``refresh_after_load`` re-runs it over the entries a batch can affect.
+:func:`compute_flags` chains the four over a set of entries; every answer
+is computed by it, so results never depend on whether flags were
+materialised (:mod:`queries.materialise` stores them and refreshes them
+incrementally):
 
-So results never depend on whether ``propagate`` ran.
+* :func:`all_flags` runs it over every entry;
+* :func:`flags_for_subjects` runs it over :func:`candidate_entries`, the
+  entries that can reach the given subjects.
+
+**The forward rules are the specification.** :func:`candidate_entries` is
+the same rules read backwards (each rule's ``*_reach`` function sits beside
+it); it may find more entries than needed, never fewer, and is checked
+against the forward rules by the properties in
+``tests/queries/test_propagation_properties.py`` (``flags_for_subjects``
+equals the subset of :func:`compute_flags` for every subject of random
+graphs) and the busy-graph scenario of ``tests/queries/test_propagation.py``.
+The bench's networkx baseline (:mod:`bench.baseline`) is a third,
+deliberately independent reading, kept as the yardstick.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
+from itertools import chain
+from typing import NamedTuple
 
 from credgraph.model import (
     ROLE_PREFERENCE,
-    Batch,
     FlagKind,
     ListEntry,
     NodeKind,
@@ -76,72 +95,22 @@ def active_entries(store: GraphStore, entries: list[ListEntry], as_of: date) -> 
     return [e for e in entries if entry_active(e, by_entry[e.entry_id], as_of)]
 
 
-# -- flag assembly -------------------------------------------------------------
-@dataclass(order=True)
-class _Path:
-    length: int
-    rank: tuple[int, ...]
-    nodes: tuple[str, ...]
-    relations: tuple[str, ...] = field(compare=False)
-    rule: Rule = field(compare=False)
-
-
-def _path(nodes: Iterable[str], relations: Iterable[str], rule: Rule) -> _Path:
-    n, r = tuple(nodes), tuple(relations)
-    return _Path(len(n), tuple(_RELATION_RANK.get(x, 99) for x in r), n, r, rule)
-
-
 def best_relation(names: Iterable[str]) -> str:
     """The reported role of a hop: legal_representative, then executive,
     then actual_controller, then shareholder (DESIGN §3)."""
     return min(names, key=lambda x: (_RELATION_RANK.get(x, 99), x))
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.paths: dict[tuple[str, FlagKind, str], list[_Path]] = defaultdict(list)
-        self.meta: dict[tuple[str, FlagKind, str], tuple[NodeKind, ListEntry]] = {}
+class Hit(NamedTuple):
+    """One way a rule reaches a subject: the flag and its evidence path."""
 
-    def add(
-        self, subject: str, kind: NodeKind, flag: FlagKind, entry: ListEntry, path: _Path
-    ) -> None:
-        key = (subject, flag, entry.entry_id)
-        self.paths[key].append(path)
-        self.meta[key] = (kind, entry)
-
-    def flags(self, policy: Policy) -> list[Flag]:
-        citations = {
-            Rule.L0: policy.rules.L0.citation,
-            Rule.P2: policy.rules.P2.citation,
-            Rule.P3: policy.rules.P3.citation,
-        }
-        out: list[Flag] = []
-        for key in sorted(self.paths):
-            paths = self.paths[key]
-            # one path per node sequence, reported with its preferred relations
-            distinct: dict[tuple[str, ...], _Path] = {}
-            for p in sorted(paths):
-                distinct.setdefault(p.nodes, p)
-            best = min(distinct.values())
-            kind, entry = self.meta[key]
-            citation = (
-                policy.p1_citation(entry.list) if best.rule is Rule.P1 else citations[best.rule]
-            )
-            out.append(
-                Flag(
-                    subject_id=key[0],
-                    subject_type=kind,
-                    flag=key[1],
-                    list=entry.list,
-                    entry_id=entry.entry_id,
-                    rule=best.rule,
-                    citation=citation,
-                    path=list(best.nodes),
-                    relations=list(best.relations),
-                    other_paths=len(distinct) - 1,
-                )
-            )
-        return out
+    subject_id: str
+    subject_type: NodeKind
+    flag: FlagKind
+    entry: ListEntry
+    rule: Rule
+    nodes: tuple[str, ...]  # from the entry's subject to the flagged subject
+    relations: tuple[str, ...]  # one per hop
 
 
 def _holdings(rels: Iterable[Relation]) -> dict[tuple[str, str], float]:
@@ -153,69 +122,87 @@ def _holdings(rels: Iterable[Relation]) -> dict[tuple[str, str], float]:
     return total
 
 
-def _p1_roles(policy: Policy, entries: Iterable[ListEntry]) -> set[Role]:
-    return {s.role for e in entries for s in policy.p1_specs(e.list)}
-
-
-def compute_flags(
-    store: GraphStore, entries: list[ListEntry], as_of: date, policy: Policy | None = None
-) -> list[Flag]:
-    """All flags that ``entries`` produce on ``as_of`` (inactive ones give none).
-
-    >>> # see tests/queries/test_propagation.py for five-node scenarios
-    """
-    policy = policy or default_policy()
-    active = active_entries(store, entries, as_of)
-    found = _Collector()
-
-    # L0: an active entry flags its subject
+# -- L0 listed -----------------------------------------------------------------
+def listed(active: Iterable[ListEntry]) -> Iterator[Hit]:
+    """L0: any active entry flags its subject ``listed`` (003:L24, 003:L33)."""
     for e in active:
-        found.add(
-            e.subject_id, e.subject_type, FlagKind.LISTED, e, _path([e.subject_id], [], Rule.L0)
-        )
+        yield Hit(e.subject_id, e.subject_type, FlagKind.LISTED, e, Rule.L0, (e.subject_id,), ())
 
-    severe = [e for e in active if policy.is_severe(e.list)]
-    severe_firms = [e for e in severe if e.subject_type is NodeKind.ENTERPRISE]
 
-    # P1: persons responsible on the decision day (003:L24)
-    p1_rels: dict[str, list[Relation]] = defaultdict(list)
-    for r in store.expand(
-        {e.subject_id for e in severe_firms}, Direction.IN, _p1_roles(policy, severe_firms)
-    ):
+# -- P1 responsible person -----------------------------------------------------
+def responsible_persons(
+    store: GraphStore, firm_entries: list[ListEntry], policy: Policy
+) -> list[Hit]:
+    """P1: an active severe entry on an enterprise flags ``responsible_person``
+    the natural persons whose role in it was active **on decided_on** —
+    legal_representative, executive titled chairman or general_manager,
+    anyone in responsible_person_ids, for dishonest_debtor also a declared
+    actual_controller (``policy.rules.P1``; 003:L24, 001:L709). The flag is
+    kept while the entry is active, even if the person has left since."""
+    roles = {s.role for e in firm_entries for s in policy.p1_specs(e.list)}
+    by_firm: dict[str, list[Relation]] = defaultdict(list)
+    for r in store.expand({e.subject_id for e in firm_entries}, Direction.IN, roles):
         if r.source_type is NodeKind.PERSON:
-            p1_rels[r.target_uscc].append(r)
-    # person -> [(entry, path prefix nodes, prefix relations)] for P2
-    sources: dict[str, list[tuple[ListEntry, tuple[str, ...], tuple[str, ...]]]] = defaultdict(list)
-    for e in severe_firms:
+            by_firm[r.target_uscc].append(r)
+    hits: list[Hit] = []
+    for e in firm_entries:
         specs = policy.p1_specs(e.list)
         roles_of: dict[str, set[str]] = defaultdict(set)
-        for r in p1_rels[e.subject_id]:
+        for r in by_firm[e.subject_id]:
             if r.active_on(e.decided_on) and any(s.matches(r) for s in specs):
                 roles_of[r.source_id].add(r.role.value)
         if policy.rules.P1.named_responsible:
             for pid in e.responsible_person_ids:
                 roles_of[pid].add(NAMED_RESPONSIBLE)
         for pid, names in roles_of.items():
-            rel = best_relation(names)
-            found.add(
-                pid,
-                NodeKind.PERSON,
-                FlagKind.RESPONSIBLE_PERSON,
-                e,
-                _path([e.subject_id, pid], [rel], Rule.P1),
+            nodes, rels = (e.subject_id, pid), (best_relation(names),)
+            hits.append(
+                Hit(pid, NodeKind.PERSON, FlagKind.RESPONSIBLE_PERSON, e, Rule.P1, nodes, rels)
             )
-            sources[pid].append((e, (e.subject_id, pid), (rel,)))
+    return hits
+
+
+def _p1_reach(store: GraphStore, persons: set[str], policy: Policy) -> list[ListEntry]:
+    """P1 backwards: severe entries on firms where ``persons`` ever held a
+    P1 role (the decision day varies per entry), or naming them."""
+    severe = policy.severe_lists
+    roles = {s.role for kind in severe for s in policy.p1_specs(kind)}
+    employers = {r.target_uscc for r in store.expand(persons, Direction.OUT, roles)}
+    return [
+        *store.entries(subject_ids=employers, lists=severe),
+        *store.entries(responsible_person_ids=persons, lists=severe),
+    ]
+
+
+# -- P2 related via person -----------------------------------------------------
+def _p2_starts(p1: Iterable[Hit], severe: Iterable[ListEntry]) -> dict[str, list[Hit]]:
+    """Where P2 starts: persons flagged by P1, and persons who are the
+    subject of an active severe entry (a path of their own node alone)."""
+    starts: dict[str, list[Hit]] = defaultdict(list)
+    for hit in p1:
+        starts[hit.subject_id].append(hit)
     for e in severe:
         if e.subject_type is NodeKind.PERSON:
-            sources[e.subject_id].append((e, (e.subject_id,), ()))
+            starts[e.subject_id].append(
+                Hit(e.subject_id, NodeKind.PERSON, FlagKind.LISTED, e, Rule.L0, (e.subject_id,), ())
+            )
+    return starts
 
-    # P2: firms where those persons hold a post or control on as_of
-    p2_specs = policy.rules.P2.roles
-    person_rels = store.expand(sources, Direction.OUT, {s.role for s in p2_specs}, as_of)
-    held = _holdings(person_rels)
+
+def related_via_person(
+    store: GraphStore, starts: dict[str, list[Hit]], as_of: date, policy: Policy
+) -> Iterator[Hit]:
+    """P2: from each start person to every enterprise other than the entry's
+    subject where the person's role is active **on as_of** —
+    legal_representative, executive (any title but supervisor),
+    actual_controller, shareholder at or above the control threshold
+    (``policy.rules.P2``; 001:L709, 000:L91): ``related_enterprise``."""
+    specs = policy.rules.P2.roles
+    rels = store.expand(starts, Direction.OUT, {s.role for s in specs}, as_of)
+    held = _holdings(rels)
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for r in person_rels:
-        for spec in p2_specs:
+    for r in rels:
+        for spec in specs:
             if not spec.matches(r):
                 continue
             minimum = policy.min_share(spec)
@@ -224,114 +211,178 @@ def compute_flags(
             links[(r.source_id, r.target_uscc)].add(r.role.value)
     for (pid, firm), names in links.items():
         rel = best_relation(names)
-        for e, nodes, rels in sources[pid]:
+        for start in starts[pid]:
+            e = start.entry
             if firm != e.subject_id:
-                found.add(
+                nodes, relations = (*start.nodes, firm), (*start.relations, rel)
+                yield Hit(
                     firm,
                     NodeKind.ENTERPRISE,
                     FlagKind.RELATED_ENTERPRISE,
                     e,
-                    _path([*nodes, firm], [*rels, rel], Rule.P2),
+                    Rule.P2,
+                    nodes,
+                    relations,
                 )
 
-    # P3: controlled firms, branches and parent of a listed firm, on as_of
+
+def _p2_reach(store: GraphStore, firms: list[str], as_of: date, policy: Policy) -> set[str]:
+    """P2 backwards: persons holding a P2 role in ``firms`` on as_of."""
+    roles = {s.role for s in policy.rules.P2.roles}
+    return {
+        r.source_id
+        for r in store.expand(firms, Direction.IN, roles, as_of)
+        if r.source_type is NodeKind.PERSON
+    }
+
+
+# -- P3 related via control ----------------------------------------------------
+def related_via_control(
+    store: GraphStore, firm_entries: list[ListEntry], as_of: date, policy: Policy
+) -> Iterator[Hit]:
+    """P3: an active severe entry on an enterprise flags
+    ``related_enterprise`` the enterprises it holds directly at or above
+    the control threshold, its branches, and its parent if it is a branch —
+    relations active on as_of (``policy.rules.P3``; 000:L91, 001:L709)."""
     p3 = policy.rules.P3
     by_firm: dict[str, list[ListEntry]] = defaultdict(list)
-    for e in severe_firms:
+    for e in firm_entries:
         by_firm[e.subject_id].append(e)
-    if by_firm and (p3.control_holdings or p3.branches or p3.parent):
-        related: list[tuple[str, str, str]] = []  # (listed, related firm, relation)
-        out_rels = store.expand(by_firm, Direction.OUT, {Role.SHAREHOLDER, Role.BRANCH_OF}, as_of)
-        if p3.control_holdings:
-            related += [
-                (holder, firm, Role.SHAREHOLDER.value)
-                for (holder, firm), pct in _holdings(out_rels).items()
-                if pct >= policy.control_threshold_pct
-            ]
-        if p3.parent:
-            related += [
-                (r.source_id, r.target_uscc, PARENT_OF)
-                for r in out_rels
-                if r.role is Role.BRANCH_OF
-            ]
-        if p3.branches:
-            related += [
-                (r.target_uscc, r.source_id, BRANCH_OF)
-                for r in store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
-            ]
-        for listed, firm, rel in related:
-            if firm == listed:  # never related to itself (a self-held row)
-                continue
-            for e in by_firm[listed]:
-                found.add(
-                    firm,
-                    NodeKind.ENTERPRISE,
-                    FlagKind.RELATED_ENTERPRISE,
-                    e,
-                    _path([listed, firm], [rel], Rule.P3),
-                )
-    return found.flags(policy)
+    if not by_firm or not (p3.control_holdings or p3.branches or p3.parent):
+        return
+    related: list[tuple[str, str, str]] = []  # (listed, related firm, relation)
+    out_rels = store.expand(by_firm, Direction.OUT, {Role.SHAREHOLDER, Role.BRANCH_OF}, as_of)
+    if p3.control_holdings:
+        related += [
+            (holder, firm, Role.SHAREHOLDER.value)
+            for (holder, firm), pct in _holdings(out_rels).items()
+            if pct >= policy.control_threshold_pct
+        ]
+    if p3.parent:
+        related += [
+            (r.source_id, r.target_uscc, PARENT_OF) for r in out_rels if r.role is Role.BRANCH_OF
+        ]
+    if p3.branches:
+        related += [
+            (r.target_uscc, r.source_id, BRANCH_OF)
+            for r in store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
+        ]
+    for listed_firm, firm, rel in related:
+        if firm == listed_firm:  # never related to itself (a self-held row)
+            continue
+        for e in by_firm[listed_firm]:
+            yield Hit(
+                firm,
+                NodeKind.ENTERPRISE,
+                FlagKind.RELATED_ENTERPRISE,
+                e,
+                Rule.P3,
+                (listed_firm, firm),
+                (rel,),
+            )
 
 
-# -- entry points --------------------------------------------------------------
-def propagate(store: GraphStore, as_of: date, policy: Policy | None = None) -> list[Flag]:
-    """Compute every flag on as_of and materialise them in the store."""
-    from queries.changes import flag_changes
+def _p3_reach(store: GraphStore, firms: list[str], as_of: date) -> set[str]:
+    """P3 backwards: firms that hold ``firms``, are their branches, or
+    their parents, on as_of."""
+    near = {
+        r.source_id
+        for r in store.expand(firms, Direction.IN, {Role.SHAREHOLDER, Role.BRANCH_OF}, as_of)
+        if r.source_type is NodeKind.ENTERPRISE
+    }
+    return near | {
+        r.target_uscc for r in store.expand(firms, Direction.OUT, {Role.BRANCH_OF}, as_of)
+    }
 
+
+# -- flags ---------------------------------------------------------------------
+def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
+    """One flag per (subject_id, flag, entry_id), sorted by that key: the
+    shortest path (then the preferred relations, then the node ids) is the
+    evidence; ``other_paths`` counts the other distinct node sequences."""
+    paths: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], tuple[tuple[int, ...], Hit]]]
+    paths = defaultdict(dict)
+    for hit in hits:
+        by_nodes = paths[(hit.subject_id, hit.flag, hit.entry.entry_id)]
+        rank = tuple(_RELATION_RANK.get(x, 99) for x in hit.relations)
+        known = by_nodes.get(hit.nodes)
+        if known is None or rank < known[0]:
+            by_nodes[hit.nodes] = (rank, hit)
+    citations = {
+        Rule.L0: policy.rules.L0.citation,
+        Rule.P2: policy.rules.P2.citation,
+        Rule.P3: policy.rules.P3.citation,
+    }
+    out: list[Flag] = []
+    for key in sorted(paths):
+        by_nodes = paths[key]
+        nodes = min(by_nodes, key=lambda n: (len(n), by_nodes[n][0], n))
+        best = by_nodes[nodes][1]
+        e = best.entry
+        out.append(
+            Flag(
+                subject_id=best.subject_id,
+                subject_type=best.subject_type,
+                flag=best.flag,
+                list=e.list,
+                entry_id=e.entry_id,
+                rule=best.rule,
+                citation=policy.p1_citation(e.list)
+                if best.rule is Rule.P1
+                else citations[best.rule],
+                path=list(best.nodes),
+                relations=list(best.relations),
+                other_paths=len(by_nodes) - 1,
+            )
+        )
+    return out
+
+
+def compute_flags(
+    store: GraphStore, entries: list[ListEntry], as_of: date, policy: Policy | None = None
+) -> list[Flag]:
+    """All flags that ``entries`` produce on ``as_of`` (inactive ones give
+    none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule.
+
+    >>> # see tests/queries/test_propagation.py for five-node scenarios
+    """
     policy = policy or default_policy()
-    generation = store.generation()
-    flags = compute_flags(store, store.entries(), as_of, policy)
-    store.save_flags(
-        as_of,
-        generation,
-        [f.model_dump(mode="json") for f in flags],
-        policy_key=policy.key(),
-        events=flag_changes(store, flags, as_of, policy),
+    active = active_entries(store, entries, as_of)
+    severe = [e for e in active if policy.is_severe(e.list)]
+    firms = [e for e in severe if e.subject_type is NodeKind.ENTERPRISE]
+    p1 = responsible_persons(store, firms, policy)
+    hits = chain(
+        listed(active),  # L0
+        p1,  # P1
+        related_via_person(store, _p2_starts(p1, severe), as_of, policy),  # P2
+        related_via_control(store, firms, as_of, policy),  # P3
     )
-    return flags
+    return _flags(hits, policy)
 
 
 def candidate_entries(
     store: GraphStore, subject_ids: Collection[str], as_of: date, policy: Policy | None = None
 ) -> list[ListEntry]:
-    """Every entry that could flag one of ``subject_ids`` on as_of (a superset)."""
+    """Every entry that could flag one of ``subject_ids`` on as_of (a
+    superset): the rules read backwards, by entry_id."""
     policy = policy or default_policy()
     kinds = store.existing_ids(subject_ids)
-    persons = [s for s, k in kinds.items() if k is NodeKind.PERSON]
+    persons = {s for s, k in kinds.items() if k is NodeKind.PERSON}
     firms = [s for s, k in kinds.items() if k is NodeKind.ENTERPRISE]
     severe = policy.severe_lists
-    p1_roles = {s.role for kind in severe for s in policy.p1_specs(kind)}
-    found: dict[str, ListEntry] = {}
-
-    def take(entries: Iterable[ListEntry]) -> None:
-        for e in entries:
-            found.setdefault(e.entry_id, e)
-
-    take(store.entries(subject_ids=kinds))
-    # P1 reaches persons from firms where they ever held a responsible role
-    heads = set(persons)
+    found = store.entries(subject_ids=kinds)  # L0, and P1/P2 from a subject's own entry
+    heads = set(persons)  # persons from whom P2 reaches the firms, and P1 targets
     if firms:
-        # P2 reaches firms from persons with a post in them on as_of
-        p2_roles = {s.role for s in policy.rules.P2.roles}
-        for r in store.expand(firms, Direction.IN, p2_roles, as_of):
-            if r.source_type is NodeKind.PERSON:
-                heads.add(r.source_id)
-        take(store.entries(subject_ids=heads - set(persons), lists=severe))
-        # P3 reaches firms from holders, branches and parents
-        near = {
-            r.source_id
-            for r in store.expand(firms, Direction.IN, {Role.SHAREHOLDER, Role.BRANCH_OF}, as_of)
-            if r.source_type is NodeKind.ENTERPRISE
-        }
-        near |= {r.target_uscc for r in store.expand(firms, Direction.OUT, {Role.BRANCH_OF}, as_of)}
-        take(store.entries(subject_ids=near, lists=severe))
+        heads |= _p2_reach(store, firms, as_of, policy)
+        found += store.entries(subject_ids=heads - persons, lists=severe)
+        found += store.entries(subject_ids=_p3_reach(store, firms, as_of), lists=severe)
     if heads:
-        employers = {r.target_uscc for r in store.expand(heads, Direction.OUT, p1_roles)}
-        take(store.entries(subject_ids=employers, lists=severe))
-        take(store.entries(responsible_person_ids=heads, lists=severe))
-    return sorted(found.values(), key=lambda e: e.entry_id)
+        found += _p1_reach(store, heads, policy)
+    unique = {e.entry_id: e for e in found}
+    return [unique[k] for k in sorted(unique)]
 
 
+# -- answers -------------------------------------------------------------------
 def materialised_valid(store: GraphStore, as_of: date, policy: Policy | None = None) -> bool:
     """Materialised flags answer for (as_of, policy) only when they were
     computed for that day, under that policy, on the store as it is now."""
@@ -365,78 +416,3 @@ def all_flags(store: GraphStore, as_of: date, policy: Policy | None = None) -> l
         if stored is not None:
             return [Flag.model_validate(f) for f in stored.flags]
     return compute_flags(store, store.entries(), as_of, policy)
-
-
-def affected_entries(store: GraphStore, batch: Batch) -> set[str]:
-    """Entries whose flags a batch can change (incremental propagation)."""
-    touched = {x for r in batch.relations for x in (r.source_id, r.target_uscc)}
-    return affected_by(store, touched, {e.entry_id for e in batch.entries})
-
-
-def affected_by(store: GraphStore, touched_ids: Collection[str], entry_ids: set[str]) -> set[str]:
-    """Entries whose flags can change when relations at ``touched_ids``
-    changed and entries ``entry_ids`` were written: entries on those ids,
-    naming them, or for which they were responsible persons."""
-    ids = set(entry_ids)
-    if touched_ids:
-        ids |= {e.entry_id for e in store.entries(subject_ids=touched_ids)}
-        ids |= {e.entry_id for e in store.entries(responsible_person_ids=touched_ids)}
-        stored = store.stored_flags(subject_ids=touched_ids)
-        if stored is not None:
-            ids |= {f["entry_id"] for f in stored.flags if f["flag"] == FlagKind.RESPONSIBLE_PERSON}
-    return ids
-
-
-def refresh_entries(
-    store: GraphStore, entry_ids: Collection[str], generation_before: int
-) -> int | None:
-    """Re-propagate ``entry_ids`` into valid materialised flags; returns the
-    number of flags written, or None when there was nothing valid to update."""
-    state = store.flags_state()
-    policy = default_policy()
-    if state is None or state[1] != generation_before or store.flags_policy_key() != policy.key():
-        return None
-    as_of = state[0]
-    generation = store.generation()
-    if generation == generation_before:
-        return 0
-    from queries.changes import flag_changes
-
-    entries = store.entries(entry_ids=entry_ids) if entry_ids else []
-    flags = compute_flags(store, entries, as_of, policy)
-    store.save_flags(
-        as_of,
-        generation,
-        [f.model_dump(mode="json") for f in flags],
-        replace_entries=entry_ids,
-        policy_key=policy.key(),
-        events=flag_changes(store, flags, as_of, policy, entry_ids),
-    )
-    return len(flags)
-
-
-def refresh_after_load(store: GraphStore, batch: Batch, generation_before: int) -> int | None:
-    """Incremental propagation after a load (see :func:`refresh_entries`)."""
-    state = store.flags_state()
-    if state is None or state[1] != generation_before:
-        return None
-    return refresh_entries(store, affected_entries(store, batch), generation_before)
-
-
-def refresh_after_change(
-    store: GraphStore,
-    touched_ids: Collection[str] | None,
-    entry_ids: Collection[str],
-    generation_before: int,
-) -> int | None:
-    """Incremental propagation after a load: only the entries affected by
-    relations at ``touched_ids`` and by the written ``entry_ids``; a full
-    re-propagation when ``touched_ids`` is None (too many to track). None
-    when no valid materialised flags existed."""
-    state = store.flags_state()
-    if state is None or state[1] != generation_before:
-        return None
-    if touched_ids is None:
-        return len(propagate(store, state[0]))
-    affected = affected_by(store, touched_ids, set(entry_ids))
-    return refresh_entries(store, affected, generation_before)

@@ -51,7 +51,8 @@ from graph_loader.export import (
     ftm_id,
     neo4j_import_headers,
 )
-from queries.propagation import active_entries, all_flags, propagate
+from queries.materialise import propagate
+from queries.propagation import active_entries, all_flags
 
 AS_OF = date(2025, 6, 1)
 REASON = 'evaded tax, "twice"\nsecond line'

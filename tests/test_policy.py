@@ -114,7 +114,8 @@ def test_cli_policy_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_materialised_flags_answer_only_for_their_own_policy(tmp_path: Path) -> None:
-    from queries.propagation import flags_for_subjects, propagate
+    from queries.materialise import propagate
+    from queries.propagation import flags_for_subjects
 
     g = GraphBuilder()
     g.firm("A")

@@ -23,8 +23,8 @@ from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
 from credgraph.store.base import Commitment, UnknownCommitment
 from queries.errors import InvalidRequest, QueryError
+from queries.materialise import Change, refresh
 from queries.measures import resolve_subject
-from queries.propagation import refresh_entries
 
 
 class CommitmentError(QueryError):
@@ -187,5 +187,5 @@ def confirm_proposal(
     entry = _proposal(c, kind, as_of, rules, authority).entry
     before = store.generation()
     store.upsert(Batch(entries=[entry]))
-    refresh_entries(store, [entry.entry_id], before)
+    refresh(store, Change(entry_ids=frozenset({entry.entry_id})), before, rules)
     return entry

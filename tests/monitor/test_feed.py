@@ -21,7 +21,7 @@ from credgraph.store import GraphStore
 from credgraph.store.feed import ChangeEvent, ChangeKind
 from queries.changes import read_changes
 from queries.objections import file_objection, resolve_objection
-from queries.propagation import propagate, refresh_after_load
+from queries.materialise import Change, propagate, refresh
 
 VALIDATOR = Draft202012Validator(load_schema("changes"), format_checker=FormatChecker())
 AS_OF = date(2025, 6, 1)
@@ -43,7 +43,7 @@ def load(store: GraphStore, batch: Batch) -> None:
     """A load followed by the incremental refresh, as ``credgraph load`` does."""
     before = store.generation()
     store.upsert(batch)
-    refresh_after_load(store, batch, before)
+    refresh(store, Change.of_batch(batch), before)
 
 
 def kinds(events: list[ChangeEvent]) -> list[tuple[str, str, str | None, str | None]]:

@@ -25,7 +25,7 @@ from cli.main import app
 from credgraph.model import Batch
 from credgraph.store import GraphStore
 from credgraph.store.feed import ChangeEvent
-from queries.propagation import propagate, refresh_after_load
+from queries.materialise import Change, propagate, refresh
 from queries.webhooks import (
     UnknownMonitorName,
     WebhookError,
@@ -71,7 +71,7 @@ def list_firm(store: GraphStore, g: GraphBuilder, entry_id: str, firm: str) -> N
     before = store.generation()
     batch = Batch(entries=[entry])
     store.upsert(batch)
-    refresh_after_load(store, batch, before)
+    refresh(store, Change.of_batch(batch), before)
 
 
 def events_of(body: bytes) -> list[dict[str, object]]:

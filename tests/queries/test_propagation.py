@@ -22,13 +22,12 @@ from schemas import load_schema
 
 from credgraph.model import Batch, ListEntry, ListKind, RemovalReason
 from credgraph.store import GraphStore, UnknownObjection
+from queries.materialise import Change, propagate, refresh
 from queries.objections import ObjectionError, file_objection, resolve_objection
 from queries.propagation import (
     all_flags,
     compute_flags,
     flags_for_subjects,
-    propagate,
-    refresh_after_load,
 )
 
 SCHEMA = load_schema("flag")
@@ -822,8 +821,8 @@ def test_refresh_after_load_updates_only_what_changed(store: GraphStore) -> None
     new_entry = g.entry("EB", "B", "serious_illegal", "2025-02-01")
     batch = Batch(relations=[ended], entries=[new_entry])
     store.upsert(batch)
-    written = refresh_after_load(store, batch, before)
-    assert written is not None and written > 0
+    update = refresh(store, Change.of_batch(batch), before)
+    assert update is not None and update.flags
     assert store.flags_state() == (AS_OF, store.generation())
     expected = [
         L0(e, "A"),
@@ -841,7 +840,7 @@ def test_refresh_after_load_updates_only_what_changed(store: GraphStore) -> None
     before = store.generation()
     batch = Batch(relations=[g.rel("z", "B", LR)])
     store.upsert(batch)
-    assert refresh_after_load(store, batch, before) is None
+    assert refresh(store, Change.of_batch(batch), before) is None
     assert store.flags_state() != (AS_OF, store.generation())
     fresh = compute_flags(store, store.entries(), AS_OF)
     assert P1(e, "A z", EX) in rows(g, fresh)
@@ -858,7 +857,8 @@ def test_idempotent_reload_keeps_generation_and_flags(store: GraphStore) -> None
     generation = store.generation()
     store.upsert(g.batch)
     assert store.generation() == generation
-    assert refresh_after_load(store, g.batch, generation) == 0
+    update = refresh(store, Change.of_batch(g.batch), generation)
+    assert update is not None and update.flags == []
     check(store, g, _all_four(e))
 
 

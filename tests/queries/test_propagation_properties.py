@@ -44,12 +44,11 @@ from credgraph.store import GraphStore
 from graph_loader.load import load_folder
 from graph_loader.sample import DEFAULT_AS_OF, generate_sample
 from queries import objections as objection_ops
+from queries.materialise import Change, propagate, refresh
 from queries.propagation import (
     all_flags,
     compute_flags,
     flags_for_subjects,
-    propagate,
-    refresh_after_load,
 )
 
 SETTINGS = settings(
@@ -476,14 +475,14 @@ def test_engine_matches_reference_and_its_own_evidence(
 def test_incremental_equals_full(
     make_store: Callable[[], GraphStore], data: st.DataObject, world: World, as_of: date
 ) -> None:
-    """(a) after a load refreshed with refresh_after_load, and after filing
+    """(a) after a load refreshed with refresh, and after filing
     and resolving objections, the materialised flags equal a full run."""
     store = build(make_store(), world)
     propagate(store, as_of)
     extra = data.draw(extra_batches(world))
     before = store.generation()
     store.upsert(extra)
-    refresh_after_load(store, extra, before)
+    refresh(store, Change.of_batch(extra), before)
     stored_equals_fresh(store, as_of)
     # objections through the library (which refreshes the entry's flags)
     all_entries = store.entries()
@@ -505,7 +504,7 @@ def test_incremental_equals_full(
     extra2 = data.draw(extra_batches(world))
     before = store.generation()
     store.upsert(extra2)
-    refresh_after_load(store, extra2, before)
+    refresh(store, Change.of_batch(extra2), before)
     stored_equals_fresh(store, as_of)
 
 
@@ -552,7 +551,8 @@ def test_idempotent_load(make_store: Callable[[], GraphStore], world: World, as_
     generation, before = store.generation(), reads()
     store.upsert(world.batch)
     assert store.generation() == generation
-    assert refresh_after_load(store, world.batch, generation) == 0
+    update = refresh(store, Change.of_batch(world.batch), generation)
+    assert update is not None and update.flags == []
     assert reads() == before
 
 
@@ -594,7 +594,7 @@ def test_sample_data_flags_have_evidence(
     )
     before = store.generation()
     store.upsert(extra)
-    refresh_after_load(store, extra, before)
+    refresh(store, Change.of_batch(extra), before)
     stored_equals_fresh(store, day)
     flags = all_flags(store, day)
     check_evidence(store, flags, day)

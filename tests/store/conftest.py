@@ -1,7 +1,7 @@
 """Valid identifier builders for the store contract suite.
 
-The ``store`` fixture (one per backend: embedded always, Neo4j when
-``CREDGRAPH_NEO4J_URI`` is set) is the shared one of ``tests/conftest.py``.
+The ``store`` fixture (one per backend: embedded and the run's live Neo4j)
+is the shared one of ``tests/conftest.py``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Each test builds a small real graph with ``credgraph.model`` records and
 asserts exact reads. ``store`` (tests/store/conftest.py) is the embedded
-store, and Neo4j when ``CREDGRAPH_NEO4J_URI`` is set.
+store, and the run's live Neo4j (``tests/stores.py``).
 
 The graph (``graph`` fixture)::
 

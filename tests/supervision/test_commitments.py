@@ -16,7 +16,8 @@ from credgraph.model import ListKind
 from credgraph.store import EmbeddedStore, GraphStore
 from credgraph.store.base import UnknownCommitment
 from queries.errors import InvalidRequest, UnknownEntity
-from queries.propagation import flags_for_subjects, propagate
+from queries.materialise import propagate
+from queries.propagation import flags_for_subjects
 from queries.supervision import (
     CommitmentError,
     confirm_proposal,

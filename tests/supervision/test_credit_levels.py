@@ -12,6 +12,7 @@ from importlib import resources
 import pytest
 import yaml
 from builders import GraphBuilder, make_uscc
+from stores import store_location
 from typer.testing import CliRunner
 
 from credgraph.model import NodeKind
@@ -242,24 +243,21 @@ def test_three_level_policy(store: GraphStore) -> None:
 def test_cli_level_json(store: GraphStore) -> None:
     from cli.main import app
 
-    if not hasattr(store, "path"):
-        pytest.skip("CLI runs on the embedded store")
+    location = store_location(store)
     g = GraphBuilder()
     g.firm("A")
     g.entry("E1", "A", "serious_dishonesty", "2024-03-01")
     _load(store, g)
     result = CliRunner().invoke(
-        app, ["level", g["A"], "--store", store.path, "--as-of", "2025-06-01", "--format", "json"]
+        app, ["level", g["A"], "--store", location, "--as-of", "2025-06-01", "--format", "json"]
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert body["level"] == "D"
     assert body["reasons"][0]["entry_id"] == "E1"
-    table = CliRunner().invoke(
-        app, ["level", g["A"], "--store", store.path, "--as-of", "2025-06-01"]
-    )
+    table = CliRunner().invoke(app, ["level", g["A"], "--store", location, "--as-of", "2025-06-01"])
     assert table.exit_code == 0 and "D" in table.stdout
-    missing = CliRunner().invoke(app, ["level", make_uscc(990), "--store", store.path])
+    missing = CliRunner().invoke(app, ["level", make_uscc(990), "--store", location])
     assert missing.exit_code == 2
 
 

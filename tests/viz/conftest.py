@@ -10,7 +10,7 @@ from builders import GraphBuilder
 from credit_graph import AS_OF, build_graph
 
 from credgraph.store import EmbeddedStore, GraphStore
-from queries.propagation import propagate
+from queries.materialise import propagate
 
 
 @pytest.fixture

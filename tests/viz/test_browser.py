@@ -23,7 +23,7 @@ from credit_graph import build_graph
 
 from credgraph.policy import today
 from credgraph.store import EmbeddedStore
-from queries.propagation import propagate
+from queries.materialise import propagate
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"

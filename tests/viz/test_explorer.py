@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from credgraph.ids import mask_person_id
 from credgraph.store import EmbeddedStore
-from queries.propagation import propagate
+from queries.materialise import propagate
 
 
 @dataclass

@@ -143,7 +143,7 @@ def test_the_graph_model_is_pyvis() -> None:
 
 
 def test_the_explorer_uses_the_same_colours() -> None:
-    app_js = (Path(__file__).parents[2] / "viz" / "static" / "app.js").read_text("utf-8")
+    app_js = (Path(__file__).parents[2] / "viz" / "static" / "js" / "core.js").read_text("utf-8")
     for category, swatch in PALETTE.items():
         assert (
             f'{category.value}: {{background: "{swatch.background}", border: "{swatch.border}"'

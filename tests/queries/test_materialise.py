@@ -1,0 +1,115 @@
+"""Materialised flags (queries.materialise): what a full run and the one
+incremental refresh report as added and removed, for the change feed, and
+which policy a refresh keeps flags up to date for."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import yaml
+from builders import GraphBuilder
+
+from credgraph.model import Batch
+from credgraph.policy import load_policy
+from credgraph.store import GraphStore
+from queries.materialise import Change, affected_entries, materialise, refresh
+from queries.objections import file_objection
+from queries.propagation import compute_flags
+
+DAY = date(2025, 6, 1)
+
+
+def _graph() -> GraphBuilder:
+    g = GraphBuilder()
+    g.firm("A"), g.firm("B"), g.firm("S"), g.person("p")
+    g.rel("p", "A", "legal_representative")
+    g.rel("p", "B", "legal_representative")
+    g.rel("A", "S", "shareholder", pct=55)
+    g.entry("E1", "A", "serious_dishonesty", "2024-03-01", valid_until="2025-06-30")
+    g.entry("E2", "B", "key_attention", "2025-07-01")
+    return g
+
+
+def _keys(g: GraphBuilder, keys: list[tuple[str, str, str]]) -> list[str]:
+    return sorted(f"{g.name_of(s)} {flag} {e}" for s, flag, e in keys)
+
+
+def test_a_full_run_reports_what_changed_since_the_last_one(store: GraphStore) -> None:
+    g = _graph()
+    store.upsert(g.batch)
+    first = materialise(store, DAY)
+    assert first.entry_ids is None and first.removed == []
+    assert first.flags == compute_flags(store, store.entries(), DAY)
+    assert _keys(g, first.added) == [
+        "A listed E1",
+        "B related_enterprise E1",
+        "S related_enterprise E1",
+        "p responsible_person E1",
+    ]
+    # a later as_of: E1 has expired, E2 has started (date-driven changes)
+    later = materialise(store, date(2025, 7, 1))
+    assert _keys(g, later.added) == ["B listed E2"]
+    assert _keys(g, later.removed) == _keys(g, first.added)
+    again = materialise(store, date(2025, 7, 1))
+    assert again.added == again.removed == [] and again.flags == later.flags
+
+
+def test_refresh_reports_the_affected_entries_difference(store: GraphStore) -> None:
+    g = _graph()
+    store.upsert(g.batch)
+    materialise(store, DAY)
+    before = store.generation()
+    ended = g.rel("p", "B", "legal_representative").model_copy(update={"end_on": date(2025, 1, 1)})
+    batch = Batch(relations=[ended])
+    store.upsert(batch)
+    change = Change.of_batch(batch)
+    assert affected_entries(store, change) == {"E1", "E2"}  # on p's firms, p responsible
+    update = refresh(store, change, before)
+    assert update is not None and update.entry_ids == frozenset({"E1", "E2"})
+    assert update.added == [] and _keys(g, update.removed) == ["B related_enterprise E1"]
+    assert update.flags == compute_flags(store, store.entries(), DAY)
+    # an objection suspends E1: the library refreshes, and the flags go
+    before = store.generation()
+    file_objection(store, "E1", "why", date(2025, 5, 1))
+    stored = store.stored_flags()
+    assert store.flags_state() == (DAY, store.generation())
+    assert stored is not None and stored.flags == []
+    # nothing valid before the write: nothing to refresh
+    assert refresh(store, Change.of((), ["E1"]), before) is None
+
+
+def test_an_untrackable_change_refreshes_everything(store: GraphStore) -> None:
+    g = _graph()
+    store.upsert(g.batch)
+    materialise(store, DAY)
+    before = store.generation()
+    store.upsert(Batch(relations=[g.rel("p", "S", "executive", title="chairman")]))
+    update = refresh(store, Change.of(None, ()), before)
+    assert update is not None and update.entry_ids is None
+    assert _keys(g, update.added) == []
+    assert update.flags == compute_flags(store, store.entries(), DAY)
+
+
+def test_refresh_keeps_flags_of_the_policy_they_were_computed_with(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    g = _graph()
+    store.upsert(g.batch)
+    shipped = Path(__file__).parents[2] / "credgraph" / "policy.yaml"
+    data = yaml.safe_load(shipped.read_text("utf-8"))
+    data["control_threshold_pct"] = 60
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    stricter = load_policy(tmp_path / "p.yaml")
+    materialise(store, DAY, stricter)
+    before = store.generation()
+    entry = g.entry("E3", "S", "serious_illegal", "2025-01-01")
+    store.upsert(Batch(entries=[entry]))
+    change = Change.of((), ["E3"])
+    assert refresh(store, change, before) is None  # not the policy they were saved with
+    update = refresh(store, change, before, stricter)
+    assert update is not None and _keys(g, update.added) == ["S listed E3"]
+    stored = store.stored_flags()
+    assert stored is not None
+    assert [f["entry_id"] for f in stored.flags if f["subject_id"] == g["S"]] == ["E3"]
+    assert store.flags_policy_key() == stricter.key()

@@ -1,0 +1,37 @@
+/* credgraph explorer: the HTTP API (DESIGN §7) with the key from sessionStorage. */
+(function () {
+  "use strict";
+
+  var CG = window.CG;
+  var KEY_STORAGE = "credgraph.apiKey";
+
+  function ApiError(status, message) { this.status = status; this.message = message; }
+
+  CG.ApiError = ApiError;
+
+  CG.apiKey = function () { return sessionStorage.getItem(KEY_STORAGE); };
+  CG.setApiKey = function (key) { sessionStorage.setItem(KEY_STORAGE, key); };
+  CG.forgetApiKey = function () { sessionStorage.removeItem(KEY_STORAGE); };
+
+  /** GET (or options.method with a JSON options.body) `path`; resolves to the JSON body. */
+  CG.api = function (path, options) {
+    options = options || {};
+    var headers = {"X-API-Key": CG.apiKey() || "", "Accept": "application/json"};
+    if (options.body) { headers["Content-Type"] = "application/json"; }
+    return fetch(path, {method: options.method || "GET", headers: headers,
+                        body: options.body ? JSON.stringify(options.body) : undefined})
+      .then(function (response) {
+        var type = response.headers.get("content-type") || "";
+        var body = type.indexOf("json") >= 0 ? response.json() : response.text();
+        return body.then(function (data) {
+          if (response.ok) { return data; }
+          if (response.status === 401) {
+            CG.forgetApiKey();
+            CG.router.showKeyView(CG.t("key.refused"));
+          }
+          var detail = data && (data.detail || data.title) ? (data.detail || data.title) : response.statusText;
+          throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail));
+        });
+      });
+  };
+})();
