@@ -20,8 +20,8 @@ from credgraph.model import Batch, Role, Title
 from credgraph.store import GraphStore
 from credgraph.store.feed import ChangeEvent, ChangeKind
 from queries.changes import read_changes
-from queries.objections import file_objection, resolve_objection
 from queries.materialise import Change, propagate, refresh
+from queries.objections import file_objection, resolve_objection
 
 VALIDATOR = Draft202012Validator(load_schema("changes"), format_checker=FormatChecker())
 AS_OF = date(2025, 6, 1)
