@@ -150,7 +150,15 @@ def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from queries.webhooks import BackgroundDelivery
+
+        # webhooks are delivered by a thread of their own, never on a request's path
+        delivery = BackgroundDelivery(store, settings.delivery_interval)
+        if settings.delivery_interval > 0:
+            delivery.start()
         yield
+        if settings.delivery_interval > 0:
+            delivery.stop()
         store.close()
 
     app = FastAPI(
