@@ -52,6 +52,7 @@ COMMANDS: dict[str, Command] = {
     "changes": Command("monitor", "The change feed: what changed, when and why."),
     "webhook": Command("monitor", "Webhooks: signed POSTs of a watchlist's changes."),
     "deliver": Command("monitor", "Send due webhook deliveries once (for cron)."),
+    "history": Command("monitor", "Dated timeline of an entity: listings, roles, flags."),
 }
 
 

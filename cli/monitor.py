@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import (
+    AsOfOpt,
     FormatOpt,
     OutputFormat,
     StoreOpt,
@@ -16,12 +17,14 @@ from cli.common import (
     emit_table,
     err,
     fail,
+    parse_as_of,
     store_from,
 )
 from credgraph.ids import normalise_id
 from credgraph.store.feed import MAX_WATCHLIST_IDS, ChangeEvent
 from queries import watchlists
 from queries.changes import ChangesPage, read_changes, since_seq
+from queries.history import HistoryItem
 
 app = typer.Typer()
 CLI_OWNER = "cli"
@@ -323,3 +326,53 @@ def deliver_cmd(
             err.print(f"{o.webhook}: {o.sent} batch(es), {o.events} event(s) sent; {state}")
     if any(o.failed for o in outcomes):
         raise typer.Exit(1)
+
+
+# -- history -------------------------------------------------------------------
+def history_row(item: HistoryItem) -> tuple[str, ...]:
+    """A timeline item as table cells: day, what, details, source."""
+    what = item.kind.value
+    parts: list[str] = []
+    if item.list:
+        parts.append(item.list)
+    if item.entry_id:
+        parts.append(item.entry_id)
+    if item.role:
+        arrow = "→" if item.direction == "out" else "←"
+        parts.append(f"{item.role} {arrow} {item.other_name or ''} {item.other_id}")
+    if item.flag:
+        parts.append(f"{item.flag} ({item.rule}) {' → '.join(item.path or [])}")
+    if item.reason:
+        parts.append(item.reason)
+    if item.upheld is not None:
+        parts.append("upheld" if item.upheld else "rejected")
+    if item.kind.value == "verdict_changed" and item.detail:
+        parts.append(f"{item.detail.get('from')} → {item.detail.get('to')}")
+    if item.kind.value == "entry_changed" and item.detail:
+        parts.append("changed " + ", ".join(item.detail))
+    source = item.source if item.seq is None else f"feed #{item.seq}"
+    return (str(item.on or "?"), what, "; ".join(parts), source)
+
+
+@app.command("history")
+def history_cmd(
+    subject: Annotated[str, typer.Argument(help="USCC or person id.")],
+    as_of: AsOfOpt = None,
+    store: StoreOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """The dated timeline of an entity: listings, removals, objections, roles,
+    flags gained and lost, verdict changes (oldest first)."""
+    from queries.history import entity_history
+
+    day = parse_as_of(as_of)
+    with store_from(store) as db:
+        result = entity_history(db, subject, day)
+    if fmt is OutputFormat.JSON:
+        emit_json(result)
+        return
+    emit_table(
+        f"history of {result.name} {result.subject_id} until {result.until}",
+        ["on", "what", "details", "source"],
+        [history_row(i) for i in result.items],
+    )

@@ -89,7 +89,9 @@ def test_changes_of_a_watchlist_are_masked_and_paged(api: Api) -> None:
     unmasked = api.get("/changes", "admin", watchlist="suppliers", since=str(start))
     assert api.graph["张伟"] in unmasked.text  # type: ignore[attr-defined]
     # polling with the last cursor: nothing new yet
-    again = api.get("/changes", "procurement", watchlist="suppliers", cursor=following["next_cursor"])
+    again = api.get(
+        "/changes", "procurement", watchlist="suppliers", cursor=following["next_cursor"]
+    )
     assert again.json()["events"] == []  # type: ignore[attr-defined]
 
 
