@@ -114,3 +114,19 @@ def test_history_cli_and_unknown_ids(store: GraphStore) -> None:
     assert '"flag_gained"' in result.output
     with pytest.raises(UnknownEntity):
         entity_history(store, make_uscc(999), UNTIL)
+
+
+def test_report_has_the_timeline(store: GraphStore) -> None:
+    from queries.report import credit_report
+    from viz.report import render_report_html
+
+    g = world(store)
+    report = credit_report(store, g["B"], UNTIL)
+    assert [i.kind.value for i in report.history] == [
+        "role_started", "flag_gained", "flag_lost", "flag_gained", "role_ended", "flag_lost",
+    ]  # fmt: skip
+    html = render_report_html(report)
+    timeline = html[html.index('<section id="timeline">') : html.index('<section id="flags">')]
+    assert timeline.count('class="tl-flag_gained"') == 2
+    assert timeline.count('class="tl-flag_lost"') == 2
+    assert "2025-03-31" in timeline and "wang" in timeline
