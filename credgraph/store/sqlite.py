@@ -773,8 +773,10 @@ class _SqliteBulk:
         self.aborted = False
         self.index_dropped = False
         self.relations_seen = False
+        self.feed = sqlite_feed.BulkFeed(conn)
 
     def upsert(self, batch: Batch) -> None:
+        self.feed.before(len(batch.relations))
         if batch.relations and not self.relations_seen:
             self.relations_seen = True
             if self.conn.execute("SELECT 1 FROM relations LIMIT 1").fetchone() is None:
@@ -783,6 +785,7 @@ class _SqliteBulk:
         _write_batch(self.conn, batch)
 
     def finish(self) -> None:
+        self.feed.finish()
         if self.index_dropped:
             self.conn.execute(RELATIONS_BY_TARGET)
             self.index_dropped = False

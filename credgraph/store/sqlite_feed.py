@@ -54,13 +54,24 @@ _REMOVED_BY_OBJECTION = """NEW.upheld = 1 AND (SELECT removed_on IS NULL
  AND p.objection_id <> NEW.objection_id AND p.resolved_on <= NEW.resolved_on)"""
 _INSERT = "INSERT INTO changes(kind, subject_id, related_id, entry_id, flag, as_of, detail)"
 
+RELATION_ADDED_TRIGGER = f"""CREATE TRIGGER IF NOT EXISTS feed_relation_added
+AFTER INSERT ON relations
+BEGIN
+  {_INSERT} VALUES ({_K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
+    NULL, {_RELATION_DETAIL});
+END"""
+CHANGES_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS changes_by_subject ON changes(subject_id)",
+    "CREATE INDEX IF NOT EXISTS changes_by_related ON changes(related_id) "
+    "WHERE related_id IS NOT NULL",
+)
 FEED_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS changes(
     seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, subject_id TEXT NOT NULL, related_id TEXT,
     entry_id TEXT, flag TEXT, as_of TEXT, detail TEXT
 );
-CREATE INDEX IF NOT EXISTS changes_by_subject ON changes(subject_id);
-CREATE INDEX IF NOT EXISTS changes_by_related ON changes(related_id) WHERE related_id IS NOT NULL;
+{CHANGES_INDEXES[0]};
+{CHANGES_INDEXES[1]};
 CREATE TABLE IF NOT EXISTS change_tx(
     tx INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL UNIQUE,
     recorded_at TEXT NOT NULL
@@ -82,10 +93,7 @@ WHEN NOT (OLD.removed_on IS NULL AND NEW.removed_on IS NOT NULL) BEGIN
   {_INSERT} VALUES ({_K[ChangeKind.ENTRY_CHANGED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
     NULL, json_object('list', NEW.list, 'changed', json({_changed(_ENTRY_FIELDS)})));
 END;
-CREATE TRIGGER IF NOT EXISTS feed_relation_added AFTER INSERT ON relations BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
-    NULL, {_RELATION_DETAIL});
-END;
+{RELATION_ADDED_TRIGGER};
 CREATE TRIGGER IF NOT EXISTS feed_relation_ended AFTER UPDATE ON relations
 WHEN NEW.end_on IS NOT NULL AND OLD.end_on IS NOT NEW.end_on BEGIN
   {_INSERT} VALUES ({_K[ChangeKind.RELATION_ENDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
@@ -117,6 +125,62 @@ WHEN OLD.resolved_on IS NULL AND NEW.resolved_on IS NOT NULL BEGIN
     FROM entries e WHERE e.entry_id = NEW.entry_id;
 END;
 """
+
+
+#: a first relations batch at least this large, into an empty relations
+#: table, has its events written set-based at the end of the load
+BULK_RELATIONS = 10_000
+#: ... and the feed's indexes rebuilt then, when the feed is this small
+REBUILD_BELOW = 1_000_000
+
+
+class BulkFeed:
+    """Relation events of a large load into an empty store, set-based.
+
+    On an empty relations table every relation of the load is new, so
+    instead of a trigger per row (and random inserts into the feed's
+    indexes) the load's ``relation_added`` events are written by one
+    ``INSERT … SELECT`` when it finishes — in the same transaction — and the
+    indexes are rebuilt once. Smaller or later loads keep the triggers,
+    which fire only for rows that changed.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.checked = False
+        self.deferred = False
+        self.rebuild = False
+
+    def before(self, relations: int) -> None:
+        """Call before each batch is written, with its number of relations."""
+        if not relations or self.checked:
+            return
+        self.checked = True
+        if relations < BULK_RELATIONS:
+            return
+        if self.conn.execute("SELECT 1 FROM relations LIMIT 1").fetchone() is not None:
+            return
+        self.conn.execute("DROP TRIGGER IF EXISTS feed_relation_added")
+        self.deferred = True
+        if mark(self.conn) < REBUILD_BELOW:
+            self.conn.execute("DROP INDEX IF EXISTS changes_by_subject")
+            self.conn.execute("DROP INDEX IF EXISTS changes_by_related")
+            self.rebuild = True
+
+    def finish(self) -> None:
+        """Write the deferred events and restore the trigger and indexes."""
+        if self.deferred:
+            detail = _RELATION_DETAIL.replace("NEW.", "r.")
+            self.conn.execute(
+                f"{_INSERT} SELECT {_K[ChangeKind.RELATION_ADDED]}, r.target_uscc, r.source_id, "
+                f"NULL, NULL, NULL, {detail} FROM relations r ORDER BY r.target_uscc, r.source_id"
+            )
+            self.conn.execute(RELATION_ADDED_TRIGGER)
+            self.deferred = False
+        if self.rebuild:
+            for statement in CHANGES_INDEXES:
+                self.conn.execute(statement)
+            self.rebuild = False
 
 
 def mark(conn: sqlite3.Connection) -> int:
