@@ -9,6 +9,7 @@ validates against ``changes.schema.json``.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date
 
@@ -19,6 +20,7 @@ from schemas import load_schema
 from credgraph.model import Batch, Role, Title
 from credgraph.store import GraphStore
 from credgraph.store.feed import ChangeEvent, ChangeKind
+from credgraph.store.sqlite_feed import BULK_RELATIONS
 from queries.changes import read_changes
 from queries.materialise import Change, propagate, refresh
 from queries.objections import file_objection, resolve_objection
@@ -245,3 +247,49 @@ def test_changes_json_validates_against_the_schema(store: GraphStore) -> None:
         ChangeKind.FLAG_REMOVED,
         ChangeKind.VERDICT_CHANGED,
     }
+
+
+def test_a_large_first_load_records_every_relation(store: GraphStore) -> None:
+    """Above ``BULK_RELATIONS`` the embedded store writes the events of a
+    load into an empty store set-based: the same events, in one transaction."""
+    g = GraphBuilder()
+    g.person("wang")
+    for i in range(BULK_RELATIONS // 2 + 1):
+        g.firm(f"F{i}")
+        g.rel("wang", f"F{i}", "legal_representative", start="2020-01-01")
+        g.rel("wang", f"F{i}", "shareholder", pct=10.0)
+    store.upsert(g.batch)
+    events = store.changes(0, 100_000)
+    assert len(events) == len(g.batch.relations) >= BULK_RELATIONS
+    assert {e.tx for e in events} == {events[0].tx}
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    got = sorted(
+        (e.kind.value, e.subject_id, e.related_id, json.dumps(e.detail, sort_keys=True))
+        for e in events
+    )
+    expected = sorted(
+        (
+            "relation_added",
+            r.target_uscc,
+            r.source_id,
+            json.dumps(
+                {
+                    "source_id": r.source_id,
+                    "role": r.role.value,
+                    "title": None,
+                    "start_on": r.start_on.isoformat() if r.start_on else None,
+                    "end_on": None,
+                    "share_pct": r.share_pct,
+                },
+                sort_keys=True,
+            ),
+        )
+        for r in g.batch.relations
+    )
+    assert got == expected
+    # later, smaller loads are recorded row by row again
+    ended = g.batch.relations[0].model_copy(update={"end_on": date(2025, 1, 1)})
+    store.upsert(Batch(relations=[ended]))
+    [last] = store.changes(len(events))
+    assert last.kind is ChangeKind.RELATION_ENDED and last.subject_id == g["F0"]
+    assert store.changes(0, 10, subject_ids=[g["F1"]])[0].subject_id == g["F1"]
