@@ -14,17 +14,20 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import problems
+from api import audit, problems
+from api.budget import Budgets
 from api.explorer import mount_explorer
+from api.refs import RefCodec, load_secret
 from api.routers import ROUTERS
 from api.security import KeyRing
 from credgraph import __version__
 from credgraph.settings import Settings
 from credgraph.store import open_store
-from credgraph.store.search_index import name_keys
+from credgraph.text import name_keys
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +144,38 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
-    """The API over the store at ``store_location`` (file or Neo4j URI)."""
-    settings = Settings()
+class Options:
+    """``OPTIONS`` on a served path answers ``204`` with the ``Allow``ed
+    methods instead of a bare 405 (no CORS: the explorer is same-origin)."""
+
+    METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        routes = scope["app"].router.routes
+        allowed = {
+            method
+            for method in self.METHODS
+            if any(r.matches({**scope, "method": method})[0] is Match.FULL for r in routes)
+        }
+        if not allowed:
+            await self.app(scope, receive, send)
+            return
+        allow = ", ".join(sorted(allowed | {"OPTIONS"}))
+        await Response(status_code=204, headers={"Allow": allow})(scope, receive, send)
+
+
+def create_app(
+    store_location: str, keys_file: Path | None = None, settings: Settings | None = None
+) -> FastAPI:
+    """The API over the store at ``store_location`` (file or Neo4j URI);
+    ``settings`` default to the environment's."""
+    settings = settings or Settings()
     store = open_store(store_location)
     keys_path = keys_file or settings.keys_file
     name_keys("预热")  # build the pinyin tables now, not on the first search
@@ -159,6 +191,7 @@ def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
         yield
         if settings.delivery_interval > 0:
             delivery.stop()
+        audit.close(store)
         store.close()
 
     app = FastAPI(
@@ -171,6 +204,10 @@ def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
     )
     app.state.store = store
     app.state.keyring = KeyRing(keys_path)
+    secret_path = settings.ref_secret_file or keys_path.with_name(keys_path.name + ".ref-secret")
+    app.state.refs = RefCodec(load_secret(secret_path))
+    app.state.budgets = Budgets(settings.rate_limits)
+    app.state.misses = audit.MissWatch(settings.miss_warning)
     if not keys_path.exists():
         log.warning("no keys file at %s: every request but /health gets 401", keys_path)
     for router in ROUTERS:
@@ -179,5 +216,6 @@ def create_app(store_location: str, keys_file: Path | None = None) -> FastAPI:
     mount_docs(app)
     problems.install(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(Options)
     app.add_middleware(SecurityHeaders)
     return app

@@ -18,7 +18,15 @@ from fastapi.staticfiles import StaticFiles
 from api import audit
 from api.problems import responses
 from api.routers.params import AsOf, EntityId, evaluation_day
-from api.security import Caller, KeyRing, Store, api_key_header, mask_body, report_for
+from api.security import (
+    Caller,
+    Store,
+    api_key_header,
+    authenticate,
+    body_for,
+    report_for,
+    resolve_id,
+)
 from queries.report import credit_report
 from viz import STATIC_DIR
 from viz.report import render_report_html
@@ -56,8 +64,7 @@ def mount_explorer(app: FastAPI) -> None:
     ) -> Caller:
         # the key only ever travels in the X-API-Key header (never in a URL,
         # where logs and browser history would keep it)
-        ring: KeyRing = request.app.state.keyring
-        return ring.caller(header)
+        return authenticate(request, header)
 
     def report_page(
         entity_id: EntityId,
@@ -66,11 +73,9 @@ def mount_explorer(app: FastAPI) -> None:
         as_of: AsOf = None,
     ) -> HTMLResponse:
         day: date = evaluation_day(as_of)
-        report = report_for(caller, credit_report(store, entity_id, day))
+        report = report_for(caller, credit_report(store, resolve_id(caller, store, entity_id), day))
         audit.record(store, caller, "GET /entities/{id}/report.html", [report.subject_id], day)
-        body = report.model_dump(mode="json")
-        if caller.masked:
-            body = mask_body(store, body)
+        body = body_for(caller, store, report)
         headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
         return HTMLResponse(render_report_html(body), headers=headers)
 
@@ -83,5 +88,5 @@ def mount_explorer(app: FastAPI) -> None:
         response_class=HTMLResponse,
         summary="The printable credit report (HTML)",
         tags=["entities"],
-        responses=responses(401, 404, 422),
+        responses=responses(401, 403, 404, 422, 429),
     )

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credgraph.ids import InvalidIdentifier
 from credgraph.store import UnknownObjection
+from credgraph.textids import mask_ids_in_text
 from queries.errors import QueryError
 from queries.objections import ObjectionError
 
@@ -49,7 +50,10 @@ class Problem(BaseModel):
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries documenting problem bodies."""
+    """OpenAPI ``responses`` entries documenting problem bodies; an endpoint
+    that needs a key (401) may also answer 429 (its key's request budget)."""
+    if 401 in statuses and 429 not in statuses:
+        statuses = (*statuses, 429)
     return {
         status: {
             "model": Problem,
@@ -70,12 +74,21 @@ def problem_response(
     errors: list[ProblemError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    # a problem shows a masked or unknown caller no personal id, not even the
+    # one it asked for (it may be on screen or in a log)
+    instance = None
+    masked = True
+    if request is not None:
+        masked = getattr(getattr(request.state, "caller", None), "masked", True)
+        instance = request.url.path
+        if masked:  # the route's template ("/entities/{entity_id}") names no id
+            instance = getattr(request.scope.get("route"), "path", mask_ids_in_text(instance))
     body = Problem(
         type=type_,
         title=title or HTTPStatus(status).phrase,
         status=status,
-        detail=detail,
-        instance=request.url.path if request is not None else None,
+        detail=mask_ids_in_text(detail) if detail and masked else detail,
+        instance=instance,
         errors=errors,
     )
     return JSONResponse(
@@ -118,6 +131,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     ]
     first = errors[0] if errors else None
     detail = f"{'.'.join(map(str, first.loc))}: {first.msg}" if first else "invalid request"
+    from api.audit import record_refusal
+
+    record_refusal(request, 422)
     return problem_response(
         request,
         422,
@@ -145,6 +161,9 @@ async def _query_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid_identifier(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InvalidIdentifier)
+    from api.audit import record_refusal
+
+    record_refusal(request, 422)
     return problem_response(
         request,
         422,

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,10 +23,14 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
+from api.budget import Budgets
 from api.keys import ApiKey, ApiRole, find_key, read_keys
-from credgraph.ids import guess_kind, mask_person_id
-from credgraph.model import IdType, NodeKind, Person
+from api.masking import dump, masked_body
+from api.refs import RefCodec, is_ref
+from credgraph.ids import MAX_ID_LENGTH, is_resident_id, is_uscc, mask_person_id, normalise_id
+from credgraph.model import IdType, NodeKind
 from credgraph.store import GraphStore
+from queries.errors import InvalidRequest, UnknownEntity
 from queries.report import CreditReport
 
 log = logging.getLogger(__name__)
@@ -47,14 +50,23 @@ _CHALLENGE = {"WWW-Authenticate": f'APIKey header="{API_KEY_HEADER}"'}
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the key's name and role."""
+    """Who is calling: the key's name and role; the ids the request asked
+    for (for the audit of refusals) and the codec of its refs."""
 
     name: str
     role: ApiRole
+    refs: RefCodec | None = field(default=None, compare=False, repr=False)
+    asked: list[str] = field(default_factory=list, compare=False)
 
     @property
     def masked(self) -> bool:
         return self.role in MASKED_ROLES
+
+    def ref(self, person_id: str, id_type: IdType) -> str:
+        """This key's ref of a person (the masked id alone without a codec)."""
+        if self.refs is None:
+            return mask_person_id(person_id, id_type)
+        return self.refs.ref(self.name, person_id, id_type)
 
     def may(self, role: ApiRole) -> bool:
         """True when this caller's role is at least ``role``."""
@@ -90,7 +102,7 @@ class KeyRing:
                 raise HTTPException(503, "the API keys file cannot be read")
             return self._keys
 
-    def caller(self, key: str | None) -> Caller:
+    def caller(self, key: str | None, refs: RefCodec | None = None) -> Caller:
         """The caller owning ``key``; 401 when missing or unknown."""
         keys = self._current()
         if not key:
@@ -98,7 +110,25 @@ class KeyRing:
         found = find_key(keys, key) if len(key) <= MAX_KEY_LENGTH else None
         if found is None:
             raise HTTPException(401, "invalid API key", headers=_CHALLENGE)
-        return Caller(found.name, found.role)
+        return Caller(found.name, found.role, refs)
+
+
+def authenticate(request: Request, key: str | None) -> Caller:
+    """The caller of ``request`` (401 without a valid key), after spending
+    one request of its key's budget (429 with ``Retry-After`` past it)."""
+    state = request.app.state
+    ring: KeyRing = state.keyring
+    caller = ring.caller(key, state.refs)
+    request.state.caller = caller  # for the audit of refused lookups
+    budgets: Budgets = state.budgets
+    wait = budgets.take(caller.name, caller.role)
+    if wait is not None:
+        raise HTTPException(
+            429,
+            f"key {caller.name} is over its request budget; retry in {wait:.1f} s",
+            headers={"Retry-After": Budgets.retry_after(wait)},
+        )
+    return caller
 
 
 api_key_header = APIKeyHeader(
@@ -110,9 +140,7 @@ def require(role: ApiRole) -> Callable[..., Caller]:
     """A dependency admitting callers of ``role`` or above (else 403)."""
 
     def dependency(request: Request, key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
-        ring: KeyRing = request.app.state.keyring
-        caller = ring.caller(key)
-        request.state.caller = caller  # for the audit of refused lookups
+        caller = authenticate(request, key)
         if RANK[caller.role] < RANK[role]:
             raise HTTPException(
                 403, f"role {caller.role.value} may not use this endpoint (needs {role.value})"
@@ -134,97 +162,64 @@ Investigator = Annotated[Caller, Depends(require(ApiRole.INVESTIGATOR))]
 Admin = Annotated[Caller, Depends(require(ApiRole.ADMIN))]
 
 
-# -- masking ---------------------------------------------------------------------
-#: candidate ids: maximal runs of id characters, and every 18-digit window
-#: shaped like a resident id wherever it stands (inside case numbers, reasons…)
-_ID_TOKEN = re.compile(r"[0-9A-Za-z\-]{4,64}")
-_RESIDENT_WINDOW = re.compile(r"(?=(\d{17}[\dXx]))")
-_ID_KEYS = ("id", "person_id", "subject_id", "source_id")
-_CONTACT_KEYS = ("phone", "address", "email", "phone_norm", "address_norm", "email_norm")
+# -- ids asked for ---------------------------------------------------------------
+PERSON_ID_REFUSED = (
+    "role {role} looks persons up by the ref given in responses (…~…), never by a person's id"
+)
 
 
-def _candidates(text: str, out: set[str]) -> None:
-    for run in _ID_TOKEN.findall(text):
-        out.add(run.upper())
-        out.update(w.upper() for w in _RESIDENT_WINDOW.findall(run))
+def resolve_id(caller: Caller, store: GraphStore, value: str) -> str:
+    """The entity id that ``value`` (an id, or a ref from an earlier response)
+    names for ``caller``: the one function every router turns incoming ids
+    with (DESIGN §7).
+
+    A ref is accepted only from the key it was given to. Masked roles get
+    the same 403 for every person id, stored or not (and for a ref not given
+    to them): no answer tells them whether a person id exists. A USCC that
+    is not stored is the query's 404 as for every caller.
+    """
+    caller.asked.append(value)
+    resolved = _resolve(caller, store, value)
+    caller.asked[-1] = resolved  # the audit names the person, not the ref
+    return resolved
 
 
-def _strings(value: Any, out: set[str]) -> None:
-    if isinstance(value, str):
-        _candidates(value, out)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _candidates(k, out)
-            _strings(v, out)
-    elif isinstance(value, list):
-        for v in value:
-            _strings(v, out)
+def _resolve(caller: Caller, store: GraphStore, value: str) -> str:
+    if is_ref(value):
+        person_id = caller.refs.person_id(caller.name, value) if caller.refs else None
+        if person_id is None:
+            raise HTTPException(403, "this ref was not given to this API key")
+        return person_id
+    norm = normalise_id(value)
+    if len(norm) > MAX_ID_LENGTH:
+        raise InvalidRequest(f"an id has at most {MAX_ID_LENGTH} characters, got {len(norm)}")
+    if not caller.masked:
+        return value
+    kind = store.existing_ids([norm]).get(norm)
+    if kind is NodeKind.ENTERPRISE:
+        return norm
+    if is_uscc(norm) and not is_resident_id(norm):
+        # can only be a USCC: unknown whether or not a person's other id is spelled so
+        raise UnknownEntity(norm)
+    raise HTTPException(403, PERSON_ID_REFUSED.format(role=caller.role.value))
 
 
-def person_id_masks(store: GraphStore, body: Any) -> dict[str, str]:
-    """Every personal id in ``body`` with its mask: ids of stored persons
-    (resident ids, passports, other numbers) and any valid resident id."""
-    tokens: set[str] = set()
-    _strings(body, tokens)
-    if not tokens:
-        return {}
-    masks: dict[str, str] = {}
-    stored = store.nodes(tokens)
-    for node_id, node in stored.items():
-        if isinstance(node, Person):
-            masks[node_id] = mask_person_id(node_id, node.id_type)
-    for token in tokens - stored.keys():
-        if len(token) == 18 and guess_kind(token) is NodeKind.PERSON:
-            masks[token] = mask_person_id(token, IdType.RESIDENT_ID)
-    return masks
+def resolve_ids(caller: Caller, store: GraphStore, values: Iterable[str]) -> list[str]:
+    """:func:`resolve_id` of each value, in order."""
+    return [resolve_id(caller, store, v) for v in values]
 
 
-def _apply(value: Any, masks: dict[str, str], sub: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return sub(value)
-    if isinstance(value, list):
-        return [_apply(v, masks, sub) for v in value]
-    if isinstance(value, dict):
-        person = any(isinstance(value.get(k), str) and value[k] in masks for k in _ID_KEYS)
-        out = {}
-        for k, v in value.items():
-            out[sub(k)] = None if person and k in _CONTACT_KEYS else _apply(v, masks, sub)
-        return out
-    return value
-
-
-def mask_body(store: GraphStore, body: Any) -> Any:
-    """``body`` (JSON data) with personal ids masked everywhere — values,
-    keys, inside longer strings — and the contacts of persons removed."""
-    masks = person_id_masks(store, body)
-    if not masks:
-        return body
-
-    # every known id wherever it stands, longest first (an id inside a case
-    # number or a reason is still the person's id)
-    pattern = re.compile(
-        "|".join(re.escape(i) for i in sorted(masks, key=len, reverse=True)), re.IGNORECASE
-    )
-
-    def sub(text: str) -> str:
-        return pattern.sub(lambda m: masks.get(m.group(0).upper(), m.group(0)), text)
-
-    return _apply(body, masks, sub)
+def body_for(caller: Caller, store: GraphStore, result: BaseModel | list[Any]) -> Any:
+    """A query result as ``caller`` may read it: the CLI's JSON, with persons
+    as refs and ids in free text masked for the masked roles."""
+    if caller.masked:
+        return masked_body(caller, store, result)
+    return dump(result)
 
 
 def shaped(caller: Caller, store: GraphStore, result: BaseModel | list[Any]) -> JSONResponse:
-    """The response body of a query result: the CLI's JSON, masked for
-    callers who may not see personal ids."""
-    if isinstance(result, BaseModel):
-        body: Any = result.model_dump(mode="json", by_alias=True)
-    else:
-        body = [
-            r.model_dump(mode="json", by_alias=True) if isinstance(r, BaseModel) else r
-            for r in result
-        ]
-    if caller.masked:
-        body = mask_body(store, body)
-    return JSONResponse(body)
+    """The response of a query result (:func:`body_for`)."""
+    return JSONResponse(body_for(caller, store, result))
 
 
 def report_for(caller: Caller, report: CreditReport) -> CreditReport:

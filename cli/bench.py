@@ -12,6 +12,7 @@ from rich.table import Table
 
 from bench.run import GOALS, MAP_NODES, BenchConfig, BenchError, run_bench
 from cli.common import err, fail, out
+from credgraph.outputs import atomic_write
 
 app = typer.Typer()
 
@@ -204,7 +205,8 @@ def bench(
     except BenchError as exc:
         raise fail(str(exc), 1) from None
     fragment = markdown(result)
-    (out_dir / f"bench-{enterprises}.md").write_text(fragment, "utf-8")
+    with atomic_write(out_dir / f"bench-{enterprises}.md") as md:
+        md.write(fragment)
     print_table(result, stderr=markdown_out)
     if markdown_out:
         out.print(fragment, markup=False, highlight=False)

@@ -22,7 +22,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from credgraph.settings import Settings
-from credgraph.store import NEO4J_SCHEMES, GraphStore, StoreError, open_store
+from credgraph.store import (
+    NEO4J_SCHEMES,
+    GraphStore,
+    StoreBusy,
+    StoreError,
+    open_store,
+    store_files,
+)
 from queries.errors import QueryError
 
 err = Console(stderr=True)
@@ -59,22 +66,40 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 @contextmanager
-def store_from(location: str | None, *, create: bool = False) -> Iterator[GraphStore]:
+def store_from(
+    location: str | None, *, write: bool = False, create: bool = False
+) -> Iterator[GraphStore]:
     """Open the store for one command; a one-line error (exit 2) when it
-    cannot be opened or a query refuses the request (``QueryError``). Only
-    ``create`` commands (load, demo) may start a new embedded store:
-    elsewhere a mistyped path must not look like an empty store that answers
-    "no flags"."""
+    cannot be opened or a query refuses the request (``QueryError``).
+
+    Commands that only read open it read-only: they never wait for a load
+    (or anything else) writing it, and work on a read-only file. ``write``
+    commands wait for another writer with a progress line on stderr, then
+    give up (exit 2). Only ``create`` commands (load, demo) may start a new
+    embedded store: elsewhere a mistyped path must not look like an empty
+    store that answers "no flags"."""
     where = store_location(location)
     if not where.startswith(NEO4J_SCHEMES):
         check_embedded_store(Path(where), create=create)
+
+    def waiting(seconds: float) -> None:
+        err.print(
+            f"waiting for another process writing {where} ({seconds:.0f} s) …",
+            highlight=False,
+            soft_wrap=True,
+        )
+
     try:
-        store = open_store(where)
+        store = open_store(where, read_only=not (write or create), on_wait=waiting)
+    except StoreBusy as exc:
+        raise fail(str(exc)) from None
     except (StoreError, sqlite3.Error, OSError) as exc:
         raise fail(f"cannot open store {where}: {exc}") from None
     try:
         yield store
     except QueryError as exc:  # unknown/invalid ids, bad options: one line, exit 2
+        raise fail(str(exc)) from None
+    except StoreBusy as exc:
         raise fail(str(exc)) from None
     except (StoreError, sqlite3.OperationalError) as exc:
         raise fail(f"store {where}: {exc}") from None
@@ -126,13 +151,13 @@ def store_location(location: str | None) -> str:
 
 
 def _protected(store: str | None, inputs: Sequence[Path]) -> list[tuple[Path, str]]:
-    """Files and folders no output may replace: the store with its WAL and
-    shared-memory files, and the inputs of the command."""
+    """Files and folders no output may replace: the store with its audit
+    log and their WAL and shared-memory files, and the inputs of the command."""
     guarded: list[tuple[Path, str]] = []
     where = store_location(store)
     if not where.startswith(NEO4J_SCHEMES):
         base = Path(where).expanduser().resolve()
-        guarded += [(Path(f"{base}{sfx}"), f"the store {where}") for sfx in ("", "-wal", "-shm")]
+        guarded += [(Path(f), f"the store {where}") for f in store_files(base)]
     guarded += [(Path(i).expanduser().resolve(), f"the input {i}") for i in inputs]
     return guarded
 

@@ -19,7 +19,8 @@ from cli.common import (
     fail,
     store_from,
 )
-from graph_loader import UnusableInput, load_folder, write_rejects
+from graph_loader import UnusableInput, write_rejects
+from queries.workflows import load_and_refresh
 
 app = typer.Typer()
 
@@ -79,13 +80,9 @@ def load(
             bar.update(tasks[name], completed=done, total=total)
 
         try:
-            report = load_folder(db, path, strict=strict, progress=tick)
+            report = load_and_refresh(db, path, strict=strict, progress=tick)
         except UnusableInput as exc:
             raise fail(str(exc)) from None
-        if not report.refused:
-            from queries.materialise import Change, refresh
-
-            refresh(db, Change.of(report.touched_ids, report.entry_ids), report.generation_before)
     if report.rejects:
         write_rejects(report.rejects, rejects)
         err.print(f"[yellow]{len(report.rejects)} rejected value(s)[/yellow] → {rejects}")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import AsOfOpt, StoreOpt, check_output, err, parse_as_of, store_from
+from cli.common import AsOfOpt, StoreOpt, check_output, err, fail, parse_as_of, store_from
 from queries.propagation import active_entries, all_flags
 
 app = typer.Typer()
@@ -24,7 +24,9 @@ export_app = typer.Typer(
 )
 app.add_typer(export_app, name="export")
 
-FileArg = Annotated[Path, typer.Argument(help="Output file (overwritten).", dir_okay=False)]
+FileArg = Annotated[
+    Path, typer.Argument(help="Output file (replaced; written 0600).", dir_okay=False)
+]
 
 
 @export_app.command("neo4j-import")
@@ -33,11 +35,19 @@ def neo4j_import_cmd(
         Path, typer.Argument(help="Folder for the CSVs and import.sh (created).", file_okay=False)
     ],
     store: StoreOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace the files of an earlier export in a non-empty DIR."),
+    ] = False,
 ) -> None:
-    """CSVs for `neo4j-admin database import full`, plus import.sh (whole store)."""
+    """CSVs for `neo4j-admin database import full`, plus import.sh (whole store).
+
+    The files carry full person ids and are written 0600.
+    """
     from graph_loader.export import export_neo4j_import
 
     check_output(out_dir, "DIR", store=store, folder=True)
+    check_export_folder(out_dir, force=force)
     started = time.perf_counter()
     with store_from(store) as db, err.status("writing neo4j-admin import files…"):
         counts = export_neo4j_import(db, out_dir)
@@ -48,6 +58,32 @@ def neo4j_import_cmd(
         "With Neo4j stopped, run:"
     )
     err.print(f"  {shlex.quote(str(out_dir / 'import.sh'))} neo4j", highlight=False)
+
+
+def check_export_folder(out_dir: Path, *, force: bool) -> None:
+    """Refuse, before any work, a non-empty DIR without ``--force``, and
+    always a folder holding data to load (its ``enterprises.csv`` would be
+    replaced by the export's): only an earlier export may be overwritten."""
+    from graph_loader.sources import TABLES
+
+    if not out_dir.exists():
+        return
+    present = {p.name for p in out_dir.iterdir()}
+    if not present:
+        return
+    data = sorted(
+        n for n in present if n.endswith((".xlsx", ".xlsm")) or n in {f"{t}.csv" for t in TABLES}
+    )
+    if data and "import.sh" not in present:
+        raise fail(
+            f"DIR {out_dir} holds data to load ({', '.join(data[:3])}): "
+            "export into a folder of its own"
+        )
+    if not force:
+        raise fail(
+            f"DIR {out_dir} is not empty ({len(present)} files): choose an empty folder, "
+            "or --force to replace an earlier export"
+        )
 
 
 @export_app.command("graphml")

@@ -34,7 +34,7 @@ app = typer.Typer()
 def propagate_cmd(store: StoreOpt = None, as_of: AsOfOpt = None) -> None:
     """Materialise flags for as_of (queries give the same answer without it)."""
     day = parse_as_of(as_of)
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         flags = propagate(db, day)
     by_rule = Counter(f.rule.value for f in flags)
     err.print(
@@ -103,7 +103,7 @@ def objection_file(
 ) -> None:
     """Suspend an entry's effects while it is verified."""
     day = parse_as_of(on, "--on") if on else today()
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         try:
             objection = objection_ops.file_objection(db, entry_id, reason, day)
         except objection_ops.ObjectionError as exc:
@@ -131,7 +131,7 @@ def objection_resolve(
 ) -> None:
     """Resolve an objection."""
     day = parse_as_of(on, "--on") if on else today()
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         try:
             objection = objection_ops.resolve_objection(db, objection_id, upheld, day)
         except (objection_ops.ObjectionError, UnknownObjection) as exc:

@@ -240,12 +240,13 @@ def report_cmd(
 
 
 def _print_report(report: CreditReport) -> None:
-    name = report.identity.get("name", "")
+    identity = report.model_dump(mode="json", include={"identity"})["identity"]
+    name = identity.get("name", "")
     _line(f"credit report: {name} ({report.subject_id}, {report.subject_type}) on {report.as_of}")
     emit_table(
         "identity",
         ["field", "value"],
-        [(k, v) for k, v in report.identity.items() if v is not None],
+        [(k, v) for k, v in identity.items() if v is not None],
     )
     emit_table(
         "list entries",

@@ -61,7 +61,7 @@ def watch_add(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Add subjects to a watchlist; unknown ids are reported and skipped."""
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         report = watchlists.add_ids(db, name, enumerate(ids, start=1), owner, admin=True)
     _print_report(report, fmt)
 
@@ -79,7 +79,7 @@ def watch_import(
         data = file.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc.strerror}") from None
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         rows = watchlists.read_ids(data, file.name)
         report = watchlists.add_ids(db, name, rows, owner, admin=True)
     _print_report(report, fmt)
@@ -123,7 +123,7 @@ def watch_remove(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Remove ids from a watchlist, or the list itself (and its webhooks)."""
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         report = watchlists.remove(db, name, ids or None, None)
     _print_report(report, fmt)
 
@@ -222,7 +222,7 @@ def webhook_add(
     """Send a watchlist's changes from now on, signed with the secret."""
     from queries.webhooks import add_webhook
 
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         hook = add_webhook(db, name, url, watchlist, secret_file, owner)
     if fmt is OutputFormat.JSON:
         emit_json(hook)
@@ -266,7 +266,7 @@ def webhook_remove(
     """Stop sending to a webhook (its log goes too)."""
     from queries.webhooks import remove_webhook
 
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         remove_webhook(db, name)
     err.print(f"webhook {name} removed")
 
@@ -316,7 +316,7 @@ def deliver_cmd(
     a delivery failed (it is retried later, nothing is lost)."""
     from queries.webhooks import deliver_due
 
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         outcomes = deliver_due(db, retry_now=retry_now)
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps([o.__dict__ for o in outcomes], ensure_ascii=False, indent=2))

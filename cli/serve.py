@@ -11,7 +11,6 @@ from cli.common import (
     StoreOpt,
     check_embedded_store,
     err,
-    fail,
     store_from,
     store_location,
 )
@@ -29,15 +28,14 @@ def serve(
     port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
     """Serve the HTTP API and the web explorer."""
-    import uvicorn
-
     from api.app import create_app
+    from api.server import run
 
     location = store_location(store)
     if not location.startswith(NEO4J_SCHEMES):
         check_embedded_store(Path(location), create=False)
     err.print(f"credgraph serving {location} on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run(create_app(location), host=host, port=port, log_level="warning")
+    run(create_app(location), host=host, port=port)
 
 
 @app.command()
@@ -51,21 +49,19 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare only.")] = False,
 ) -> None:
     """Sample + load + propagate + serve, with a printed demo key."""
-    from graph_loader import load_folder
-    from graph_loader.sample import generate_sample
-    from queries.materialise import propagate
+    from queries.workflows import prepare_demo
 
     location = store or Settings().store
     Path(location).parent.mkdir(parents=True, exist_ok=True)
-    if not (data / "enterprises.csv").exists():
+
+    def generating() -> None:
         err.print(f"generating {enterprises:,} sample enterprises into {data} …")
-        generate_sample(data, enterprises=enterprises, seed=seed)
+
     with store_from(location, create=True) as db:
-        report = load_folder(db, data)
-        if report.rejects:
-            raise fail(f"sample data produced {len(report.rejects)} rejects")
-        flags = propagate(db, today())
-    err.print(f"loaded {report.loaded}; {len(flags):,} flags on {today()}")
+        done = prepare_demo(
+            db, data, enterprises=enterprises, seed=seed, as_of=today(), on_generate=generating
+        )
+    err.print(f"loaded {done.report.loaded}; {done.flags:,} flags on {today()}")
     key = _demo_key()
     if key:
         err.print(f"[bold]demo API key (role admin):[/bold] {key}")

@@ -27,7 +27,6 @@ from cli.common import (
 from credgraph.ids import normalise_id
 from credgraph.policy import today
 from credgraph.store import GraphStore
-from graph_loader.exchange import read_upstream
 from graph_loader.sources import UnusableInput
 from queries.errors import QueryError
 from queries.measures import Reason
@@ -37,8 +36,6 @@ from queries.supervision import (
     Deadline,
     InspectionPlan,
     ListDelta,
-    compare_upstream,
-    confirm_proposal,
     credit_level,
     deadlines,
     fulfil,
@@ -50,10 +47,10 @@ from queries.supervision import (
     record_commitment,
     resolve_population,
     write_conflicts_csv,
-    write_feedback,
     write_plan_csv,
 )
 from queries.supervision.commitments import OverdueCommitments, parse_commitment_id
+from queries.workflows import compare_upstream_file, confirm_proposal
 
 app = typer.Typer()
 
@@ -213,7 +210,7 @@ def commitment_add(
 ) -> None:
     """Record a credit commitment; prints its id."""
     by, made = _day(promised_by, "--promised-by"), _day(on, "--on")
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         c = record_commitment(db, subject, matter, by, made)
     if fmt is OutputFormat.JSON:
         emit_json(c)
@@ -231,7 +228,7 @@ def commitment_fulfil(
 ) -> None:
     """Record that a commitment was fulfilled."""
     day = _day(on, "--on")
-    with store_from(store) as db:
+    with store_from(store, write=True) as db:
         c = fulfil(db, parse_commitment_id(commitment_id), day)
     if fmt is OutputFormat.JSON:
         emit_json(c)
@@ -297,7 +294,7 @@ def commitment_overdue(
     is listed unless confirmed with --confirm."""
     day = parse_as_of(as_of)
     wanted = [x.strip() for item in confirm or [] for x in item.split(",") if x.strip()]
-    with store_from(store) as db:
+    with store_from(store, write=bool(wanted)) as db:
         confirmed = [confirm_proposal(db, x, day, authority) for x in wanted]
         proposals = overdue_commitments(db, day)
     for entry in confirmed:
@@ -355,25 +352,16 @@ def exchange_compare(
         check_output(report, "--report", store=store, inputs=[file])
     with store_from(store) as db:
         try:
-            upstream = read_upstream(db, file)
+            compared = compare_upstream_file(db, file)
         except UnusableInput as exc:
             raise fail(str(exc)) from None
-        delta = compare_upstream(
-            db,
-            upstream.entries,
-            source=upstream.file,
-            lines=upstream.lines,
-            rejected_rows=len({r.line for r in upstream.rejects}),
-        )
     if report is not None:
-        n = write_feedback(
-            delta, report, [(r.line, r.column, r.value, r.reason) for r in upstream.rejects]
-        )
+        n = compared.write_feedback(report)
         err.print(f"wrote {n} feedback rows to {report}")
     if fmt is OutputFormat.JSON:
-        emit_json(delta)
+        emit_json(compared.delta)
     else:
-        print_delta(delta)
+        print_delta(compared.delta)
 
 
 def print_deadlines(rows: Sequence[Deadline], title: str) -> None:

@@ -31,6 +31,10 @@ class InvalidIdentifier(ValueError):
         self.reason = reason
 
 
+#: the longest id of any kind (passport/other numbers, DESIGN §2)
+MAX_ID_LENGTH = 64
+
+
 def normalise_id(value: str) -> str:
     """Trim and upper-case an identifier (DESIGN §2)."""
     return value.strip().upper()
@@ -71,7 +75,7 @@ _USCC_ALPHABET = frozenset(uscc._alphabet)
 
 
 @lru_cache(maxsize=65536)
-def _birth_place_known(region: str, year: str) -> bool:
+def birth_place_known(region: str, year: str) -> bool:
     """stdnum's region lookup, cached per (region code, birth year): the
     numdb search dominates validation time and depends on nothing else."""
     try:
@@ -100,7 +104,7 @@ def validate_resident_id(value: str) -> str:
             date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
         except ValueError:
             raise InvalidComponent() from None
-        if not _birth_place_known(number[:6], number[6:10]):
+        if not birth_place_known(number[:6], number[6:10]):
             raise InvalidComponent()
         return number
     except ValidationError as exc:
@@ -123,6 +127,14 @@ def validate_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
 def is_uscc(value: str) -> bool:
     try:
         validate_uscc(value)
+    except InvalidIdentifier:
+        return False
+    return True
+
+
+def is_resident_id(value: str) -> bool:
+    try:
+        validate_resident_id(value)
     except InvalidIdentifier:
         return False
     return True

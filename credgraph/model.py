@@ -7,11 +7,58 @@ builds on these names. Enum values are the contract of ``DESIGN.md`` §2–§3.
 from __future__ import annotations
 
 import builtins
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, Protocol, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SerializationInfo
+
+# -- identifiers that may name a person (masked for some readers) -------------------
+#: the serialisation-context key under which a reader's :class:`IdMasking` travels
+MASKING = "credgraph.masking"
+
+
+class IdMasking(Protocol):
+    """How one reader sees personal data: given in the serialisation context
+    (``model_dump(context={MASKING: masking})``) it rewrites every field
+    typed :data:`NodeId`, :data:`PersonId` or :data:`PersonContact`."""
+
+    def node_id(self, value: str) -> str:
+        """An enterprise's or a person's id, as this reader may see it."""
+
+    def person_id(self, value: str) -> str:
+        """A person's id, as this reader may see it."""
+
+    def contact(self, value: str) -> str | None:
+        """A person's phone or address, or None when hidden."""
+
+
+def _masking(info: SerializationInfo) -> IdMasking | None:
+    context = info.context
+    return context.get(MASKING) if isinstance(context, dict) else None
+
+
+def _node_id(value: str, info: SerializationInfo) -> str:
+    masking = _masking(info)
+    return value if masking is None else masking.node_id(value)
+
+
+def _person_id(value: str, info: SerializationInfo) -> str:
+    masking = _masking(info)
+    return value if masking is None else masking.person_id(value)
+
+
+def _contact(value: str | None, info: SerializationInfo) -> str | None:
+    masking = _masking(info)
+    return value if masking is None or value is None else masking.contact(value)
+
+
+#: the id of an enterprise (USCC) or of a person: where a field can hold either
+NodeId = Annotated[str, PlainSerializer(_node_id, return_type=str)]
+#: the id of a person (resident id, passport or other number)
+PersonId = Annotated[str, PlainSerializer(_person_id, return_type=str)]
+#: a person's phone or address (hidden from readers who see ids masked)
+PersonContact = Annotated[str | None, PlainSerializer(_contact, return_type=str | None)]
 
 
 class NodeKind(StrEnum):
@@ -191,13 +238,13 @@ class Enterprise(Record):
 
 
 class Person(Record):
-    person_id: str
+    person_id: PersonId
     id_type: IdType = IdType.RESIDENT_ID
     name: str
-    phone: str | None = None
-    address: str | None = None
-    phone_norm: str | None = None
-    address_norm: str | None = None
+    phone: PersonContact = None
+    address: PersonContact = None
+    phone_norm: PersonContact = None
+    address_norm: PersonContact = None
 
     @property
     def id(self) -> str:
@@ -210,7 +257,7 @@ Node = Enterprise | Person
 class Relation(Record):
     """A role of ``source_id`` in the enterprise ``target_uscc``."""
 
-    source_id: str
+    source_id: NodeId
     source_type: NodeKind
     target_uscc: str
     role: Role
@@ -238,7 +285,7 @@ class Relation(Record):
 
 class ListEntry(Record):
     entry_id: str
-    subject_id: str
+    subject_id: NodeId
     subject_type: NodeKind
     list: ListKind
     category: Category | None = None
@@ -249,7 +296,7 @@ class ListEntry(Record):
     valid_until: date | None = None
     removed_on: date | None = None
     removal_reason: RemovalReason | None = None
-    responsible_person_ids: tuple[str, ...] = Field(default_factory=tuple)
+    responsible_person_ids: tuple[PersonId, ...] = Field(default_factory=tuple)
 
 
 class Objection(Record):
@@ -280,13 +327,36 @@ class Flag(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    subject_id: str
+    subject_id: NodeId
     subject_type: NodeKind
     flag: FlagKind
     list: ListKind
     entry_id: str
     rule: Rule
     citation: str
-    path: builtins.list[str]
+    path: builtins.list[NodeId]
     relations: builtins.list[str]
     other_paths: int = 0
+
+
+class Commitment(BaseModel):
+    """A written credit commitment of a subject and its fulfilment (002:L15)."""
+
+    commitment_id: int
+    subject_id: str
+    matter: str
+    promised_by: date
+    made_on: date
+    fulfilled_on: date | None = None
+
+
+class AuditRecord(BaseModel):
+    """One audited API request: who asked, in which role, about which ids."""
+
+    audit_id: int
+    at: datetime
+    who: str
+    role: str
+    endpoint: str
+    subject_ids: builtins.list[str]
+    as_of: date | None = None

@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RateLimit(BaseModel):
+    """A token bucket: ``rate`` requests per second, ``burst`` at once."""
+
+    rate: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+#: request budgets per API role (``CREDGRAPH_RATE_LIMITS`` as JSON overrides)
+DEFAULT_RATE_LIMITS = {
+    "public": RateLimit(rate=10, burst=50),
+    "procurement": RateLimit(rate=20, burst=100),
+    "investigator": RateLimit(rate=50, burst=200),
+    "admin": RateLimit(rate=100, burst=400),
+}
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CREDGRAPH_", extra="ignore")
 
     store: str = "credgraph.db"
+    #: seconds a writer waits for another process writing the embedded store
+    write_wait: float = 60.0
     policy: Path | None = None
     keys_file: Path = Path("credgraph-keys.toml")
+    #: the secret behind the masked roles' person refs (default: beside the keys file)
+    ref_secret_file: Path | None = None
+    rate_limits: dict[str, RateLimit] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    #: refused or unanswered lookups by one key within a minute before a warning is logged
+    miss_warning: int = 20
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""

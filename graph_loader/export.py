@@ -27,7 +27,7 @@ from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 from followthemoney import model as ftm_model
@@ -46,6 +46,7 @@ from credgraph.model import (
     Relation,
     Role,
 )
+from credgraph.outputs import atomic_write
 from credgraph.store import GraphStore
 from credgraph.store.neo4j.backend import search_keys
 
@@ -139,8 +140,8 @@ class _CsvFile:
     """One neo4j-admin CSV: strings always quoted (so ``""`` is an empty
     string), ``None`` an empty field (no property)."""
 
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
-        self.file: IO[str] = path.open("w", encoding="utf-8", newline="")
+    def __init__(self, file: IO[str], header: Sequence[str]) -> None:
+        self.file = file
         self.file.write(",".join(header) + "\n")
         self.rows = 0
         self.multiline = False
@@ -221,8 +222,9 @@ def export_neo4j_import(store: GraphStore, out_dir: Path) -> dict[str, int]:
     with ExitStack() as stack:
         files: dict[str, _CsvFile] = {}
         for name, header in neo4j_import_headers().items():
-            files[name] = _CsvFile(out_dir / name, header)
-            stack.callback(files[name].file.close)
+            # full person ids: private to the exporting user; written whole or not at all
+            file = stack.enter_context(atomic_write(out_dir / name, newline="", private=True))
+            files[name] = _CsvFile(file, header)
 
         doc = 0  # load order of the nodes (field searches list hits in it)
         for node in store.iter_nodes(NodeKind.ENTERPRISE):
@@ -264,27 +266,22 @@ def export_neo4j_import(store: GraphStore, out_dir: Path) -> dict[str, int]:
         multiline = any(f.multiline for f in files.values())
         counts = {name: f.rows for name, f in files.items()}
 
-    script = out_dir / "import.sh"
-    script.write_text(neo4j_import_script(list(files), multiline), encoding="utf-8")
-    script.chmod(0o755)
+    with atomic_write(out_dir / "import.sh", private=True, executable=True) as script:
+        script.write(neo4j_import_script(list(files), multiline))
     log.info("neo4j-admin import files in %s: %s", out_dir, counts)
     return counts
 
 
-def _write_flags(
-    files: dict[str, _CsvFile], flags: Iterable[dict[str, Any]], entry_ids: set[str]
-) -> None:
+def _write_flags(files: dict[str, _CsvFile], flags: Iterable[Flag], entry_ids: set[str]) -> None:
     for flag in flags:
-        key = f"{flag['subject_id']}|{flag['flag']}|{flag['entry_id']}"
+        key = f"{flag.subject_id}|{flag.flag}|{flag.entry_id}"
         files["flags.csv"].write(
-            key, "Flag", flag["subject_id"], flag["flag"], flag["entry_id"],
-            json.dumps(flag, ensure_ascii=False), flag.get("subject_type"), flag.get("list"),
-            flag.get("rule"),
+            key, "Flag", flag.subject_id, flag.flag.value, flag.entry_id, flag.model_dump_json(),
+            flag.subject_type.value, flag.list.value, flag.rule.value,
         )  # fmt: skip
-        kind = NodeKind(flag["subject_type"])
-        files[_FLAGGED_FILES[kind]].write(flag["subject_id"], key, "FLAGGED")
-        if flag["entry_id"] in entry_ids:
-            files["from_entry.csv"].write(key, flag["entry_id"], "FROM_ENTRY")
+        files[_FLAGGED_FILES[flag.subject_type]].write(flag.subject_id, key, "FLAGGED")
+        if flag.entry_id in entry_ids:
+            files["from_entry.csv"].write(key, flag.entry_id, "FROM_ENTRY")
 
 
 def neo4j_import_command(file_names: Iterable[str], multiline: bool = False) -> list[str]:
@@ -397,7 +394,7 @@ def export_graphml(
         kinds.add(f.flag.value)
         entries.add(f.entry_id)
     counts = {"nodes": 0, "edges": 0}
-    with path.open("w", encoding="utf-8") as out:
+    with atomic_write(path, private=True) as out:
         out.write(f"<?xml version='1.0' encoding='utf-8'?>\n<graphml {_GRAPHML_NS}>\n")
         for domain, name, kind in _GRAPHML_KEYS:
             out.write(
@@ -612,7 +609,7 @@ def export_ftm(
     >>> # export_ftm(store, Path("credgraph.ftm.json"))["Company"]
     """
     counts: dict[str, int] = {}
-    with path.open("w", encoding="utf-8") as out:
+    with atomic_write(path, private=True) as out:
         for entity in _ftm_entities(store, as_of, store.entries() if entries is None else entries):
             out.write(json.dumps(entity.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
             counts[entity.schema.name] = counts.get(entity.schema.name, 0) + 1

@@ -8,7 +8,6 @@ problem goes to the reject report and the good rows load.
 
 from __future__ import annotations
 
-import csv
 import gc
 import logging
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 
 from credgraph.ids import normalise_id
 from credgraph.model import Batch, NodeKind
+from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
 from graph_loader.rows import (
     Problem,
@@ -73,12 +73,11 @@ class LoadReport:
 
 
 def write_rejects(rejects: list[Reject], path: Path) -> None:
-    """The reject report: ``file,line,column,value,reason`` (UTF-8)."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(REJECT_COLUMNS)
-        for r in rejects:
-            writer.writerow((r.file, r.line, r.column, r.value, r.reason))
+    """The reject report: ``file,line,column,value,reason`` (UTF-8), written
+    atomically and formula-safe: people open it in a spreadsheet, and a
+    rejected value is whatever the input held (``=HYPERLINK(…)`` included)."""
+    rows = ((r.file, r.line, r.column, r.value, r.reason) for r in rejects)
+    write_spreadsheet_csv(path, REJECT_COLUMNS, rows, bom=False)
 
 
 #: the fields that make up a record's identity (DESIGN §2), read from the

@@ -84,11 +84,11 @@ def _save(
 ) -> FlagUpdate:
     stored = store.stored_flags(entry_ids=entry_ids)
     old = stored.flags if stored else []
-    before = {(f["subject_id"], f["flag"], f["entry_id"]) for f in old}
+    before = {_key(f) for f in old}
     store.save_flags(
         as_of,
         generation,
-        [f.model_dump(mode="json") for f in flags],
+        flags,
         replace_entries=entry_ids,
         policy_key=policy.key(),
         events=flag_changes(store, old, flags, as_of, policy, entry_ids),
@@ -121,7 +121,7 @@ def affected_entries(store: GraphStore, change: Change) -> set[str]:
         ids |= {e.entry_id for e in store.entries(responsible_person_ids=touched)}
         stored = store.stored_flags(subject_ids=touched)
         if stored is not None:
-            ids |= {f["entry_id"] for f in stored.flags if f["flag"] == FlagKind.RESPONSIBLE_PERSON}
+            ids |= {f.entry_id for f in stored.flags if f.flag is FlagKind.RESPONSIBLE_PERSON}
     return ids
 
 

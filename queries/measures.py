@@ -26,6 +26,7 @@ from credgraph.model import (
     FlagKind,
     ListEntry,
     ListKind,
+    NodeId,
     NodeKind,
     Objection,
     RemovalReason,
@@ -74,7 +75,7 @@ class Reason(BaseModel):
     list: ListKind | None = None
     rule: str | None = None
     citation: str | None = None
-    path: builtins.list[str] = []
+    path: builtins.list[NodeId] = []
     relations: builtins.list[str] = []
     detail: str | None = None
 
@@ -102,7 +103,7 @@ class AppliedMeasure(BaseModel):
 class MeasuresResult(BaseModel):
     """The ``measures`` JSON of DESIGN §8."""
 
-    subject_id: str
+    subject_id: NodeId
     scenario: Scenario
     as_of: date
     verdict: Verdict

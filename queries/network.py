@@ -15,7 +15,16 @@ from datetime import date
 import networkx as nx
 from pydantic import BaseModel
 
-from credgraph.model import ROLE_PREFERENCE, Enterprise, Flag, NodeKind, Relation, Role, Title
+from credgraph.model import (
+    ROLE_PREFERENCE,
+    Enterprise,
+    Flag,
+    NodeId,
+    NodeKind,
+    Relation,
+    Role,
+    Title,
+)
 from credgraph.store import Direction, GraphStore
 from queries.measures import resolve_subject
 from queries.paths import check_bound
@@ -30,7 +39,7 @@ _RANK = {role: i for i, role in enumerate(ROLE_PREFERENCE)}
 class NetworkNode(BaseModel):
     """A node; ``hidden_neighbours`` counts neighbours left out by the caps."""
 
-    id: str
+    id: NodeId
     type: NodeKind
     name: str
     flags: list[Flag]
@@ -40,8 +49,8 @@ class NetworkNode(BaseModel):
 class NetworkEdge(BaseModel):
     """A relation: ``source`` holds ``role`` in ``target``; ``ended`` before as_of."""
 
-    source: str
-    target: str
+    source: NodeId
+    target: NodeId
     role: Role
     title: Title | None
     share_pct: float | None
@@ -53,7 +62,7 @@ class NetworkEdge(BaseModel):
 class NetworkResult(BaseModel):
     """DESIGN §8 ``network``: nodes (center first, then by distance) and edges."""
 
-    center: str
+    center: NodeId
     as_of: date
     nodes: list[NetworkNode]
     edges: list[NetworkEdge]

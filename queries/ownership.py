@@ -20,7 +20,7 @@ from typing import Literal
 import networkx as nx
 from pydantic import BaseModel
 
-from credgraph.model import NodeKind, Role
+from credgraph.model import NodeId, NodeKind, PersonId, Role
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
 from queries.measures import resolve_subject
@@ -42,23 +42,23 @@ UBO_PCT = 25.0
 class Owner(BaseModel):
     """An upstream holder: ``pct`` of the firm, ``paths`` from owner to firm."""
 
-    id: str
+    id: NodeId
     type: NodeKind
     pct: float
-    paths: list[list[str]]
+    paths: list[list[NodeId]]
 
 
 class Ubo(BaseModel):
-    person_id: str
+    person_id: PersonId
     pct: float
 
 
 class Controller(BaseModel):
     """The actual controller; ``path`` runs from the controller to the firm."""
 
-    id: str
+    id: NodeId
     basis: Literal["declared", "majority_chain"]
-    path: list[str]
+    path: list[NodeId]
 
 
 class Holding(BaseModel):
@@ -66,18 +66,18 @@ class Holding(BaseModel):
 
     uscc: str
     pct: float
-    paths: list[list[str]]
+    paths: list[list[NodeId]]
 
 
 class OwnershipResult(BaseModel):
     """DESIGN §8 ``ownership``; percentages 0–100 with two decimals."""
 
-    uscc: str
+    uscc: NodeId
     as_of: date
     owners: list[Owner]
     ubos: list[Ubo]
     actual_controller: Controller | None
-    cycles: list[list[str]]
+    cycles: list[list[NodeId]]
     holdings: list[Holding]
 
 

@@ -25,7 +25,7 @@ from itertools import pairwise
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
-from credgraph.model import ROLE_PREFERENCE, Relation
+from credgraph.model import ROLE_PREFERENCE, NodeId, Relation
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
 from queries.measures import resolve_subject
@@ -44,7 +44,7 @@ _RANK = {role: i for i, role in enumerate(ROLE_PREFERENCE)}
 class EvidencePath(BaseModel):
     """One path: ``nodes`` from ``from`` to ``to`` and the role of each hop."""
 
-    nodes: list[str]
+    nodes: list[NodeId]
     relations: list[str]
 
 
@@ -53,8 +53,8 @@ class PathsResult(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
-    from_id: str = Field(alias="from")
-    to_id: str = Field(alias="to")
+    from_id: NodeId = Field(alias="from")
+    to_id: NodeId = Field(alias="to")
     max_depth: int
     paths: list[EvidencePath]
 

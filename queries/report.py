@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SerializerFunctionWrapHandler, field_serializer
 
 from credgraph.model import (
     ROLE_PREFERENCE,
@@ -21,8 +21,11 @@ from credgraph.model import (
     Flag,
     FlagKind,
     ListEntry,
+    Node,
+    NodeId,
     NodeKind,
     Objection,
+    Person,
     Relation,
     Role,
     Scenario,
@@ -73,7 +76,7 @@ class PartyRole(BaseModel):
 class RelatedParty(BaseModel):
     """A directly related entity, its roles and its flag kinds on as_of."""
 
-    id: str
+    id: NodeId
     type: NodeKind
     name: str
     roles: list[PartyRole]
@@ -87,16 +90,17 @@ class OwnershipSummary(BaseModel):
     owners_total: int
     ubos: list[Ubo]
     actual_controller: Controller | None
-    cycles: list[list[str]]
+    cycles: list[list[NodeId]]
 
 
 class CreditReport(BaseModel):
     """The credit report JSON (``credgraph report ID --format json``)."""
 
-    subject_id: str
+    subject_id: NodeId
     subject_type: NodeKind
     as_of: date
-    identity: dict[str, Any]
+    #: the stored record, without the normalised contacts kept for matching
+    identity: Enterprise | Person
     entries: list[ReportEntry]
     flags: list[Flag]
     related_parties: list[RelatedParty]
@@ -107,6 +111,11 @@ class CreditReport(BaseModel):
     level: CreditLevel
     #: the dated timeline up to as_of, oldest first (DESIGN §10)
     history: list[HistoryItem] = []
+
+    @field_serializer("identity", mode="wrap")
+    def _identity(self, record: Node, handler: SerializerFunctionWrapHandler) -> Any:
+        shown = handler(record)
+        return {k: v for k, v in shown.items() if k not in _INTERNAL}
 
 
 def entry_status(entry: ListEntry, objections: list[Objection], as_of: date) -> EntryStatus:
@@ -226,7 +235,7 @@ def credit_report(store: GraphStore, subject_id: str, as_of: date) -> CreditRepo
         subject_id=sid,
         subject_type=kind,
         as_of=as_of,
-        identity={k: v for k, v in record.model_dump(mode="json").items() if k not in _INTERNAL},
+        identity=record,
         entries=_entries(store, sid, as_of),
         flags=flags,
         related_parties=parties,

@@ -35,7 +35,7 @@ from itertools import pairwise
 from pydantic import BaseModel
 
 from credgraph.ids import InvalidIdentifier, normalise_id, validate_uscc
-from credgraph.model import Flag, NodeKind, Relation, Role, Scenario
+from credgraph.model import Flag, NodeId, NodeKind, Relation, Role, Scenario
 from credgraph.policy import Policy, default_policy, today
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
@@ -86,7 +86,7 @@ class Link(BaseModel):
     a: str
     b: str
     kind: LinkKind
-    path: list[str]
+    path: list[NodeId]
     relations: list[str]
     pct: float | None = None
     detail: str | None = None
@@ -407,7 +407,7 @@ def screen_bidders(
                     reasons=[Reason(code="invalid", detail=problem)],
                 )
             )
-        elif uscc not in kinds:
+        elif kinds.get(uscc) is not NodeKind.ENTERPRISE:  # a person's id is no bidder
             results.append(
                 Bidder(
                     uscc=uscc,

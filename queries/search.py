@@ -41,10 +41,10 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from credgraph.ids import normalise_id
-from credgraph.model import Enterprise, Node, NodeKind, Person
+from credgraph.model import Enterprise, Node, NodeId, NodeKind, Person
 from credgraph.store import GraphStore
 from credgraph.store.base import SearchField
-from credgraph.store.search_index import fold, pinyin_readings, to_initials, to_pinyin
+from credgraph.text import fold, pinyin_readings, to_initials, to_pinyin
 from queries.errors import InvalidRequest
 from queries.measures import resolve_subject
 
@@ -71,7 +71,7 @@ class MatchKind(StrEnum):
 
 
 class SearchHit(BaseModel):
-    id: str
+    id: NodeId
     type: NodeKind
     name: str
     match: MatchKind
@@ -89,7 +89,7 @@ class SearchResult(BaseModel):
 class EntityResult(BaseModel):
     """An enterprise or a person as stored."""
 
-    id: str
+    id: NodeId
     type: NodeKind
     name: str
     record: Enterprise | Person
@@ -143,7 +143,7 @@ def _score(q: _Query, node: Node) -> tuple[float, MatchKind]:
     best = (0.0, MatchKind.NAME)
     if q.by_id and node.id.startswith(q.upper):
         exact = node.id == q.upper
-        if exact or q.person_id_prefix or isinstance(node, Enterprise):
+        if q.person_id_prefix or isinstance(node, Enterprise):
             best = (100.0 if exact else 95.0, MatchKind.ID)
     folded = fold(node.name)
     for score, kind in (
@@ -257,8 +257,8 @@ def search(
 ) -> SearchResult:
     """Ranked entities matching ``query`` (see the module docstring).
 
-    ``person_id_prefix`` False matches person ids only in full (callers who
-    see masked ids must not enumerate ids by prefix). Raises
+    ``person_id_prefix`` False never matches persons by id, in part or in
+    full (callers who see masked ids must not learn which ids exist). Raises
     :class:`InvalidRequest` for an empty or too long query, a bad ``limit``
     or a cursor of another query.
 

@@ -327,10 +327,11 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     assert sorted(flag_nodes.values(), key=lambda p: p["data"]) == sorted(
         (_flag_row(f) for f in stored_flags.flags), key=lambda p: p["data"]
     )
-    assert [json.loads(p["data"]) for p in flag_nodes.values()] == stored_flags.flags
+    assert [json.loads(p["data"]) for p in flag_nodes.values()] == [
+        f.model_dump(mode="json") for f in stored_flags.flags
+    ]
     assert imported.links("FLAGGED") == {
-        (f["subject_id"], f"{f['subject_id']}|{f['flag']}|{f['entry_id']}")
-        for f in stored_flags.flags
+        (f.subject_id, f"{f.subject_id}|{f.flag}|{f.entry_id}") for f in stored_flags.flags
     }
     assert {e for _, e in imported.links("FROM_ENTRY")} <= {e.entry_id for e in entries}
     assert imported.meta["generation"] == {"value": store.generation()}

@@ -21,6 +21,7 @@ import jinja2
 from pydantic import BaseModel
 from pyvis.network import Network
 
+from credgraph.outputs import atomic_write
 from viz.style import (
     EDGE_COLOUR,
     ENDED_EDGE_COLOUR,
@@ -233,5 +234,6 @@ def render_map(network: BaseModel | Mapping[str, Any], path: Path | None = None)
         options_json=script_json(net.options),
     )
     if path is not None:
-        path.write_text(html, "utf-8")
+        with atomic_write(path) as out:
+            out.write(html)
     return html

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api import audit
 from api.problems import responses
 from api.routers.params import AsOf, EntityId, evaluation_day
-from api.security import Investigator, Public, Store, report_for, shaped
+from api.security import Investigator, Public, Store, report_for, resolve_id, shaped
 from credgraph.model import Flag
 from queries import network as network_query
 from queries.history import EntityHistory, entity_history
@@ -28,7 +28,7 @@ ERRORS = responses(401, 403, 404, 422)
 @router.get("/{entity_id}", response_model=EntityResult, responses=ERRORS)
 def get_entity(entity_id: EntityId, caller: Public, store: Store) -> JSONResponse:
     """An enterprise or person as stored."""
-    result = entity(store, entity_id)
+    result = entity(store, resolve_id(caller, store, entity_id))
     audit.record(store, caller, "GET /entities/{id}", [result.id])
     return shaped(caller, store, result)
 
@@ -39,7 +39,7 @@ def get_flags(
 ) -> JSONResponse:
     """Flags of the entity on as_of, with rule, citation and evidence path (DESIGN §3)."""
     day = evaluation_day(as_of)
-    subject, _ = resolve_subject(store, entity_id)
+    subject, _ = resolve_subject(store, resolve_id(caller, store, entity_id))
     flags = flags_for_subjects(store, [subject], day)
     audit.record(store, caller, "GET /entities/{id}/flags", [subject], day)
     return shaped(caller, store, flags)
@@ -58,7 +58,12 @@ def get_network(
     """The ego network: entities within ``depth`` relations (DESIGN §8)."""
     day = evaluation_day(as_of)
     result = network_query.ego_network(
-        store, entity_id, day, depth=depth, limit=limit, include_ended=include_ended
+        store,
+        resolve_id(caller, store, entity_id),
+        day,
+        depth=depth,
+        limit=limit,
+        include_ended=include_ended,
     )
     audit.record(store, caller, "GET /entities/{id}/network", [result.center], day)
     return shaped(caller, store, result)
@@ -70,7 +75,7 @@ def get_ownership(
 ) -> JSONResponse:
     """Owners, ultimate beneficial owners, actual controller, cycles, holdings (DESIGN §8)."""
     day = evaluation_day(as_of)
-    result = ownership(store, entity_id, day)
+    result = ownership(store, resolve_id(caller, store, entity_id), day)
     audit.record(store, caller, "GET /entities/{id}/ownership", [result.uscc], day)
     return shaped(caller, store, result)
 
@@ -81,7 +86,7 @@ def get_level(
 ) -> JSONResponse:
     """The credit level (A–D) of an enterprise or person, with its reasons (002:L20)."""
     day = evaluation_day(as_of)
-    result = credit_level(store, entity_id, day)
+    result = credit_level(store, resolve_id(caller, store, entity_id), day)
     audit.record(store, caller, "GET /entities/{id}/level", [result.subject_id], day)
     return shaped(caller, store, result)
 
@@ -92,7 +97,7 @@ def get_report(
 ) -> JSONResponse:
     """The credit report of an enterprise or person."""
     day = evaluation_day(as_of)
-    result = report_for(caller, credit_report(store, entity_id, day))
+    result = report_for(caller, credit_report(store, resolve_id(caller, store, entity_id), day))
     audit.record(store, caller, "GET /entities/{id}/report", [result.subject_id], day)
     return shaped(caller, store, result)
 
@@ -103,6 +108,6 @@ def get_history(
 ) -> JSONResponse:
     """The dated timeline of the entity up to as_of (DESIGN §10), oldest first."""
     day = evaluation_day(as_of)
-    result = entity_history(store, entity_id, day)
+    result = entity_history(store, resolve_id(caller, store, entity_id), day)
     audit.record(store, caller, "GET /entities/{id}/history", [result.subject_id], day)
     return shaped(caller, store, result)

@@ -17,9 +17,12 @@ class Health(BaseModel):
     version: str
 
 
-@router.get("/health", response_model=Health, responses=responses(503))
+@router.api_route(
+    "/health", methods=["GET", "HEAD"], response_model=Health, responses=responses(503)
+)
 def health(store: Store) -> Health:
-    """Liveness: the store answers."""
+    """Liveness: the store answers (a read: it never waits for a load). ``HEAD``
+    answers like ``GET`` without the body."""
     try:
         store.generation()
     except Exception as exc:

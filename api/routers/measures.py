@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api import audit
 from api.problems import responses
-from api.routers.params import MAX_ID_LENGTH, evaluation_day
-from api.security import Procurement, Store, shaped
+from api.refs import MAX_REF_LENGTH
+from api.routers.params import evaluation_day
+from api.security import Procurement, Store, resolve_id, shaped
 from credgraph.model import Scenario
 from queries.measures import MeasuresResult, check_measures
 
@@ -21,7 +22,7 @@ router = APIRouter(tags=["measures"])
 class MeasuresRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    subject_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    subject_id: str = Field(min_length=1, max_length=MAX_REF_LENGTH)
     scenario: Scenario
     as_of: date | None = None
 
@@ -34,6 +35,7 @@ class MeasuresRequest(BaseModel):
 def post_measures_check(body: MeasuresRequest, caller: Procurement, store: Store) -> JSONResponse:
     """Verdict, reasons and the measures that apply in one scenario."""
     day = evaluation_day(body.as_of)
-    result = check_measures(store, body.subject_id, body.scenario, day)
+    subject = resolve_id(caller, store, body.subject_id)
+    result = check_measures(store, subject, body.scenario, day)
     audit.record(store, caller, "POST /measures/check", [result.subject_id], day)
     return shaped(caller, store, result)

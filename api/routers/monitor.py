@@ -18,17 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from api import audit
 from api.keys import ApiRole
 from api.problems import responses
-from api.routers.params import MAX_ID_LENGTH
-from api.security import Caller, Public, Store, shaped
-from credgraph.ids import guess_kind, normalise_id
-from credgraph.model import NodeKind
+from api.refs import MAX_REF_LENGTH
+from api.security import Caller, Public, Store, resolve_id, resolve_ids, shaped
+from credgraph.ids import MAX_ID_LENGTH, normalise_id
 from credgraph.store.feed import UnknownWatchlist, Watchlist
 from queries import watchlists
 from queries.changes import MAX_PAGE, ChangesPage, decode_cursor, read_changes, since_seq
+from queries.errors import UnknownEntity
 
 router = APIRouter(tags=["monitoring"])
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=max(MAX_ID_LENGTH, MAX_REF_LENGTH))]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=watchlists.MAX_NAME)]
 #: ids per request (the request body is limited to 64 KiB: add in several requests)
 MAX_IDS_PER_REQUEST = 2000
@@ -52,17 +52,24 @@ def _owner(caller: Caller) -> str | None:
     return None if caller.role is ApiRole.ADMIN else caller.name
 
 
-def _no_person_ids(caller: Caller, ids: list[str]) -> None:
-    if caller.masked and any(guess_kind(normalise_id(i)) is NodeKind.PERSON for i in ids):
-        raise HTTPException(403, f"role {caller.role.value} may not look up person ids")
+def _resolved(store: Store, caller: Caller, ids: list[str]) -> list[str]:
+    """Ids as the caller may name them (``resolve_id``: refs for persons for
+    the masked roles, whose full person ids answer 403); an unknown USCC is
+    kept, to be reported and skipped with its position."""
+    out = []
+    for value in ids:
+        try:
+            out.append(resolve_id(caller, store, value))
+        except UnknownEntity:
+            out.append(value)
+    return out
 
 
 def _add(store: Store, caller: Caller, name: str, ids: list[str]) -> watchlists.WatchReport:
-    _no_person_ids(caller, ids)
-    report = watchlists.add_ids(
-        store, name, enumerate(ids, start=1), caller.name, admin=caller.role is ApiRole.ADMIN
+    named = _resolved(store, caller, ids)
+    return watchlists.add_ids(
+        store, name, enumerate(named, start=1), caller.name, admin=caller.role is ApiRole.ADMIN
     )
-    return report
 
 
 @router.post(
@@ -136,7 +143,7 @@ def delete_watchlist(
     ] = None,
 ) -> Response:
     """Delete a watchlist and its webhooks, or (``?id=…``) only some ids."""
-    watchlists.remove(store, name, ids, _owner(caller))
+    watchlists.remove(store, name, _resolved(store, caller, ids) if ids else None, _owner(caller))
     audit.record(store, caller, "DELETE /watchlists/{name}", [])
     return Response(status_code=204)
 
@@ -163,9 +170,7 @@ def get_changes(
         raise HTTPException(
             403, "ask for a watchlist or subjects (only admins read the whole feed)"
         )
-    ids = [normalise_id(s) for s in subject] if subject else None
-    if ids:
-        _no_person_ids(caller, ids)
+    ids = [normalise_id(i) for i in resolve_ids(caller, store, subject)] if subject else None
     if watchlist is not None:
         watchlists.visible(store, watchlist, _owner(caller))
     after = decode_cursor(cursor) if cursor else since_seq(store, since)

@@ -7,13 +7,14 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from api.refs import MAX_REF_LENGTH
+from credgraph.ids import MAX_ID_LENGTH
 from credgraph.policy import today
 from queries.errors import InvalidRequest
 
 #: evaluation days outside this range are refused (date arithmetic such as
 #: "three years before" must stay within the calendar)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
-MAX_ID_LENGTH = 64
 
 AsOf = Annotated[
     date | None,
@@ -23,8 +24,11 @@ EntityId = Annotated[
     str,
     Path(
         min_length=1,
-        max_length=MAX_ID_LENGTH,
-        description="USCC, resident identity number or passport/other number.",
+        max_length=MAX_REF_LENGTH,
+        description=(
+            "USCC, resident identity number or passport/other number (at most "
+            f"{MAX_ID_LENGTH} characters), or a person's ref from an earlier response."
+        ),
     ),
 ]
 

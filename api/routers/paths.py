@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 
 from api import audit
 from api.problems import responses
-from api.routers.params import MAX_ID_LENGTH, AsOf, evaluation_day
-from api.security import Public, Store, shaped
+from api.refs import MAX_REF_LENGTH
+from api.routers.params import AsOf, evaluation_day
+from api.security import Public, Store, resolve_id, shaped
 from queries import paths as paths_query
 
 router = APIRouter(tags=["paths"])
@@ -22,14 +23,15 @@ router = APIRouter(tags=["paths"])
 def get_paths(
     caller: Public,
     store: Store,
-    source: Annotated[str, Query(alias="from", min_length=1, max_length=MAX_ID_LENGTH)],
-    target: Annotated[str, Query(alias="to", min_length=1, max_length=MAX_ID_LENGTH)],
+    source: Annotated[str, Query(alias="from", min_length=1, max_length=MAX_REF_LENGTH)],
+    target: Annotated[str, Query(alias="to", min_length=1, max_length=MAX_REF_LENGTH)],
     as_of: AsOf = None,
     max_depth: Annotated[int, Query(ge=1, le=paths_query.MAX_DEPTH)] = 6,
     limit: Annotated[int, Query(ge=1, le=paths_query.MAX_LIMIT)] = 5,
 ) -> JSONResponse:
     """Shortest relation paths from ``from`` to ``to``, shortest first (DESIGN §8)."""
     day = evaluation_day(as_of)
+    source, target = resolve_id(caller, store, source), resolve_id(caller, store, target)
     result = paths_query.find_paths(store, source, target, day, max_depth=max_depth, limit=limit)
     audit.record(store, caller, "GET /paths", [result.from_id, result.to_id], day)
     return shaped(caller, store, result)

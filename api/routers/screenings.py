@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api import audit
 from api.problems import responses
-from api.routers.params import MAX_ID_LENGTH, evaluation_day
+from api.routers.params import evaluation_day
 from api.security import Procurement, Store, shaped
+from credgraph.ids import MAX_ID_LENGTH
 from credgraph.model import Scenario
 from queries import screening as screening_query
 

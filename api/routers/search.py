@@ -32,5 +32,5 @@ def search(
     result = search_query.search(
         store, q, limit=limit, cursor=cursor, person_id_prefix=not caller.masked
     )
-    audit.record(store, caller, "GET /search", [hit.id for hit in result.results])
+    audit.record(store, caller, "GET /search", [hit.id for hit in result.results], asked={"q": q})
     return shaped(caller, store, result)

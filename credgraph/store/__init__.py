@@ -6,42 +6,70 @@
 
 from __future__ import annotations
 
+from credgraph.model import AuditRecord, Commitment
 from credgraph.store.base import (
-    AuditRecord,
+    AuditLog,
+    CommitmentBook,
     Direction,
+    FlagCache,
+    Graph,
     GraphStore,
+    SearchField,
     StoredFlags,
     StoreError,
+    UnknownCommitment,
     UnknownObjection,
 )
-from credgraph.store.sqlite import EmbeddedStore
+from credgraph.store.sqlite import EmbeddedStore, StoreBusy, store_files
+from credgraph.store.sqlite.connection import OnWait
 
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
 
-def open_store(location: str) -> GraphStore:
-    """Open the store at ``location``: a file path or a Neo4j URI."""
+def open_store(
+    location: str, *, read_only: bool = False, on_wait: OnWait | None = None
+) -> GraphStore:
+    """Open the store at ``location``: a file path or a Neo4j URI.
+
+    ``read_only`` (commands that only read) opens the embedded store without
+    ever writing it; ``on_wait`` is called with the seconds waited while
+    another process writes the embedded store (a writer then gives up after
+    ``CREDGRAPH_WRITE_WAIT`` seconds with :class:`StoreBusy`). Neo4j takes
+    its own locks per record and needs neither.
+    """
+    from credgraph.settings import Settings
+
+    settings = Settings()
     if location.startswith(NEO4J_SCHEMES):
-        from credgraph.settings import Settings
         from credgraph.store.neo4j import Neo4jStore
 
-        settings = Settings()
         return Neo4jStore(
             location,
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             database=settings.neo4j_database,
         )
-    return EmbeddedStore(location)
+    return EmbeddedStore(
+        location, read_only=read_only, write_wait=settings.write_wait, on_wait=on_wait
+    )
 
 
 __all__ = [
+    "AuditLog",
     "AuditRecord",
+    "Commitment",
+    "CommitmentBook",
     "Direction",
     "EmbeddedStore",
+    "FlagCache",
+    "Graph",
     "GraphStore",
+    "SearchField",
+    "StoreBusy",
     "StoreError",
     "StoredFlags",
+    "UnknownCommitment",
     "UnknownObjection",
     "open_store",
+    "store_files",
 ]

@@ -1,31 +1,57 @@
-"""The ``GraphStore`` protocol: the primitives every query is written against.
+"""The store protocols: the primitives every query is written against.
 
-Queries never branch on the backend (DESIGN §1). A backend may answer a
-primitive natively, but the semantics here are the contract checked by
-``tests/store/test_contract.py``.
+A store is four things, each its own protocol so that a function asks only
+for what it uses:
+
+- :class:`Graph`: the graph data (enterprises, persons, relations, list
+  entries and the objections that suspend or revoke them), batch upserts,
+  one-hop expansion, search and the generation counter;
+- :class:`FlagCache`: materialised flags of one ``propagate`` run;
+- :class:`AuditLog`: who asked the API about which ids;
+- :class:`CommitmentBook`: credit commitments (002:L15);
+- :class:`~credgraph.store.feed.MonitorStore`: the change feed, watchlists
+  and webhooks (``credgraph.store.feed``).
+
+:class:`GraphStore` is all five: what ``open_store`` returns and what a
+backend implements. Queries never branch on the backend (DESIGN §1). Where
+a query depends on the order of what a primitive returns, the order is
+promised here, so that no backend imitates another; the semantics are the
+contract checked by ``tests/store/test_contract.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from credgraph.model import Batch, ListEntry, ListKind, Node, NodeKind, Objection, Relation, Role
+from credgraph.model import (
+    AuditRecord,
+    Batch,
+    Commitment,
+    Flag,
+    ListEntry,
+    ListKind,
+    Node,
+    NodeKind,
+    Objection,
+    Relation,
+    Role,
+)
 from credgraph.store.feed import MonitorStore, NewEvent
 
 
 class SearchField(StrEnum):
-    """What :meth:`GraphStore.search` matches ``query`` against.
+    """What :meth:`Graph.search` matches ``query`` against.
 
     ``id``: the node id starts with the upper-cased query (``start`` ignored).
-    ``name``: the folded name (``search_index.fold``) contains the folded
+    ``name``: the folded name (``credgraph.text.fold``) contains the folded
     query. ``pinyin``: the name's syllables contain a run of syllables that
-    is one of ``search_index.pinyin_readings(query)`` (its last syllable
+    is one of ``credgraph.text.pinyin_readings(query)`` (its last syllable
     only a prefix when the readings are ``partial``). ``initials``: the
     name's pinyin initials contain the query.
     """
@@ -56,33 +82,12 @@ class UnknownCommitment(KeyError):
     pass
 
 
-class Commitment(BaseModel):
-    """A written credit commitment of a subject and its fulfilment (002:L15)."""
-
-    commitment_id: int
-    subject_id: str
-    matter: str
-    promised_by: date
-    made_on: date
-    fulfilled_on: date | None = None
-
-
-class AuditRecord(BaseModel):
-    audit_id: int
-    at: datetime
-    who: str
-    role: str
-    endpoint: str
-    subject_ids: list[str]
-    as_of: date | None = None
-
-
 class StoredFlags(BaseModel):
     """Materialised flags of one ``propagate`` run."""
 
     as_of: date
     generation: int
-    flags: list[dict[str, Any]]
+    flags: list[Flag]
 
 
 class BulkWriter(Protocol):
@@ -95,9 +100,9 @@ class BulkWriter(Protocol):
 
 
 @runtime_checkable
-class GraphStore(MonitorStore, Protocol):
-    """Primitives of a credgraph store. All writes are all-or-nothing.
-    Monitoring (change feed, watchlists, webhooks): ``credgraph.store.feed``."""
+class Graph(Protocol):
+    """The graph: records, one-hop expansion, search. All writes are
+    all-or-nothing and change :meth:`generation` when they change a row."""
 
     # -- writes -------------------------------------------------------------
     def upsert(self, batch: Batch) -> None:
@@ -106,45 +111,17 @@ class GraphStore(MonitorStore, Protocol):
         (source_id, target_uscc, role, title, start_on), entry entry_id."""
 
     def bulk(self) -> AbstractContextManager[BulkWriter]:
-        """One all-or-nothing transaction for a load of many batches: it
+        """The store's one write transaction, for a load of many batches: it
         commits when the block ends and rolls back on an exception or when
-        ``abort()`` was called. Reads inside the block see its writes."""
+        ``abort()`` was called. Reads inside the block see its writes;
+        readers outside it never wait for it and see the store as it was
+        until it commits."""
 
     def file_objection(self, entry_id: str, reason: str, filed_on: date) -> Objection: ...
 
     def resolve_objection(self, objection_id: int, upheld: bool, resolved_on: date) -> Objection:
         """Resolve; an upheld objection removes the entry with reason
         ``revoked_on_objection`` as of ``resolved_on`` (DESIGN §3)."""
-
-    def save_flags(
-        self,
-        as_of: date,
-        generation: int,
-        flags: Sequence[dict[str, Any]],
-        replace_entries: Collection[str] | None = None,
-        policy_key: str = "",
-        events: Sequence[NewEvent] = (),
-    ) -> None:
-        """Materialise flags for one as_of. With ``replace_entries`` None all
-        stored flags are replaced; otherwise only the flags of those entries
-        (incremental propagation). Records ``as_of``, ``generation`` and
-        ``policy_key`` (which policy computed them), and appends ``events``
-        (the flag changes, ``queries.changes``) in the same transaction."""
-
-    def append_audit(
-        self, who: str, role: str, endpoint: str, subject_ids: Sequence[str], as_of: date | None
-    ) -> None: ...
-
-    def add_commitment(
-        self, subject_id: str, matter: str, promised_by: date, made_on: date
-    ) -> Commitment:
-        """Record a credit commitment (002:L15) in one transaction; ids are
-        1, 2, … in creation order. Commitments are not graph data: writing
-        them leaves :meth:`generation` (and materialised flags) as they are."""
-
-    def fulfil_commitment(self, commitment_id: int, fulfilled_on: date) -> Commitment:
-        """Record the fulfilment day; :class:`UnknownCommitment` when absent,
-        ``ValueError`` when already fulfilled. Leaves :meth:`generation`."""
 
     # -- reads --------------------------------------------------------------
     def generation(self) -> int:
@@ -165,7 +142,11 @@ class GraphStore(MonitorStore, Protocol):
     ) -> list[Relation]:
         """Relations touching ``ids`` on the given side, optionally only
         those with a role in ``roles`` and active on ``as_of`` (None = all,
-        ended ones included). One call per hop, whatever the number of ids."""
+        ended ones included). One call per hop, whatever the number of ids.
+
+        Order: ``OUT`` by (source_id, target_uscc, role, title, start_on);
+        ``IN`` by (target_uscc, source_id, role, title, start_on); ``BOTH``
+        the ``OUT`` relations, then the ``IN`` ones not already listed."""
 
     def entries(
         self,
@@ -175,15 +156,15 @@ class GraphStore(MonitorStore, Protocol):
         responsible_person_ids: Iterable[str] | None = None,
         lists: Collection[ListKind] | None = None,
     ) -> list[ListEntry]:
-        """List entries matching every given filter (None = no filter);
-        ``responsible_person_ids`` matches entries naming any of them."""
+        """List entries matching every given filter (None = no filter),
+        by entry_id; ``responsible_person_ids`` matches entries naming any
+        of them."""
 
-    def objections(self, entry_ids: Iterable[str] | None = None) -> list[Objection]: ...
+    def objections(self, entry_ids: Iterable[str] | None = None) -> list[Objection]:
+        """Objections (to the given entries; None = all), by objection_id."""
 
-    def objection(self, objection_id: int) -> Objection: ...
-
-    def commitments(self, subject_ids: Iterable[str] | None = None) -> list[Commitment]:
-        """Commitments (of the given subjects; None = all), by commitment_id."""
+    def objection(self, objection_id: int) -> Objection:
+        """One objection; :class:`UnknownObjection` when absent."""
 
     def search(
         self,
@@ -195,21 +176,55 @@ class GraphStore(MonitorStore, Protocol):
     ) -> list[Node]:
         """Nodes matching ``query`` in a stable order, skipping ``offset``.
 
-        ``field`` None: ids starting with ``query`` (enterprises, then persons,
-        by id), then names containing it (ASCII case folded). Otherwise one
-        indexed field (see :class:`SearchField`), the keys being those of
-        ``credgraph.store.search_index.name_keys``; ``start`` anchors the
+        ``field`` None: ids starting with ``query`` (enterprises, then
+        persons, by id), then names containing it (ASCII case folded;
+        enterprises, then persons, by id). ``field`` ID: enterprises, then
+        persons, by id. Otherwise one indexed field (see
+        :class:`SearchField`), the keys being those of
+        ``credgraph.text.name_keys``, hits in the order the
+        nodes were first written (a batch's enterprises, then its persons,
+        in batch order; a rename keeps the place); ``start`` anchors the
         match at the start of the name (a prefix instead of a substring).
         """
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """Normalised contacts (phone/email/address) of nodes by id."""
 
-    def counts(self) -> dict[str, int]: ...
+    def counts(self) -> dict[str, int]:
+        """Rows per kind: enterprises, persons, relations, entries,
+        objections, flags."""
 
-    def iter_nodes(self, kind: NodeKind) -> Iterator[Node]: ...
+    def iter_nodes(self, kind: NodeKind) -> Iterator[Node]:
+        """Every node of ``kind``, by id."""
 
-    def iter_relations(self) -> Iterator[Relation]: ...
+    def iter_relations(self) -> Iterator[Relation]:
+        """Every relation, by (source_id, target_uscc, role, title, start_on)."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class FlagCache(Protocol):
+    """Materialised flags: a cache of ``propagate``, valid while the
+    generation and the policy they were computed with are current. Writing
+    it leaves :meth:`Graph.generation` as it is."""
+
+    def save_flags(
+        self,
+        as_of: date,
+        generation: int,
+        flags: Sequence[Flag],
+        replace_entries: Collection[str] | None = None,
+        policy_key: str = "",
+        events: Sequence[NewEvent] = (),
+    ) -> None:
+        """Materialise flags for one as_of. With ``replace_entries`` None all
+        stored flags are replaced; otherwise only the flags of those entries
+        (incremental propagation). One flag per (subject_id, flag, entry_id):
+        the last one given wins. Records ``as_of``, ``generation`` and
+        ``policy_key`` (which policy computed them), and appends ``events``
+        (the flag changes, ``queries.changes``) to the change feed in the
+        same transaction."""
 
     def flags_state(self) -> tuple[date, int] | None:
         """``(as_of, generation)`` of the materialised flags, if any."""
@@ -222,8 +237,47 @@ class GraphStore(MonitorStore, Protocol):
         subject_ids: Iterable[str] | None = None,
         entry_ids: Iterable[str] | None = None,
     ) -> StoredFlags | None:
-        """Materialised flags (filtered by subject or entry), or None."""
+        """Materialised flags (filtered by subject and entry), ordered by
+        (subject_id, flag, entry_id); None when nothing was materialised."""
 
-    def audit(self, limit: int = 100, after_id: int = 0) -> list[AuditRecord]: ...
 
-    def close(self) -> None: ...
+@runtime_checkable
+class AuditLog(Protocol):
+    """Who asked the API about which ids. Appending never waits for a
+    write of the graph (a load) and leaves :meth:`Graph.generation` alone."""
+
+    def append_audit(
+        self, who: str, role: str, endpoint: str, subject_ids: Sequence[str], as_of: date | None
+    ) -> None: ...
+
+    def audit(self, limit: int = 100, after_id: int = 0) -> list[AuditRecord]:
+        """Records after ``after_id``, by audit_id (1, 2, … in append order)."""
+
+
+@runtime_checkable
+class CommitmentBook(Protocol):
+    """Credit commitments (002:L15). Not graph data: writing them leaves
+    :meth:`Graph.generation` (and materialised flags) as they are."""
+
+    def add_commitment(
+        self, subject_id: str, matter: str, promised_by: date, made_on: date
+    ) -> Commitment:
+        """Record a commitment in one transaction; ids are 1, 2, … in
+        creation order."""
+
+    def fulfil_commitment(self, commitment_id: int, fulfilled_on: date) -> Commitment:
+        """Record the fulfilment day; :class:`UnknownCommitment` when absent,
+        ``ValueError`` when already fulfilled."""
+
+    def commitments(self, subject_ids: Iterable[str] | None = None) -> list[Commitment]:
+        """Commitments (of the given subjects; None = all), by commitment_id."""
+
+
+# The change feed (DESIGN §10) joins here as its own protocol, and
+# ``GraphStore`` below gains it as a fifth base.
+
+
+@runtime_checkable
+class GraphStore(Graph, FlagCache, AuditLog, CommitmentBook, MonitorStore, Protocol):
+    """A whole credgraph store: what ``open_store`` returns and what a
+    backend implements. Functions that need less ask for less."""

@@ -3,7 +3,7 @@ exchange (RULES.md §6–§7, DESIGN §9; policy in ``policy.yaml`` ``supervisio
 
 * :func:`credit_level` / :func:`credit_levels` — A/B/C/D with reasons (002:L20, 002:L21)
 * :func:`inspection_plan` — "double random, one public" with conflict checks (002:L21)
-* :func:`overdue_commitments` / :func:`confirm_proposal` — broken commitments (002:L15)
+* :func:`overdue_commitments` / :func:`confirmable_entry` — broken commitments (002:L15)
 * :func:`compare_upstream` — upstream list delta and feedback (004:L60)
 * :func:`due_dates` / :func:`overdue` — exchange deadlines on working days (003:L30,
   003:L36, 004:L60)
@@ -12,7 +12,7 @@ exchange (RULES.md §6–§7, DESIGN §9; policy in ``policy.yaml`` ``supervisio
 from queries.supervision.commitments import (
     CommitmentError,
     CommitmentProposal,
-    confirm_proposal,
+    confirmable_entry,
     fulfil,
     overdue_commitments,
     record_commitment,
@@ -53,7 +53,7 @@ __all__ = [
     "TaskRecord",
     "add_working_days",
     "compare_upstream",
-    "confirm_proposal",
+    "confirmable_entry",
     "conflicts_for",
     "credit_level",
     "credit_levels",

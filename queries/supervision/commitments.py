@@ -6,8 +6,9 @@ fulfilment of a written commitment is recorded, and a key-attention list is
 kept for commitment items. A commitment is **overdue** on ``as_of`` when its
 ``promised_by`` day has passed (``promised_by < as_of``; the promised day
 itself is still in time) and it was not fulfilled by as_of. Nothing is ever
-written to the lists by :func:`overdue_commitments`; :func:`confirm_proposal`
-writes one proposal as a real entry, with the deterministic id
+written to the lists by :func:`overdue_commitments`;
+``queries.workflows.confirm_proposal`` writes one proposal (checked and built
+by :func:`confirmable_entry`) as a real entry, with the deterministic id
 ``<entry_prefix><commitment_id>`` (``CMT-12``), so confirming twice cannot
 list the subject twice.
 """
@@ -18,12 +19,11 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from credgraph.model import Batch, ListEntry, NodeKind
+from credgraph.model import Commitment, ListEntry, NodeKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
-from credgraph.store.base import Commitment, UnknownCommitment
+from credgraph.store.base import UnknownCommitment
 from queries.errors import InvalidRequest, QueryError
-from queries.materialise import Change, refresh
 from queries.measures import resolve_subject
 
 
@@ -157,15 +157,15 @@ def parse_commitment_id(value: str | int, policy: Policy | None = None) -> int:
     return int(text)
 
 
-def confirm_proposal(
+def confirmable_entry(
     store: GraphStore,
     commitment_id: str | int,
     as_of: date,
     authority: str | None = None,
     policy: Policy | None = None,
 ) -> ListEntry:
-    """Write the proposal of an overdue commitment as a real list entry
-    (decided on ``as_of``) and refresh materialised flags; returns the entry.
+    """The list entry (decided on ``as_of``) that confirms the proposal of
+    an overdue commitment; nothing is written (``workflows.confirm_proposal``).
 
     Raises :class:`CommitmentError` when the commitment is unknown, not
     overdue on as_of, or already confirmed.
@@ -184,8 +184,4 @@ def confirm_proposal(
         )
         raise CommitmentError(f"commitment {cid} is not overdue on {as_of} ({state})")
     kind = store.existing_ids([c.subject_id])[c.subject_id]
-    entry = _proposal(c, kind, as_of, rules, authority).entry
-    before = store.generation()
-    store.upsert(Batch(entries=[entry]))
-    refresh(store, Change(entry_ids=frozenset({entry.entry_id})), before, rules)
-    return entry
+    return _proposal(c, kind, as_of, rules, authority).entry

@@ -40,7 +40,7 @@ from typing import Literal
 import chinese_calendar
 from pydantic import BaseModel
 
-from credgraph.model import ListEntry, ListKind
+from credgraph.model import ListEntry, ListKind, NodeId
 from credgraph.policy import DeadlineRule, Policy, default_policy
 from credgraph.store import GraphStore
 from queries.errors import InvalidRequest
@@ -117,7 +117,7 @@ class Deadline(BaseModel):
     """One list-exchange duty of one entry, with its state on ``as_of``."""
 
     entry_id: str
-    subject_id: str
+    subject_id: NodeId
     list: ListKind
     task: str
     description: str

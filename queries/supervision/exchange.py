@@ -22,7 +22,6 @@ entries with the store:
 from __future__ import annotations
 
 import builtins
-import csv
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -30,7 +29,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from credgraph.model import ListEntry, ListKind
+from credgraph.model import ListEntry, ListKind, NodeId
+from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
 
 #: fields compared between the store and upstream, in report order
@@ -45,7 +45,7 @@ class FieldChange(BaseModel):
 
 class DeltaEntry(BaseModel):
     entry_id: str
-    subject_id: str
+    subject_id: NodeId
     list: ListKind
     authority: str | None = None
     decided_on: date
@@ -55,7 +55,7 @@ class DeltaEntry(BaseModel):
 
 
 class UnmatchedSubject(BaseModel):
-    subject_id: str
+    subject_id: NodeId
     role: Literal["subject", "responsible_person"]
     entry_ids: list[str]
     #: line of each entry in the upstream file (None when not known)
@@ -229,8 +229,5 @@ def write_feedback(
             )
     for line, column, value, reason in rejects:
         rows.append(("rejected", "", "", "", "", column, "", value, line, reason))
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(FEEDBACK_COLUMNS)
-        writer.writerows(rows)
+    write_spreadsheet_csv(path, FEEDBACK_COLUMNS, rows)  # formula-safe: values are upstream's
     return len(rows)

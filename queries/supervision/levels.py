@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel
 
-from credgraph.model import Flag, FlagKind, ListKind, NodeKind
+from credgraph.model import Flag, FlagKind, ListKind, NodeId, NodeKind
 from credgraph.policy import LevelCondition, LevelSpec, Policy, default_policy
 from credgraph.store import GraphStore
 from queries.measures import Reason, ReasonCode, green_channel, resolve_subject, years_before
@@ -56,7 +56,7 @@ _CONDITION_ORDER: dict[str, int] = {
 class CreditLevel(BaseModel):
     """The credit level of one subject on ``as_of``, with its reasons."""
 
-    subject_id: str
+    subject_id: NodeId
     subject_type: NodeKind
     as_of: date
     level: str

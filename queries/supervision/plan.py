@@ -23,7 +23,6 @@ Every avoided conflict is reported with its evidence path.
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 from collections import Counter, defaultdict, deque
@@ -38,7 +37,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from credgraph.ids import InvalidIdentifier, normalise_id, validate_uscc
-from credgraph.model import Enterprise, NodeKind, Person, Relation
+from credgraph.model import Enterprise, NodeId, NodeKind, Person, PersonId, Relation
+from credgraph.outputs import write_spreadsheet_csv
 from credgraph.policy import ConflictRules, Policy, default_policy
 from credgraph.store import Direction, GraphStore
 from credgraph.store.base import SearchField
@@ -55,7 +55,7 @@ class Inspector(BaseModel):
     """An inspector: a unique name and, when known, the person's id."""
 
     name: str = Field(min_length=1)
-    person_id: str | None = None
+    person_id: PersonId | None = None
 
 
 class LevelSummary(BaseModel):
@@ -71,10 +71,10 @@ class AvoidedConflict(BaseModel):
 
     uscc: str
     inspector: str
-    person_id: str
+    person_id: PersonId
     kind: Literal["role_in_firm", "role_in_related_firm"]
     basis: Literal["person_id", "same_name"]
-    path: list[str]
+    path: list[NodeId]
     relations: list[str]
 
 
@@ -92,7 +92,7 @@ class PlannedInspection(BaseModel):
 
 
 class SkippedSubject(BaseModel):
-    id: str
+    id: NodeId
     reason: str
 
 
@@ -409,40 +409,29 @@ CONFLICT_COLUMNS = ("uscc", "inspector", "person_id", "kind", "basis", "path", "
 
 def write_plan_csv(plan: InspectionPlan, path: Path) -> None:
     """The plan as CSV (UTF-8 with BOM for spreadsheet users): one row per
-    drawn firm, inspectors ``;``-separated."""
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(PLAN_COLUMNS)
-        for i in plan.inspections:
-            writer.writerow(
-                (
-                    i.uscc,
-                    i.name,
-                    i.level,
-                    i.ratio,
-                    ";".join(i.inspectors),
-                    i.shortfall,
-                    i.conflicts_avoided,
-                    i.region or "",
-                    i.industry or "",
-                )
-            )
+    drawn firm, inspectors ``;``-separated; formula-safe, written atomically."""
+    rows = (
+        (
+            i.uscc,
+            i.name,
+            i.level,
+            i.ratio,
+            ";".join(i.inspectors),
+            i.shortfall,
+            i.conflicts_avoided,
+            i.region or "",
+            i.industry or "",
+        )
+        for i in plan.inspections
+    )
+    write_spreadsheet_csv(path, PLAN_COLUMNS, rows)
 
 
 def write_conflicts_csv(plan: InspectionPlan, path: Path) -> None:
-    """Every avoided conflict with its evidence path (``>``-joined ids)."""
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CONFLICT_COLUMNS)
-        for c in plan.conflicts:
-            writer.writerow(
-                (
-                    c.uscc,
-                    c.inspector,
-                    c.person_id,
-                    c.kind,
-                    c.basis,
-                    ">".join(c.path),
-                    ";".join(c.relations),
-                )
-            )
+    """Every avoided conflict with its evidence path (``>``-joined ids);
+    formula-safe, written atomically."""
+    rows = (
+        (c.uscc, c.inspector, c.person_id, c.kind, c.basis, ">".join(c.path), ";".join(c.relations))
+        for c in plan.conflicts
+    )
+    write_spreadsheet_csv(path, CONFLICT_COLUMNS, rows)

@@ -73,7 +73,7 @@ def test_network(api: Api) -> None:
 
 def test_paths(api: Api) -> None:
     g = api.graph
-    params = {"from": g["张伟"], "to": g["华盛物流"], "as_of": DAY, "max_depth": 4}
+    params = {"from": api.ref("张伟", "public"), "to": g["华盛物流"], "as_of": DAY, "max_depth": 4}
     r = api.client.get("/paths", params=params, headers=api.headers("public"))
     assert r.status_code == 200
     expected = dump(find_paths(api.store, g["张伟"], g["华盛物流"], AS_OF, max_depth=4))

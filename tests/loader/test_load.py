@@ -378,7 +378,7 @@ def test_crash_mid_batch_leaves_store_as_before(
             return real_executemany(self, sql, rows)
 
     monkeypatch.setattr(
-        "credgraph.store.sqlite.sqlite3.connect",
+        "sqlite3.connect",
         lambda *a, **k: real_connect(*a, **k, factory=Exploding),
     )
     crashing = EmbeddedStore(tmp_path / "s.db")

@@ -20,7 +20,7 @@ from schemas import load_schema
 from credgraph.model import Batch, Role, Title
 from credgraph.store import GraphStore
 from credgraph.store.feed import ChangeEvent, ChangeKind
-from credgraph.store.sqlite_feed import BULK_RELATIONS
+from credgraph.store.sqlite.feed import BULK_RELATIONS
 from queries.changes import read_changes
 from queries.materialise import Change, propagate, refresh
 from queries.objections import file_objection, resolve_objection

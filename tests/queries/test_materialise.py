@@ -111,5 +111,5 @@ def test_refresh_keeps_flags_of_the_policy_they_were_computed_with(
     assert update is not None and _keys(g, update.added) == ["S listed E3"]
     stored = store.stored_flags()
     assert stored is not None
-    assert [f["entry_id"] for f in stored.flags if f["subject_id"] == g["S"]] == ["E3"]
+    assert [f.entry_id for f in stored.flags if f.subject_id == g["S"]] == ["E3"]
     assert store.flags_policy_key() == stricter.key()

@@ -436,10 +436,8 @@ def stored_equals_fresh(store: GraphStore, as_of: date) -> None:
     stored = store.stored_flags()
     assert stored is not None
     fresh = compute_flags(store, store.entries(), as_of)
-    key = lambda f: (f["subject_id"], f["flag"], f["entry_id"])  # noqa: E731
-    assert sorted(stored.flags, key=key) == sorted(
-        (f.model_dump(mode="json") for f in fresh), key=key
-    )
+    key = lambda f: (f.subject_id, f.flag, f.entry_id)  # noqa: E731
+    assert sorted(stored.flags, key=key) == sorted(fresh, key=key)
 
 
 # -- properties -------------------------------------------------------------------

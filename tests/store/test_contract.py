@@ -21,7 +21,6 @@ The graph (``graph`` fixture)::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from credgraph.model import (
     Enterprise,
     EnterpriseKind,
     EnterpriseStatus,
+    Flag,
     IdType,
     ListEntry,
     ListKind,
@@ -640,8 +640,17 @@ def test_generation_changes_on_every_write_that_can_change_a_result(
 
 
 # -- flags ------------------------------------------------------------------------------
-def flag(subject_id: str, kind: str, entry_id: str, **extra: Any) -> dict[str, Any]:
-    return {"subject_id": subject_id, "flag": kind, "entry_id": entry_id, **extra}
+def flag(subject_id: str, kind: str, entry_id: str, **fields: Any) -> Flag:
+    values: dict[str, Any] = {
+        "subject_type": "enterprise",
+        "list": "serious_dishonesty",
+        "rule": "L0",
+        "citation": "003:L24",
+        "path": [subject_id],
+        "relations": [],
+        **fields,
+    }
+    return Flag(subject_id=subject_id, flag=kind, entry_id=entry_id, **values)
 
 
 def test_save_flags_and_read_them_back(loaded: GraphStore, graph: Graph) -> None:
@@ -678,7 +687,7 @@ def test_save_flags_and_read_them_back(loaded: GraphStore, graph: Graph) -> None
         path=[a, b],
         relations=["shareholder"],
         other_paths=0,
-        note="中文",
+        citation="003:L24（关联企业）",
     )
     loaded.save_flags(date(2024, 5, 1), 1, [related, listed, responsible])  # fmt: skip
     assert loaded.flags_state() == (date(2024, 5, 1), 1)
@@ -687,15 +696,14 @@ def test_save_flags_and_read_them_back(loaded: GraphStore, graph: Graph) -> None
     assert (stored.as_of, stored.generation) == (date(2024, 5, 1), 1)
     # ordered by (subject_id, flag, entry_id), values exactly as saved
     assert stored.flags == sorted(
-        [listed, responsible, related], key=lambda f: (f["subject_id"], f["flag"], f["entry_id"])
+        [listed, responsible, related], key=lambda f: (f.subject_id, f.flag, f.entry_id)
     )
-    assert json.dumps(stored.flags, ensure_ascii=False)
     assert loaded.counts()["flags"] == 3
     only_b = loaded.stored_flags(subject_ids=[b])
     assert only_b is not None and only_b.flags == [related]
     by_entry = loaded.stored_flags(entry_ids=["E1"], subject_ids=[a, p1])
     assert by_entry is not None and by_entry.flags == sorted(
-        [listed, responsible], key=lambda f: f["subject_id"]
+        [listed, responsible], key=lambda f: f.subject_id
     )
     none = loaded.stored_flags(entry_ids=["E4"])
     assert none is not None and none.flags == []

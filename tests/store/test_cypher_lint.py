@@ -19,7 +19,19 @@ from typing import Any
 
 import pytest
 
-from credgraph.model import Batch, Enterprise, ListEntry, ListKind, NodeKind, Person, Relation, Role
+from credgraph.model import (
+    Batch,
+    Enterprise,
+    Flag,
+    FlagKind,
+    ListEntry,
+    ListKind,
+    NodeKind,
+    Person,
+    Relation,
+    Role,
+    Rule,
+)
 from credgraph.store import Direction
 from credgraph.store.base import SearchField
 from credgraph.store.neo4j import backend, cypher
@@ -258,7 +270,11 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
         store.nodes(["U1"])
     store.file_objection("E1", "r", date(2024, 1, 2))
     store.resolve_objection(1, True, date(2024, 1, 3))
-    flags = [{"subject_id": "U1", "flag": "listed", "entry_id": "E1", "rule": "L0"}]
+    flags = [
+        Flag(subject_id="U1", subject_type=NodeKind.ENTERPRISE, flag=FlagKind.LISTED,
+             list=ListKind.RED, entry_id="E1", rule=Rule.L0, citation="003:L24", path=["U1"],
+             relations=[])
+    ]  # fmt: skip
     store.save_flags(date(2024, 1, 3), 2, flags)
     store.save_flags(date(2024, 1, 3), 2, flags, replace_entries=["E1"])
     store.append_audit("k", "admin", "GET /audit", ["U1"], None)

@@ -20,12 +20,12 @@ from queries.materialise import propagate
 from queries.propagation import flags_for_subjects
 from queries.supervision import (
     CommitmentError,
-    confirm_proposal,
     credit_level,
     fulfil,
     overdue_commitments,
     record_commitment,
 )
+from queries.workflows import confirm_proposal
 
 MADE = date(2025, 3, 1)
 BY = date(2025, 4, 30)

@@ -25,7 +25,6 @@ writes made before it.
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import string
 import threading
@@ -45,11 +44,14 @@ from neo4j import (
 from neo4j.exceptions import DriverError, Neo4jError
 
 from credgraph.model import (
+    AuditRecord,
     Batch,
     Category,
+    Commitment,
     Enterprise,
     EnterpriseKind,
     EnterpriseStatus,
+    Flag,
     IdType,
     ListEntry,
     ListKind,
@@ -63,9 +65,7 @@ from credgraph.model import (
     Title,
 )
 from credgraph.store.base import (
-    AuditRecord,
     BulkWriter,
-    Commitment,
     Direction,
     SearchField,
     StoredFlags,
@@ -77,7 +77,8 @@ from credgraph.store.feed import NewEvent
 from credgraph.store.neo4j import cypher, feed
 from credgraph.store.neo4j.monitor import SCHEMA as MONITOR_SCHEMA
 from credgraph.store.neo4j.monitor import Neo4jMonitor
-from credgraph.store.search_index import fold, name_keys, pinyin_readings
+from credgraph.store.shared import contacts_of, d, in_order, iso, merge_lookups, unique
+from credgraph.text import fold, name_keys, pinyin_readings
 
 log = logging.getLogger(__name__)
 
@@ -308,21 +309,19 @@ class Neo4jStore(Neo4jMonitor):
         self,
         as_of: date,
         generation: int,
-        flags: Sequence[dict[str, Any]],
+        flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
         events: Sequence[NewEvent] = (),
     ) -> None:
         # one flag per (subject_id, flag, entry_id): the last one wins
-        rows = list(
-            {(f["subject_id"], f["flag"], f["entry_id"]): _flag_row(f) for f in flags}.values()
-        )
+        rows = list({(f.subject_id, f.flag, f.entry_id): _flag_row(f) for f in flags}.values())
 
         def work(tx: ManagedTransaction) -> None:
             if replace_entries is None:
                 tx.run(cypher.DELETE_ALL_FLAGS).consume()
             else:
-                for ids in _chunks(_unique(replace_entries)):
+                for ids in _chunks(unique(replace_entries)):
                     tx.run(cypher.DELETE_ENTRY_FLAGS, {"entry_ids": ids}).consume()
             for chunk in _chunks(rows):
                 tx.run(cypher.MERGE_FLAGS, {"rows": chunk}).consume()
@@ -343,7 +342,7 @@ class Neo4jStore(Neo4jMonitor):
             "role": role,
             "endpoint": endpoint,
             "subject_ids": list(subject_ids) or None,
-            "as_of": _iso(as_of),
+            "as_of": iso(as_of),
         }
         self._write(lambda tx: tx.run(cypher.APPEND_AUDIT, params).consume())
 
@@ -384,7 +383,7 @@ class Neo4jStore(Neo4jMonitor):
         if subject_ids is None:
             records = self._read(cypher.COMMITMENTS_ALL)
         else:
-            ids = _unique(subject_ids)
+            ids = unique(subject_ids)
             if not ids:
                 return []
             records = self._read(cypher.COMMITMENTS_BY_SUBJECT, subject_ids=ids)
@@ -394,7 +393,7 @@ class Neo4jStore(Neo4jMonitor):
         return int(self._read(cypher.GENERATION)[0]["value"])
 
     def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
-        id_list = _unique(ids)
+        id_list = unique(ids)
         if not id_list:
             return {}
         out: dict[str, Node] = {}
@@ -404,7 +403,7 @@ class Neo4jStore(Neo4jMonitor):
         return out
 
     def existing_ids(self, ids: Iterable[str]) -> dict[str, NodeKind]:
-        id_list = _unique(ids)
+        id_list = unique(ids)
         if not id_list:
             return {}
         return {r["id"]: NodeKind(r["kind"]) for r in self._read(cypher.EXISTING_IDS, ids=id_list)}
@@ -416,15 +415,15 @@ class Neo4jStore(Neo4jMonitor):
         roles: Collection[Role] | None = None,
         as_of: date | None = None,
     ) -> list[Relation]:
-        id_list = _unique(ids)
+        id_list = unique(ids)
         if not id_list:
             return []
         params = {
             "ids": id_list,
             "types": None if roles is None else [role.value.upper() for role in roles],
-            "as_of": _iso(as_of),
+            "as_of": iso(as_of),
         }
-        # ordered as the embedded store's indexes return them
+        # the order GraphStore.expand promises
         sides: list[tuple[str, Callable[[Relation], tuple[str, ...]]]] = []
         if direction in (Direction.OUT, Direction.BOTH):
             sides.append((cypher.EXPAND_OUT, _by_source))
@@ -449,10 +448,10 @@ class Neo4jStore(Neo4jMonitor):
         lists: Collection[ListKind] | None = None,
     ) -> list[ListEntry]:
         params: dict[str, list[str] | None] = {
-            "entry_ids": None if entry_ids is None else _unique(entry_ids),
-            "subject_ids": None if subject_ids is None else _unique(subject_ids),
+            "entry_ids": None if entry_ids is None else unique(entry_ids),
+            "subject_ids": None if subject_ids is None else unique(subject_ids),
             "responsible_person_ids": (
-                None if responsible_person_ids is None else _unique(responsible_person_ids)
+                None if responsible_person_ids is None else unique(responsible_person_ids)
             ),
             "lists": None if lists is None else [kind.value for kind in lists],
         }
@@ -475,7 +474,7 @@ class Neo4jStore(Neo4jMonitor):
         if entry_ids is None:
             records = self._read(cypher.OBJECTIONS_ALL)
         else:
-            id_list = _unique(entry_ids)
+            id_list = unique(entry_ids)
             if not id_list:
                 return []
             records = self._read(cypher.OBJECTIONS_BY_ENTRY, entry_ids=id_list)
@@ -503,17 +502,20 @@ class Neo4jStore(Neo4jMonitor):
             q = query.strip()
             if not q:
                 return []
-            by_id = {"prefix": q.upper(), "limit": window}
-            by_name = {"needle": ascii_fold(q), "limit": window}
-            for statement, params in (
-                (cypher.SEARCH_ENTERPRISE_IDS, by_id),
-                (cypher.SEARCH_PERSON_IDS, by_id),
-                (cypher.SEARCH_ENTERPRISE_NAMES, by_name),
-                (cypher.SEARCH_PERSON_NAMES, by_name),
-            ):
-                if len(ids) >= window:
-                    break
-                ids.extend(r["id"] for r in self._read(statement, **params) if r["id"] not in ids)
+
+            def lookup(statement: str, **params: str) -> Callable[[int], Iterable[str]]:
+                return lambda n: (r["id"] for r in self._read(statement, **params, limit=n))
+
+            by_id, by_name = {"prefix": q.upper()}, {"needle": ascii_fold(q)}
+            ids = merge_lookups(
+                [
+                    lookup(cypher.SEARCH_ENTERPRISE_IDS, **by_id),
+                    lookup(cypher.SEARCH_PERSON_IDS, **by_id),
+                    lookup(cypher.SEARCH_ENTERPRISE_NAMES, **by_name),
+                    lookup(cypher.SEARCH_PERSON_NAMES, **by_name),
+                ],
+                window,
+            )
         elif field is SearchField.ID:
             prefix = query.strip().upper()
             if not prefix:
@@ -521,26 +523,17 @@ class Neo4jStore(Neo4jMonitor):
             for statement in (cypher.SEARCH_ENTERPRISE_IDS, cypher.SEARCH_PERSON_IDS):
                 ids.extend(r["id"] for r in self._read(statement, prefix=prefix, limit=window))
         else:
-            # hits in load order, as the embedded store's search index lists them
+            # hits in the order the nodes were first written (GraphStore.search)
             docs: dict[str, int] = {}
             for needle in search_needles(query, field, start):
                 for r in self._read(SEARCH_FIELDS[field], needle=needle, limit=window):
                     docs[r["id"]] = r["doc"]
             ids = sorted(docs, key=lambda i: (docs[i] is None, docs[i] or 0, i))
         ids = ids[offset:window]
-        found = self.nodes(ids)
-        return [found[i] for i in ids if i in found]
+        return in_order(self.nodes(ids), ids)
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
-        out: dict[str, dict[str, str]] = {}
-        for node_id, node in self.nodes(ids).items():
-            pairs = (
-                {"phone": node.phone_norm, "email": node.email_norm, "address": node.address_norm}
-                if isinstance(node, Enterprise)
-                else {"phone": node.phone_norm, "address": node.address_norm}
-            )
-            out[node_id] = {k: v for k, v in pairs.items() if v}
-        return out
+        return contacts_of(self.nodes(ids).values())
 
     def counts(self) -> dict[str, int]:
         record = self._read(cypher.COUNTS)[0]
@@ -579,10 +572,10 @@ class Neo4jStore(Neo4jMonitor):
         if state is None:
             return None
         params = {
-            "subject_ids": None if subject_ids is None else _unique(subject_ids),
-            "entry_ids": None if entry_ids is None else _unique(entry_ids),
+            "subject_ids": None if subject_ids is None else unique(subject_ids),
+            "entry_ids": None if entry_ids is None else unique(entry_ids),
         }
-        flags: list[dict[str, Any]] = []
+        flags: list[Flag] = []
         if [] not in params.values():
             if params["subject_ids"] is not None:
                 query = cypher.STORED_FLAGS_BY_SUBJECT
@@ -590,7 +583,7 @@ class Neo4jStore(Neo4jMonitor):
                 query = cypher.STORED_FLAGS_BY_ENTRY
             else:
                 query = cypher.STORED_FLAGS_ALL
-            flags = [json.loads(r["data"]) for r in self._read(query, **params)]
+            flags = [Flag.model_validate_json(r["data"]) for r in self._read(query, **params)]
         return StoredFlags(as_of=state[0], generation=state[1], flags=flags)
 
     def audit(self, limit: int = 100, after_id: int = 0) -> list[AuditRecord]:
@@ -708,7 +701,7 @@ def _enterprise_props(e: Enterprise) -> dict[str, Any]:
             **search_keys(e.name),
             "kind": e.kind.value,
             "status": e.status.value if e.status else None,
-            "established_on": _iso(e.established_on),
+            "established_on": iso(e.established_on),
             "registered_capital": e.registered_capital,
             "region": e.region,
             "industry": e.industry,
@@ -748,7 +741,7 @@ def _relation_row(r: Relation) -> dict[str, Any]:
                 "title": title,
                 "start_on": start_on,
                 "share_pct": r.share_pct,
-                "end_on": _iso(r.end_on),
+                "end_on": iso(r.end_on),
             }
         ),
     }
@@ -766,27 +759,23 @@ def _entry_props(e: ListEntry) -> dict[str, Any]:
             "authority": e.authority,
             "case_no": e.case_no,
             "decided_on": e.decided_on.isoformat(),
-            "valid_until": _iso(e.valid_until),
-            "removed_on": _iso(e.removed_on),
+            "valid_until": iso(e.valid_until),
+            "removed_on": iso(e.removed_on),
             "removal_reason": e.removal_reason.value if e.removal_reason else None,
             "responsible_person_ids": list(e.responsible_person_ids),
         }
     )
 
 
-def _flag_row(flag: Mapping[str, Any]) -> dict[str, Any]:
-    def text(key: str) -> str | None:
-        value = flag.get(key)
-        return None if value is None else str(value)
-
+def _flag_row(flag: Flag) -> dict[str, Any]:
     return {
-        "subject_id": str(flag["subject_id"]),
-        "flag": str(flag["flag"]),
-        "entry_id": str(flag["entry_id"]),
-        "data": json.dumps(flag, ensure_ascii=False),
-        "subject_type": text("subject_type"),
-        "list": text("list"),
-        "rule": text("rule"),
+        "subject_id": flag.subject_id,
+        "flag": flag.flag.value,
+        "entry_id": flag.entry_id,
+        "data": flag.model_dump_json(),
+        "subject_type": flag.subject_type.value,
+        "list": flag.list.value,
+        "rule": flag.rule.value,
     }
 
 
@@ -798,7 +787,7 @@ def _node(kind: str, p: Mapping[str, Any]) -> Node:
             name=p["name"],
             kind=EnterpriseKind(p["kind"]),
             status=EnterpriseStatus(p["status"]) if p.get("status") else None,
-            established_on=_d(p.get("established_on")),
+            established_on=d(p.get("established_on")),
             registered_capital=p.get("registered_capital"),
             region=p.get("region"),
             industry=p.get("industry"),
@@ -827,9 +816,9 @@ def _relation(r: Record) -> Relation:
         target_uscc=r["target_uscc"],
         role=Role(r["rel_type"].lower()),
         title=Title(r["title"]) if r["title"] else None,
-        start_on=_d(r["start_on"]),
+        start_on=d(r["start_on"]),
         share_pct=r["share_pct"],
-        end_on=_d(r["end_on"]),
+        end_on=d(r["end_on"]),
     )
 
 
@@ -845,8 +834,8 @@ def _entry(r: Record) -> ListEntry:
         authority=p.get("authority"),
         case_no=p.get("case_no"),
         decided_on=date.fromisoformat(p["decided_on"]),
-        valid_until=_d(p.get("valid_until")),
-        removed_on=_d(r["removed_on"]),
+        valid_until=d(p.get("valid_until")),
+        removed_on=d(r["removed_on"]),
         removal_reason=RemovalReason(r["removal_reason"]) if r["removal_reason"] else None,
         responsible_person_ids=tuple(p.get("responsible_person_ids") or ()),
     )
@@ -858,7 +847,7 @@ def _objection(p: Mapping[str, Any]) -> Objection:
         entry_id=p["entry_id"],
         reason=p["reason"],
         filed_on=date.fromisoformat(p["filed_on"]),
-        resolved_on=_d(p.get("resolved_on")),
+        resolved_on=d(p.get("resolved_on")),
         upheld=p.get("upheld"),
     )
 
@@ -871,7 +860,7 @@ def _audit(p: Mapping[str, Any]) -> AuditRecord:
         role=p["role"],
         endpoint=p["endpoint"],
         subject_ids=list(p.get("subject_ids") or []),
-        as_of=_d(p.get("as_of")),
+        as_of=d(p.get("as_of")),
     )
 
 
@@ -888,18 +877,6 @@ def _by_target(r: Relation) -> tuple[str, ...]:
     return (target_uscc, source_id, *rest)
 
 
-def _unique(ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
-
-
-def _d(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _commitment(p: Mapping[str, Any]) -> Commitment:
     return Commitment(
         commitment_id=int(p["commitment_id"]),
@@ -907,5 +884,5 @@ def _commitment(p: Mapping[str, Any]) -> Commitment:
         matter=p["matter"],
         promised_by=date.fromisoformat(p["promised_by"]),
         made_on=date.fromisoformat(p["made_on"]),
-        fulfilled_on=_d(p.get("fulfilled_on")),
+        fulfilled_on=d(p.get("fulfilled_on")),
     )

@@ -22,7 +22,7 @@ Graph model (Neo4j Browser / Bloom show it as is):
 - Search keys on enterprises and persons (``GraphStore.search``):
   ``name_fold`` (ASCII letters lower-cased, for the plain search),
   ``search_name``, ``search_pinyin`` and ``search_initials`` (the keys of
-  ``credgraph.store.search_index.name_keys`` behind a ``^`` start mark, so
+  ``credgraph.text.name_keys`` behind a ``^`` start mark, so
   one text-indexed ``CONTAINS`` answers both "contains" and "starts with"),
   and ``doc``, the load order in which field searches list their hits.
 

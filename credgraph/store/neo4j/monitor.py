@@ -2,7 +2,7 @@
 
 A mixin of :class:`~credgraph.store.neo4j.backend.Neo4jStore` (it uses the
 store's ``_read`` and ``_write``). Same semantics as
-``credgraph.store.sqlite_monitor``, checked by the same tests.
+``credgraph.store.sqlite.monitor``, checked by the same tests.
 """
 
 from __future__ import annotations

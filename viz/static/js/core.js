@@ -21,6 +21,9 @@
   };
 
   CG.encode = function (id) { return encodeURIComponent(id); };
+  // a masked id without a ref ("1101**********0053") names nobody the API can
+  // look up; a person's ref ("1101**********0053~…") can be passed back as an id
+  CG.reachable = function (id) { return id.indexOf("*") < 0 || id.indexOf("~") >= 0; };
 
   /** Shared state; also window.credgraphExplorer for the browser tests. */
   CG.state = {entity: null, map: null, links: null, flags: [], expanded: {}};

@@ -75,7 +75,7 @@
     m.network.on("click", onMapClick);
     m.network.on("doubleClick", function (params) {
       var node = params.nodes.length ? m.nodes.get(params.nodes[0]) : null;
-      if (node && node.category !== "more" && node.id.indexOf("*") < 0) {
+      if (node && node.category !== "more" && CG.reachable(node.id)) {
         location.hash = "#/entity/" + CG.encode(node.id);
       }
     });
@@ -125,7 +125,7 @@
 
   function expand(id) {
     if (state.expanded[id]) { return Promise.resolve(); }
-    if (id.indexOf("*") >= 0) {
+    if (!CG.reachable(id)) {
       $("map-status").textContent = CG.t("map.masked");
       return Promise.resolve();
     }

@@ -1,21 +1,16 @@
 """Monitoring state in the embedded store: the feed's read side, watchlists,
 webhooks and their delivery log (``credgraph.store.feed`` protocols).
 
-A mixin of :class:`~credgraph.store.sqlite.EmbeddedStore`: it needs the
-store's per-thread connection (``_conn``) and write lock (``_write_lock``).
-Its writes are short transactions of their own that leave the graph's
-generation alone.
+A part of :class:`~credgraph.store.sqlite.EmbeddedStore`. Its writes are
+short transactions of their own that leave the graph's generation alone.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from credgraph.store import sqlite_feed
 from credgraph.store.feed import (
     MAX_WATCHLIST_IDS,
     ChangeEvent,
@@ -29,6 +24,8 @@ from credgraph.store.feed import (
     fingerprint,
     holder_gone,
 )
+from credgraph.store.sqlite import feed as sqlite_feed
+from credgraph.store.sqlite.connection import SqliteBase
 
 MONITOR_SCHEMA = """
 CREATE TABLE IF NOT EXISTS watchlists(
@@ -69,25 +66,11 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class EmbeddedMonitor:
+MONITOR_STATEMENTS = sqlite_feed.statements(MONITOR_SCHEMA)
+
+
+class EmbeddedMonitor(SqliteBase):
     """Change feed reads, watchlists and webhooks on the embedded store."""
-
-    _write_lock: threading.Lock
-
-    def _conn(self) -> sqlite3.Connection:  # provided by the store
-        raise NotImplementedError
-
-    @contextmanager
-    def _monitor_tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
 
     # -- change feed ---------------------------------------------------------
     def changes(
@@ -111,7 +94,7 @@ class EmbeddedMonitor:
 
     # -- watchlists ----------------------------------------------------------
     def create_watchlist(self, name: str, owner: str) -> Watchlist:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             try:
                 conn.execute(
                     "INSERT INTO watchlists VALUES (?,?,?)", (name, owner, _ts(datetime.now(UTC)))
@@ -121,14 +104,14 @@ class EmbeddedMonitor:
         return self.watchlist(name)
 
     def delete_watchlist(self, name: str) -> None:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             if conn.execute("DELETE FROM watchlists WHERE name = ?", (name,)).rowcount == 0:
                 raise UnknownWatchlist(name)
             conn.execute("DELETE FROM watched WHERE watchlist = ?", (name,))
             conn.execute("DELETE FROM webhooks WHERE watchlist = ?", (name,))
 
     def watch(self, name: str, ids: Sequence[str]) -> int:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             self._require_watchlist(conn, name)
             before = self._size(conn, name)
             conn.executemany(
@@ -143,7 +126,7 @@ class EmbeddedMonitor:
         return after - before
 
     def unwatch(self, name: str, ids: Sequence[str]) -> int:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             self._require_watchlist(conn, name)
             cur = conn.executemany(
                 "DELETE FROM watched WHERE watchlist = ? AND subject_id = ?",
@@ -201,7 +184,7 @@ class EmbeddedMonitor:
 
     # -- webhooks ------------------------------------------------------------
     def add_webhook(self, name: str, url: str, watchlist: str, secret: str, owner: str) -> Webhook:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             self._require_watchlist(conn, watchlist)
             try:
                 conn.execute(
@@ -223,7 +206,7 @@ class EmbeddedMonitor:
         return self.webhook(name)
 
     def remove_webhook(self, name: str) -> None:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             if conn.execute("DELETE FROM webhooks WHERE name = ?", (name,)).rowcount == 0:
                 raise UnknownWebhook(name)
 
@@ -248,7 +231,7 @@ class EmbeddedMonitor:
         return str(row[0])
 
     def claim_webhook(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             row = conn.execute(
                 "SELECT lease_holder, lease_until FROM webhooks WHERE name = ?", (name,)
             ).fetchone()
@@ -271,7 +254,7 @@ class EmbeddedMonitor:
             return True
 
     def release_webhook(self, name: str, holder: str) -> None:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             conn.execute(
                 "UPDATE webhooks SET lease_holder = NULL, lease_until = NULL "
                 "WHERE name = ? AND lease_holder = ?",
@@ -297,7 +280,7 @@ class EmbeddedMonitor:
         )
 
     def set_pending(self, name: str, pending: PendingDelivery) -> None:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             conn.execute(
                 "UPDATE webhooks SET pending_id = ?, pending_first = ?, pending_last = ?, "
                 "pending_events = ?, pending_body = ? WHERE name = ?",
@@ -312,14 +295,14 @@ class EmbeddedMonitor:
             )
 
     def skip_to(self, name: str, seq: int) -> None:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             conn.execute(
                 "UPDATE webhooks SET cursor = MAX(cursor, ?) WHERE name = ? AND pending_id IS NULL",
                 (seq, name),
             )
 
     def record_attempt(self, attempt: DeliveryAttempt, next_attempt_at: datetime | None) -> None:
-        with self._monitor_tx() as conn:
+        with self.transaction(bump=False) as conn:
             conn.execute(
                 "INSERT INTO deliveries(webhook, delivery_id, first_seq, last_seq, events, "
                 "attempted_at, status, error, ok, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",

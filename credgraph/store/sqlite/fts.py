@@ -2,7 +2,7 @@
 
 Each enterprise and person is one document (``search_docs`` maps its integer
 doc id to the node id) with the token strings of
-:func:`credgraph.store.search_index.name_keys`: ``search_names.grams``
+:func:`credgraph.text.name_keys`: ``search_names.grams``
 (character pairs of the folded name, so a substring is a phrase),
 ``search_sounds.pinyin`` (one token per syllable) and
 ``search_initials.initials`` (one per initial). Documents are written in the
@@ -19,7 +19,7 @@ from itertools import pairwise
 
 from credgraph.model import Batch
 from credgraph.store.base import SearchField
-from credgraph.store.search_index import fold, name_keys, pinyin_readings
+from credgraph.text import fold, name_keys, pinyin_readings
 
 # Prefix indexes make typed prefixes read one doclist instead of merging
 # thousands: one character for names (华*), one and two letters for pinyin

@@ -1,7 +1,9 @@
-"""Search keys of a name: folded text, pinyin syllables and pinyin initials.
+"""Name folding: folded text, pinyin syllables and pinyin initials of names.
 
-Shared by every backend so that ``GraphStore.search`` means the same thing
-everywhere. The pinyin of a character is the first (most common) reading in
+Domain text that the queries (ranking a search), the stores (their search
+indexes) and the loader use alike, so it lives in the core: every backend
+keys names with :func:`name_keys`, so ``GraphStore.search`` means the same
+thing everywhere. The pinyin of a character is the first (most common) reading in
 pypinyin's own per-character dictionary, tone marks dropped and ``ü`` written
 ``v`` (pypinyin's ``NORMAL`` style). The dictionary is turned into two
 ``str.translate`` tables once, so keying a million names never calls

@@ -127,6 +127,27 @@ END;
 """
 
 
+def statements(script: str) -> tuple[str, ...]:
+    """The statements of ``script`` one by one (a trigger's body keeps its
+    semicolons), for an upgrade transaction that must not ``executescript``.
+
+    >>> statements("CREATE TABLE t(a); CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;")
+    ('CREATE TABLE t(a);', 'CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;')
+    """
+    out: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip())
+            pending = ""
+    return tuple(out)
+
+
+FEED_STATEMENTS = statements(FEED_SCHEMA)
+
+
 #: a first relations batch at least this large, into an empty relations
 #: table, has its events written set-based at the end of the load
 BULK_RELATIONS = 10_000
@@ -184,8 +205,15 @@ class BulkFeed:
 
 
 def mark(conn: sqlite3.Connection) -> int:
-    """The last seq before a transaction's writes (call right after BEGIN)."""
-    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+    """The last seq before a transaction's writes (call right after BEGIN);
+    -1 while the store has no feed yet (the transaction that creates it)."""
+    try:
+        row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        return -1
+    return int(row[0])
 
 
 def append(conn: sqlite3.Connection, events: Iterable[NewEvent]) -> None:
@@ -211,7 +239,7 @@ def close_tx(conn: sqlite3.Connection, before: int) -> None:
     """Record the transaction's seq range and time, if it wrote events
     (call just before COMMIT, with :func:`mark`'s value)."""
     last = mark(conn)
-    if last > before:
+    if before >= 0 and last > before:
         conn.execute(
             "INSERT INTO change_tx(first_seq, last_seq, recorded_at) VALUES (?,?,?)",
             (before + 1, last, datetime.now(UTC).isoformat(timespec="microseconds")),

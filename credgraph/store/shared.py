@@ -1,0 +1,78 @@
+"""Helpers every backend shares: date cells, id lists, the plain search's
+merge and the contacts of nodes. Written once so that both backends answer
+the ``GraphStore`` primitives the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+
+from credgraph.model import Enterprise, Node
+
+
+def d(value: str | None) -> date | None:
+    """An ISO date cell read back (empty = none).
+
+    >>> d("2024-05-01"), d(None), d("")
+    (datetime.date(2024, 5, 1), None, None)
+    """
+    return date.fromisoformat(value) if value else None
+
+
+def iso(value: date | None) -> str | None:
+    """A date written as an ISO cell (none stays none).
+
+    >>> iso(date(2024, 5, 1)), iso(None)
+    ('2024-05-01', None)
+    """
+    return value.isoformat() if value else None
+
+
+def unique(ids: Iterable[str]) -> list[str]:
+    """``ids`` without repeats, first occurrence first.
+
+    >>> unique(["b", "a", "b"])
+    ['b', 'a']
+    """
+    return list(dict.fromkeys(ids))
+
+
+def in_order(found: Mapping[str, Node], ids: Iterable[str]) -> list[Node]:
+    """The nodes of ``ids`` that were found, in the order of ``ids``."""
+    return [found[i] for i in ids if i in found]
+
+
+def merge_lookups(lookups: Sequence[Callable[[int], Iterable[str]]], limit: int) -> list[str]:
+    """Ids from each lookup in turn, without repeats, until ``limit`` are
+    found (a lookup is called with ``limit`` and is not called once enough
+    were found): the plain search's ids-then-names order.
+
+    >>> merge_lookups([lambda n: ["U1", "U2"], lambda n: ["U2", "P1"]], 10)
+    ['U1', 'U2', 'P1']
+    >>> merge_lookups([lambda n: ["U1", "U2"], lambda n: 1 / 0], 2)
+    ['U1', 'U2']
+    """
+    ids: list[str] = []
+    seen: set[str] = set()
+    for lookup in lookups:
+        if len(ids) >= limit:
+            break
+        for found in lookup(limit):
+            if found not in seen:
+                seen.add(found)
+                ids.append(found)
+    return ids
+
+
+def contacts_of(nodes: Iterable[Node]) -> dict[str, dict[str, str]]:
+    """Normalised contacts (phone, email, address) of nodes by id; empty
+    values are left out (``GraphStore.contacts``)."""
+    out: dict[str, dict[str, str]] = {}
+    for node in nodes:
+        pairs = (
+            {"phone": node.phone_norm, "email": node.email_norm, "address": node.address_norm}
+            if isinstance(node, Enterprise)
+            else {"phone": node.phone_norm, "address": node.address_norm}
+        )
+        out[node.id] = {k: v for k, v in pairs.items() if v}
+    return out

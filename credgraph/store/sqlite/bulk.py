@@ -1,0 +1,219 @@
+"""Writing batches into the embedded store: ``upsert`` and ``bulk``.
+
+This is the load path. Every batch is written by identity (an upsert that
+changes a row only when a value differs, so a reload of the same data
+writes nothing and keeps the generation); a ``bulk`` block is one
+transaction for a whole load. Readers keep reading the store as it was
+until the block commits (WAL).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from credgraph.model import Batch
+from credgraph.store.base import BulkWriter
+from credgraph.store.shared import iso
+from credgraph.store.sqlite import feed
+from credgraph.store.sqlite.connection import SqliteBase
+from credgraph.store.sqlite.fts import index_names
+from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, RELATIONS_BY_TARGET
+
+UPSERT_ENTERPRISE = """
+INSERT INTO enterprises VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(uscc) DO UPDATE SET name=excluded.name, kind=excluded.kind, status=excluded.status,
+ established_on=excluded.established_on, registered_capital=excluded.registered_capital,
+ region=excluded.region, industry=excluded.industry, address=excluded.address,
+ phone=excluded.phone, email=excluded.email, phone_norm=excluded.phone_norm,
+ email_norm=excluded.email_norm, address_norm=excluded.address_norm
+WHERE (name, kind, status, established_on, registered_capital, region, industry, address, phone,
+ email, phone_norm, email_norm, address_norm) IS NOT (excluded.name, excluded.kind,
+ excluded.status, excluded.established_on, excluded.registered_capital, excluded.region,
+ excluded.industry, excluded.address, excluded.phone, excluded.email, excluded.phone_norm,
+ excluded.email_norm, excluded.address_norm)
+"""
+UPSERT_PERSON = """
+INSERT INTO persons VALUES (?,?,?,?,?,?,?)
+ON CONFLICT(person_id) DO UPDATE SET id_type=excluded.id_type, name=excluded.name,
+ phone=excluded.phone, address=excluded.address, phone_norm=excluded.phone_norm,
+ address_norm=excluded.address_norm
+WHERE (id_type, name, phone, address, phone_norm, address_norm) IS NOT (excluded.id_type,
+ excluded.name, excluded.phone, excluded.address, excluded.phone_norm, excluded.address_norm)
+"""
+UPSERT_RELATION = """
+INSERT INTO relations VALUES (?,?,?,?,?,?,?,?)
+ON CONFLICT(source_id, target_uscc, role, title, start_on) DO UPDATE SET
+ share_pct=excluded.share_pct, end_on=excluded.end_on, source_type=excluded.source_type
+WHERE (share_pct, end_on, source_type) IS NOT (excluded.share_pct, excluded.end_on,
+ excluded.source_type)
+"""
+UPSERT_ENTRY = """
+INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(entry_id) DO UPDATE SET subject_id=excluded.subject_id,
+ subject_type=excluded.subject_type, list=excluded.list, category=excluded.category,
+ reason=excluded.reason, authority=excluded.authority, case_no=excluded.case_no,
+ decided_on=excluded.decided_on, valid_until=excluded.valid_until,
+ removed_on=excluded.removed_on, removal_reason=excluded.removal_reason,
+ responsible=excluded.responsible
+WHERE (subject_id, subject_type, list, category, reason, authority, case_no, decided_on,
+ valid_until, removed_on, removal_reason, responsible) IS NOT (excluded.subject_id,
+ excluded.subject_type, excluded.list, excluded.category, excluded.reason, excluded.authority,
+ excluded.case_no, excluded.decided_on, excluded.valid_until, excluded.removed_on,
+ excluded.removal_reason, excluded.responsible)
+"""
+
+
+class BulkLoad(SqliteBase):
+    """``upsert`` and ``bulk`` of :class:`~credgraph.store.base.Graph`."""
+
+    def upsert(self, batch: Batch) -> None:
+        if not len(batch):
+            return
+        with self.bulk() as writer:
+            writer.upsert(batch)
+
+    @contextmanager
+    def bulk(self) -> Iterator[BulkWriter]:
+        """One transaction for many upserts: committed when the block ends,
+        rolled back on an exception or :meth:`BulkWriter.abort`."""
+        conn = self._conn()
+        # a bigger page cache while millions of rows go in (B-tree inserts
+        # in key order of the CSV, not of the index, touch pages at random)
+        conn.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+        try:
+            with self.transaction(bump=True):
+                writer = _SqliteBulk(conn)
+                yield writer
+                if writer.aborted:
+                    raise _Abort
+                writer.finish()
+        except _Abort:
+            pass
+        finally:
+            conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
+
+
+def write_batch(conn: sqlite3.Connection, batch: Batch) -> None:
+    index_names(conn, batch)  # before the upserts: it compares with the stored names
+    conn.executemany(
+        UPSERT_ENTERPRISE,
+        (
+            (
+                e.uscc,
+                e.name,
+                e.kind.value,
+                e.status.value if e.status else None,
+                iso(e.established_on),
+                e.registered_capital,
+                e.region,
+                e.industry,
+                e.address,
+                e.phone,
+                e.email,
+                e.phone_norm,
+                e.email_norm,
+                e.address_norm,
+            )
+            for e in batch.enterprises
+        ),
+    )
+    conn.executemany(
+        UPSERT_PERSON,
+        (
+            (
+                p.person_id,
+                p.id_type.value,
+                p.name,
+                p.phone,
+                p.address,
+                p.phone_norm,
+                p.address_norm,
+            )
+            for p in batch.persons
+        ),
+    )
+    conn.executemany(
+        UPSERT_RELATION,
+        (
+            (
+                r.source_id,
+                r.source_type.value,
+                r.target_uscc,
+                r.role.value,
+                r.title.value if r.title else "",
+                iso(r.start_on) or "",
+                r.share_pct,
+                iso(r.end_on),
+            )
+            for r in batch.relations
+        ),
+    )
+    if batch.entries:
+        conn.executemany(
+            UPSERT_ENTRY,
+            (
+                (
+                    e.entry_id,
+                    e.subject_id,
+                    e.subject_type.value,
+                    e.list.value,
+                    e.category.value if e.category else None,
+                    e.reason,
+                    e.authority,
+                    e.case_no,
+                    e.decided_on.isoformat(),
+                    iso(e.valid_until),
+                    iso(e.removed_on),
+                    e.removal_reason.value if e.removal_reason else None,
+                    ";".join(e.responsible_person_ids),
+                )
+                for e in batch.entries
+            ),
+        )
+        conn.executemany(
+            "DELETE FROM entry_responsible WHERE entry_id = ? AND person_id NOT IN "
+            "(SELECT value FROM json_each(?))",
+            ((e.entry_id, json.dumps(e.responsible_person_ids)) for e in batch.entries),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO entry_responsible VALUES (?, ?)",
+            ((p, e.entry_id) for e in batch.entries for p in e.responsible_person_ids),
+        )
+
+
+class _Abort(Exception):
+    """Raised inside a bulk transaction to roll it back quietly."""
+
+
+class _SqliteBulk:
+    """Writes of one bulk transaction. Loading relations into an empty table
+    drops the target index and builds it once at the end, inside the same
+    transaction: one sorted build instead of millions of random inserts."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.aborted = False
+        self.index_dropped = False
+        self.relations_seen = False
+        self.feed = feed.BulkFeed(conn)
+
+    def upsert(self, batch: Batch) -> None:
+        self.feed.before(len(batch.relations))
+        if batch.relations and not self.relations_seen:
+            self.relations_seen = True
+            if self.conn.execute("SELECT 1 FROM relations LIMIT 1").fetchone() is None:
+                self.conn.execute("DROP INDEX IF EXISTS relations_by_target")
+                self.index_dropped = True
+        write_batch(self.conn, batch)
+
+    def finish(self) -> None:
+        self.feed.finish()
+        if self.index_dropped:
+            self.conn.execute(RELATIONS_BY_TARGET)
+            self.index_dropped = False
+
+    def abort(self) -> None:
+        self.aborted = True

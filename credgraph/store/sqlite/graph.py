@@ -1,0 +1,168 @@
+"""Graph reads of the embedded store: nodes, one-hop expansion, entries.
+
+Sets of ids travel as one JSON parameter (``json_each``), so a hop is one
+statement whatever the number of ids. Orders are those the protocol
+promises, read along the indexes (no sort).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from credgraph.model import ListEntry, ListKind, Node, NodeKind, Relation, Role
+from credgraph.store.base import Direction
+from credgraph.store.shared import contacts_of
+from credgraph.store.sqlite.connection import SqliteBase
+from credgraph.store.sqlite.records import (
+    ENTRY_COLUMNS,
+    ENTRY_FROM,
+    RELATION_COLUMNS,
+    enterprise_record,
+    entry_record,
+    ids_param,
+    person_record,
+    relation_record,
+)
+
+
+class GraphReads(SqliteBase):
+    """The reads of :class:`~credgraph.store.base.Graph`."""
+
+    def generation(self) -> int:
+        row = self._conn().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0])
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+        param = ids_param(ids)
+        conn = self._conn()
+        out: dict[str, Node] = {}
+        for row in conn.execute(
+            "SELECT * FROM enterprises WHERE uscc IN (SELECT value FROM json_each(?))", (param,)
+        ):
+            out[row[0]] = enterprise_record(row)
+        for row in conn.execute(
+            "SELECT * FROM persons WHERE person_id IN (SELECT value FROM json_each(?))", (param,)
+        ):
+            out[row[0]] = person_record(row)
+        return out
+
+    def existing_ids(self, ids: Iterable[str]) -> dict[str, NodeKind]:
+        param = ids_param(ids)
+        conn = self._conn()
+        out = {
+            r[0]: NodeKind.ENTERPRISE
+            for r in conn.execute(
+                "SELECT uscc FROM enterprises WHERE uscc IN (SELECT value FROM json_each(?))",
+                (param,),
+            )
+        }
+        out.update(
+            (r[0], NodeKind.PERSON)
+            for r in conn.execute(
+                "SELECT person_id FROM persons WHERE person_id IN (SELECT value FROM json_each(?))",
+                (param,),
+            )
+        )
+        return out
+
+    def expand(
+        self,
+        ids: Iterable[str],
+        direction: Direction,
+        roles: Collection[Role] | None = None,
+        as_of: date | None = None,
+    ) -> list[Relation]:
+        param = ids_param(ids)
+        if param == "[]":
+            return []
+        where = []
+        args: list[Any] = []
+        if roles is not None:
+            where.append("role IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps([r.value for r in roles]))
+        if as_of is not None:
+            day = as_of.isoformat()
+            where.append("start_on <= ? AND (end_on IS NULL OR end_on >= ?)")
+            args += [day, day]
+        extra = "".join(f" AND {w}" for w in where)
+        conn = self._conn()
+        # the order the protocol promises, read along the primary key (OUT)
+        # and the covering relations_by_target index (IN)
+        sides = {
+            Direction.OUT: [("source_id", "target_uscc")],
+            Direction.IN: [("target_uscc", "source_id")],
+            Direction.BOTH: [("source_id", "target_uscc"), ("target_uscc", "source_id")],
+        }[direction]
+        seen: set[tuple[str, ...]] = set()
+        out: list[Relation] = []
+        for side, other in sides:
+            sql = (
+                f"SELECT {RELATION_COLUMNS} FROM relations WHERE {side} IN "
+                f"(SELECT value FROM json_each(?)){extra} "
+                f"ORDER BY {side}, {other}, role, title, start_on"
+            )
+            for row in conn.execute(sql, (param, *args)):
+                key = row[:6]
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(relation_record(row))
+        return out
+
+    def entries(
+        self,
+        *,
+        subject_ids: Iterable[str] | None = None,
+        entry_ids: Iterable[str] | None = None,
+        responsible_person_ids: Iterable[str] | None = None,
+        lists: Collection[ListKind] | None = None,
+    ) -> list[ListEntry]:
+        where: list[str] = []
+        args: list[Any] = []
+        if subject_ids is not None:
+            where.append("e.subject_id IN (SELECT value FROM json_each(?))")
+            args.append(ids_param(subject_ids))
+        if entry_ids is not None:
+            where.append("e.entry_id IN (SELECT value FROM json_each(?))")
+            args.append(ids_param(entry_ids))
+        if responsible_person_ids is not None:
+            where.append(
+                "e.entry_id IN (SELECT entry_id FROM entry_responsible WHERE person_id IN "
+                "(SELECT value FROM json_each(?)))"
+            )
+            args.append(ids_param(responsible_person_ids))
+        if lists is not None:
+            where.append("e.list IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps([k.value for k in lists]))
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        sql = f"SELECT {ENTRY_COLUMNS} {ENTRY_FROM}{clause} ORDER BY e.entry_id"
+        return [entry_record(row) for row in self._conn().execute(sql, args)]
+
+    def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        return contacts_of(self.nodes(ids).values())
+
+    def counts(self) -> dict[str, int]:
+        conn = self._conn()
+        return {
+            table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            for table in ("enterprises", "persons", "relations", "entries", "objections", "flags")
+        }
+
+    def iter_nodes(self, kind: NodeKind) -> Iterator[Node]:
+        conn = self._conn()
+        if kind is NodeKind.ENTERPRISE:
+            for row in conn.execute("SELECT * FROM enterprises ORDER BY uscc"):
+                yield enterprise_record(row)
+        else:
+            for row in conn.execute("SELECT * FROM persons ORDER BY person_id"):
+                yield person_record(row)
+
+    def iter_relations(self) -> Iterator[Relation]:
+        for row in self._conn().execute(
+            f"SELECT {RELATION_COLUMNS} FROM relations "
+            "ORDER BY source_id, target_uscc, role, title, start_on"
+        ):
+            yield relation_record(row)
