@@ -35,6 +35,8 @@ from credgraph.model import (
 from credgraph.store import Direction
 from credgraph.store.base import SearchField
 from credgraph.store.neo4j import backend, cypher
+from credgraph.store.neo4j import feed as feed_cypher
+from credgraph.store.neo4j import monitor as monitor_cypher
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("lint_cypher.mjs")
@@ -45,15 +47,21 @@ needs_linter = pytest.mark.skipif(
     reason="node_modules/@neo4j-cypher/language-support absent: run `make node_modules`",
 )
 
+#: the backend's Cypher: ``cypher``, and the change feed's and monitoring's own
+LINTED = (cypher, feed_cypher, monitor_cypher)
 STATEMENTS: dict[str, str] = {
     name: value
-    for name, value in vars(cypher).items()
+    for module in LINTED
+    for name, value in vars(module).items()
     if name.isupper() and not name.startswith("_") and isinstance(value, str)
 }
+PARAMETERS: dict[str, dict[str, Any]] = {
+    name: params for module in LINTED for name, params in module.PARAMETERS.items()
+}
 SCHEMA = {
-    "labels": list(cypher.LABELS),
+    "labels": sorted({label for module in LINTED for label in module.LABELS}),
     "relationshipTypes": list(cypher.RELATIONSHIP_TYPES),
-    "propertyKeys": list(cypher.PROPERTY_KEYS),
+    "propertyKeys": sorted({key for module in LINTED for key in module.PROPERTY_KEYS}),
 }
 PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -103,7 +111,7 @@ BROKEN: dict[str, tuple[str, dict[str, Any], str]] = {
 
 @pytest.fixture(scope="module")
 def diagnostics() -> dict[str, list[dict[str, Any]]]:
-    queries = {name: (query, cypher.PARAMETERS[name]) for name, query in STATEMENTS.items()}
+    queries = {name: (query, PARAMETERS[name]) for name, query in STATEMENTS.items()}
     queries.update({f"broken:{k}": (q, params) for k, (q, params, _) in BROKEN.items()})
     return lint(queries)
 
@@ -114,9 +122,10 @@ def test_there_are_statements_to_lint() -> None:
 
 
 def test_every_statement_declares_exactly_the_parameters_it_uses() -> None:
-    assert set(cypher.PARAMETERS) == set(STATEMENTS)
+    assert set(PARAMETERS) == set(STATEMENTS)
+    assert sum(len(m.PARAMETERS) for m in LINTED) == len(STATEMENTS)  # no name twice
     for name, query in STATEMENTS.items():
-        assert set(PARAMETER.findall(query)) == set(cypher.PARAMETERS[name]), name
+        assert set(PARAMETER.findall(query)) == set(PARAMETERS[name]), name
 
 
 @needs_linter
@@ -158,6 +167,60 @@ class FakeResult:
         return None
 
 
+_HOOK = {"name": "h", "url": "https://example.org/h", "watchlist": "w", "owner": "o",
+         "secret": "0123456789abcdef", "fingerprint": "sha256:0",
+         "created_at": "2024-01-01T00:00:00+00:00", "cursor": 0, "failures": 0,
+         "pending_id": "d1", "pending_first": 1, "pending_last": 2, "pending_events": 2,
+         "pending_body": b"{}"}  # fmt: skip
+#: answers of the monitoring statements (``credgraph.store.neo4j.monitor``)
+MONITOR_ANSWERS: dict[str, list[dict[str, Any]]] = {
+    monitor_cypher.CREATE_WATCHLIST: [{"name": "w"}],
+    monitor_cypher.WATCHLIST: [
+        {"name": "w", "owner": "o", "created_at": "2024-01-01T00:00:00+00:00", "size": 1}
+    ],
+    monitor_cypher.DELETE_WATCHLIST: [{"deleted": 1}],
+    monitor_cypher.LOCK_WATCHLIST: [{"size": 1}],
+    monitor_cypher.UNWATCH: [{"removed": 1}],
+    monitor_cypher.ADD_WEBHOOK: [{"name": "h"}],
+    monitor_cypher.WEBHOOKS: [{"hook": _HOOK}],
+    monitor_cypher.LOCK_WEBHOOK: [{"hook": _HOOK}],
+    feed_cypher.SEQ_BEFORE: [{"seq": 0}],
+}
+
+
+def exercise_monitoring(store: backend.Neo4jStore) -> None:
+    """Every monitoring primitive once (``credgraph.store.feed``)."""
+    from datetime import UTC, datetime
+
+    from credgraph.store.feed import DeliveryAttempt, PendingDelivery
+
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    store.changes(0, 10, subject_ids=["U1"], watchlist="w", upto_seq=5)
+    store.last_seq()
+    store.seq_before(now)
+    store.create_watchlist("w", "o")
+    store.watch("w", ["U1"])
+    store.unwatch("w", ["U1"])
+    store.watchlists()
+    store.watched_ids("w", 10)
+    store.add_webhook("h", "https://example.org/h", "w", "0123456789abcdef", "o")
+    store.webhooks()
+    store.webhook_secret("h")
+    store.claim_webhook("h", "host:1:x", now, now)
+    store.release_webhook("h", "host:1:x")
+    store.pending_delivery("h")
+    store.set_pending("h", PendingDelivery(delivery_id="d1", first_seq=1, last_seq=2, events=2,
+                                           body=b"{}"))  # fmt: skip
+    store.skip_to("h", 2)
+    attempt = DeliveryAttempt(attempt_id=0, webhook="h", delivery_id="d1", first_seq=1,
+                              last_seq=2, events=2, attempted_at=now, ok=True, status=200,
+                              duration_ms=5)  # fmt: skip
+    store.record_attempt(attempt, None)
+    store.delivery_log("h")
+    store.remove_webhook("h")
+    store.delete_watchlist("w")
+
+
 class FakeTx:
     """Records every statement run and answers as Neo4j would for a clean write."""
 
@@ -196,6 +259,12 @@ class FakeTx:
             return FakeResult([{"was_open": True, "commitment": commitment}])
         if query == cypher.RESERVE_DOCS:
             return FakeResult([{"first": 0}])
+        if query in MONITOR_ANSWERS:
+            return FakeResult(MONITOR_ANSWERS[query])
+        if query == feed_cypher.RESERVE_TX:
+            return FakeResult([{"tx": 1, "recorded_us": 1_700_000_000_000_000}])
+        if query == feed_cypher.LAST_SEQ:
+            return FakeResult([{"seq": 0}])
         if query == cypher.GENERATION:
             return FakeResult([{"value": 0}])
         if query == cypher.COUNTS:
@@ -310,6 +379,7 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
     store.stored_flags(subject_ids=["U1"])
     store.stored_flags(entry_ids=["E1"])
     store.audit()
+    exercise_monitoring(store)
     store.close()
 
     names = {query: name for name, query in STATEMENTS.items()}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from neo4j import ManagedTransaction, Record, Transaction
 
@@ -24,11 +24,23 @@ from credgraph.store.feed import ChangeEvent, ChangeKind, NewEvent
 
 _Tx = ManagedTransaction | Transaction
 
-SCHEMA = (
-    "CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (c:Change) REQUIRE c.seq IS UNIQUE",
-    "CREATE INDEX change_subject IF NOT EXISTS FOR (c:Change) ON (c.subject_id)",
-    "CREATE INDEX change_related IF NOT EXISTS FOR (c:Change) ON (c.related_id)",
-    "CREATE INDEX change_recorded IF NOT EXISTS FOR (c:Change) ON (c.recorded_us)",
+CONSTRAINT_CHANGE_SEQ = """
+CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (c:Change) REQUIRE c.seq IS UNIQUE
+"""
+INDEX_CHANGE_SUBJECT = """
+CREATE INDEX change_subject IF NOT EXISTS FOR (c:Change) ON (c.subject_id)
+"""
+INDEX_CHANGE_RELATED = """
+CREATE INDEX change_related IF NOT EXISTS FOR (c:Change) ON (c.related_id)
+"""
+INDEX_CHANGE_RECORDED = """
+CREATE INDEX change_recorded IF NOT EXISTS FOR (c:Change) ON (c.recorded_us)
+"""
+SCHEMA: Final = (
+    CONSTRAINT_CHANGE_SEQ,
+    INDEX_CHANGE_SUBJECT,
+    INDEX_CHANGE_RELATED,
+    INDEX_CHANGE_RECORDED,
 )
 # ``MERGE`` on the unique Meta key: the counter exists whatever wiped the database
 RESERVE_TX = """
@@ -90,6 +102,42 @@ WHERE p.objection_id <> $objection_id AND p.resolved_on <= $resolved_on
 RETURN e.subject_id AS subject_id, e.list AS list, e.removed_on AS removed_on,
        count(p) AS upheld_before
 """
+
+#: what the Cypher lint (tests/store/test_cypher_lint.py) declares beside
+#: ``cypher``'s schema, and a sample of every statement's parameters
+LABELS: Final = ("Change", "Meta", "ListEntry", "Objection", "Enterprise", "Watched")
+PROPERTY_KEYS: Final = (
+    "seq", "tx", "recorded_us", "kind", "subject_id", "related_id", "entry_id", "flag",
+    "as_of", "detail", "key", "value", "_lock", "uscc", "person_id", "title", "start_on",
+    "list", "removed_on", "objection_id", "upheld", "resolved_on", "watchlist",
+)  # fmt: skip
+_ROW = {"kind": "flag_added", "subject_id": "U1", "related_id": None, "entry_id": "E1",
+        "flag": "listed", "as_of": "2024-01-01", "detail": "{}"}  # fmt: skip
+PARAMETERS: Final[dict[str, dict[str, Any]]] = {
+    "CONSTRAINT_CHANGE_SEQ": {},
+    "INDEX_CHANGE_SUBJECT": {},
+    "INDEX_CHANGE_RELATED": {},
+    "INDEX_CHANGE_RECORDED": {},
+    "RESERVE_TX": {},
+    "APPEND_EVENTS": {"rows": [_ROW], "tx": 1, "recorded_us": 1_700_000_000_000_000},
+    "LAST_SEQ": {},
+    "SEQ_BEFORE": {"before": 1_700_000_000_000_000},
+    "CHANGES": {"after": 0, "upto": 10, "ids": ["U1"], "watchlist": "w", "limit": 100},
+    "STORED_ENTRIES": {"entry_ids": ["E1"]},
+    "STORED_RELATIONS": {
+        "rows": [
+            {
+                "key": 0,
+                "source_id": "P1",
+                "target_uscc": "U1",
+                "type": "SHAREHOLDER",
+                "title": "",
+                "start_on": "",
+            }
+        ]
+    },
+    "OBJECTION_ENTRY": {"entry_id": "E1", "objection_id": 1, "resolved_on": "2024-01-03"},
+}
 
 _ENTRY_FIELDS = (
     "subject_id",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from neo4j import ManagedTransaction, Record
 
@@ -30,14 +30,32 @@ from credgraph.store.neo4j import feed
 
 _T = TypeVar("_T")
 
-SCHEMA = (
+CONSTRAINT_WATCHLIST_NAME = """
+CREATE CONSTRAINT watchlist_name IF NOT EXISTS FOR (w:Watchlist) REQUIRE w.name IS UNIQUE
+"""
+CONSTRAINT_WATCHED_KEY = """
+CREATE CONSTRAINT watched_key IF NOT EXISTS FOR (w:Watched) REQUIRE w.key IS UNIQUE
+"""
+INDEX_WATCHED_LIST = """
+CREATE INDEX watched_list IF NOT EXISTS FOR (w:Watched) ON (w.watchlist)
+"""
+INDEX_WATCHED_SUBJECT = """
+CREATE INDEX watched_subject IF NOT EXISTS FOR (w:Watched) ON (w.subject_id)
+"""
+CONSTRAINT_WEBHOOK_NAME = """
+CREATE CONSTRAINT webhook_name IF NOT EXISTS FOR (h:Webhook) REQUIRE h.name IS UNIQUE
+"""
+INDEX_DELIVERY_WEBHOOK = """
+CREATE INDEX delivery_webhook IF NOT EXISTS FOR (d:Delivery) ON (d.webhook)
+"""
+SCHEMA: Final = (
     *feed.SCHEMA,
-    "CREATE CONSTRAINT watchlist_name IF NOT EXISTS FOR (w:Watchlist) REQUIRE w.name IS UNIQUE",
-    "CREATE CONSTRAINT watched_key IF NOT EXISTS FOR (w:Watched) REQUIRE w.key IS UNIQUE",
-    "CREATE INDEX watched_list IF NOT EXISTS FOR (w:Watched) ON (w.watchlist)",
-    "CREATE INDEX watched_subject IF NOT EXISTS FOR (w:Watched) ON (w.subject_id)",
-    "CREATE CONSTRAINT webhook_name IF NOT EXISTS FOR (h:Webhook) REQUIRE h.name IS UNIQUE",
-    "CREATE INDEX delivery_webhook IF NOT EXISTS FOR (d:Delivery) ON (d.webhook)",
+    CONSTRAINT_WATCHLIST_NAME,
+    CONSTRAINT_WATCHED_KEY,
+    INDEX_WATCHED_LIST,
+    INDEX_WATCHED_SUBJECT,
+    CONSTRAINT_WEBHOOK_NAME,
+    INDEX_DELIVERY_WEBHOOK,
 )
 CREATE_WATCHLIST = """
 OPTIONAL MATCH (old:Watchlist {name: $name})
@@ -117,12 +135,74 @@ SET m.value = m.value + 1
 CREATE (d:Delivery {attempt_id: m.value})
 SET d += $props
 """
+DELETE_WEBHOOK = """
+MATCH (h:Webhook {name: $name})
+DETACH DELETE h
+"""
+RELEASE_WEBHOOK = """
+MATCH (h:Webhook {name: $name})
+WHERE h.lease_holder = $holder
+REMOVE h.lease_holder, h.lease_until
+"""
+SKIP_TO = """
+MATCH (h:Webhook {name: $name})
+WHERE h.pending_id IS NULL AND h.cursor < $seq
+SET h.cursor = $seq
+"""
 DELIVERIES = """
 MATCH (d:Delivery {webhook: $name})
 RETURN properties(d) AS attempt
 ORDER BY d.attempt_id DESC
 LIMIT $limit
 """
+
+
+#: what the Cypher lint (tests/store/test_cypher_lint.py) declares beside
+#: ``cypher``'s schema, and a sample of every statement's parameters
+LABELS: Final = ("Watchlist", "Watched", "Webhook", "Delivery", "Meta")
+PROPERTY_KEYS: Final = (
+    "name", "owner", "created_at", "key", "watchlist", "subject_id", "url", "secret",
+    "fingerprint", "cursor", "failures", "lease_holder", "lease_until", "pending_id",
+    "attempt_id", "webhook", "value", "_lock",
+)  # fmt: skip
+_HOOK = {
+    "name": "h",
+    "url": "https://example.org/h",
+    "watchlist": "w",
+    "owner": "o",
+    "secret": "0123456789abcdef",
+    "fingerprint": "sha256:0",
+    "at": "2024-01-01T00:00:00",
+}
+PARAMETERS: Final[dict[str, dict[str, Any]]] = {
+    **{
+        name: {}
+        for name in (
+            "CONSTRAINT_WATCHLIST_NAME",
+            "CONSTRAINT_WATCHED_KEY",
+            "INDEX_WATCHED_LIST",
+            "INDEX_WATCHED_SUBJECT",
+            "CONSTRAINT_WEBHOOK_NAME",
+            "INDEX_DELIVERY_WEBHOOK",
+        )
+    },
+    "CREATE_WATCHLIST": {"name": "w", "owner": "o", "at": "2024-01-01T00:00:00"},
+    "WATCHLIST": {"name": "w", "owner": None},
+    "DELETE_WATCHLIST": {"name": "w"},
+    "LOCK_WATCHLIST": {"name": "w"},
+    "WATCH": {"name": "w", "ids": ["U1"]},
+    "UNWATCH": {"name": "w", "ids": ["U1"]},
+    "WATCHED_IDS": {"name": "w", "offset": 0, "limit": 10},
+    "ADD_WEBHOOK": _HOOK,
+    "WEBHOOKS": {"name": "h"},
+    "LOCK_WEBHOOK": {"name": "h"},
+    "SET_WEBHOOK": {"name": "h", "props": {"failures": 1}},
+    "APPEND_DELIVERY": {"props": {"webhook": "h", "ok": True}},
+    "DELETE_WEBHOOK": {"name": "h"},
+    "RELEASE_WEBHOOK": {"name": "h", "holder": "host:1:x"},
+    "SKIP_TO": {"name": "h", "seq": 10},
+    "DELIVERIES": {"name": "h", "limit": 50},
+}
 
 
 def _ts(value: datetime) -> str:
@@ -240,7 +320,7 @@ class Neo4jMonitor:
 
     def remove_webhook(self, name: str) -> None:
         self.webhook(name)
-        self._run("MATCH (h:Webhook {name: $name}) DETACH DELETE h", name=name)
+        self._run(DELETE_WEBHOOK, name=name)
 
     def webhooks(self) -> list[Webhook]:
         return [_webhook(r["hook"]) for r in self._read(WEBHOOKS, name=None)]
@@ -279,12 +359,7 @@ class Neo4jMonitor:
         return self._write(work)
 
     def release_webhook(self, name: str, holder: str) -> None:
-        self._run(
-            "MATCH (h:Webhook {name: $name}) WHERE h.lease_holder = $holder "
-            "REMOVE h.lease_holder, h.lease_until",
-            name=name,
-            holder=holder,
-        )
+        self._run(RELEASE_WEBHOOK, name=name, holder=holder)
 
     def pending_delivery(self, name: str) -> PendingDelivery | None:
         hook = self._hook(name)
@@ -309,12 +384,7 @@ class Neo4jMonitor:
         self._run(SET_WEBHOOK, name=name, props=props)
 
     def skip_to(self, name: str, seq: int) -> None:
-        self._run(
-            "MATCH (h:Webhook {name: $name}) WHERE h.pending_id IS NULL AND h.cursor < $seq "
-            "SET h.cursor = $seq",
-            name=name,
-            seq=seq,
-        )
+        self._run(SKIP_TO, name=name, seq=seq)
 
     def record_attempt(self, attempt: DeliveryAttempt, next_attempt_at: datetime | None) -> None:
         props = attempt.model_dump(exclude={"attempt_id"})
