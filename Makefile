@@ -58,9 +58,9 @@ neo4j-down:
 # tests fail. Without Java the Neo4j tests skip, saying so.
 pytest: $(STAMP) $(NODE_STAMP) chromium
 	@if command -v java >/dev/null 2>&1; then \
-		trap 'neo4j/ctl.sh down' EXIT; \
+		trap 'neo4j/ctl.sh down' EXIT INT TERM; \
 		neo4j/ctl.sh up || exit 1; \
-		CREDGRAPH_NEO4J_URI="$$(cat .neo4j/uri)" $(PY) -m pytest; \
+		eval "$$(neo4j/ctl.sh env)" && $(PY) -m pytest; \
 	else \
 		echo "WARNING: java not found: the Neo4j tests will skip" >&2; \
 		$(PY) -m pytest; \

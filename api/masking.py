@@ -16,7 +16,8 @@ any stored person's id found in the text — and masked in place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -107,18 +108,13 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(v)
 
 
-def _scrub(value: Any, persons: dict[str, IdType], enterprises: set[str]) -> Any:
+def _scrub(value: Any, text: Callable[[str], str]) -> Any:
     if isinstance(value, str):
-        if is_ref(value) or value in enterprises or _NO_ID.fullmatch(value):
-            return value
-        return mask_ids_in_text(value, persons)
+        return text(value)
     if isinstance(value, list):
-        return [_scrub(v, persons, enterprises) for v in value]
+        return [_scrub(v, text) for v in value]
     if isinstance(value, dict):
-        return {
-            _scrub(str(k), persons, enterprises): _scrub(v, persons, enterprises)
-            for k, v in value.items()
-        }
+        return {text(str(k)): _scrub(v, text) for k, v in value.items()}
     return value
 
 
@@ -128,11 +124,18 @@ def masked_body(reader: Reader, store: GraphStore, result: BaseModel | list[Any]
     collector = _Collector()
     plain = dump(result, collector)
     wanted = set(collector.ids)
-    for text in _strings(plain):
-        if not _NO_ID.fullmatch(text) and text not in collector.ids:
-            wanted |= id_candidates(text)
+    for string in set(_strings(plain)) - collector.ids:
+        if not _NO_ID.fullmatch(string):
+            wanted |= id_candidates(string)
     nodes = store.nodes(wanted) if wanted else {}
     persons = {i: n.id_type for i, n in nodes.items() if isinstance(n, Person)}
     enterprises = {i for i, n in nodes.items() if isinstance(n, Enterprise)}
     body = dump(result, ReaderMasking(reader, persons, enterprises))
-    return _scrub(body, persons, enterprises)
+
+    @cache  # a report repeats its citations and reasons
+    def text(value: str) -> str:
+        if is_ref(value) or value in enterprises or _NO_ID.fullmatch(value):
+            return value
+        return mask_ids_in_text(value, persons)
+
+    return _scrub(body, text)

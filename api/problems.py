@@ -20,10 +20,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credgraph.ids import InvalidIdentifier
-from credgraph.store import UnknownObjection
 from credgraph.textids import mask_ids_in_text
 from queries.errors import QueryError
-from queries.objections import ObjectionError
 
 log = logging.getLogger(__name__)
 
@@ -173,23 +171,6 @@ async def _invalid_identifier(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _objection_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ObjectionError)
-    return problem_response(
-        request, exc.status, str(exc), title="Objection refused", type_=TYPE_PREFIX + "objection"
-    )
-
-
-async def _unknown_objection(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(
-        request,
-        404,
-        f"no objection {exc.args[0] if exc.args else ''}".strip(),
-        title="Unknown objection",
-        type_=TYPE_PREFIX + "unknown-objection",
-    )
-
-
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, 500, "an unexpected error occurred; it has been logged")
@@ -201,6 +182,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(InvalidIdentifier, _invalid_identifier)
-    app.add_exception_handler(ObjectionError, _objection_error)
-    app.add_exception_handler(UnknownObjection, _unknown_objection)
     app.add_exception_handler(Exception, _unexpected)

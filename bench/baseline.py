@@ -21,6 +21,9 @@ correctness; do not refactor it onto the engine's rules.
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from collections import defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +36,7 @@ import networkx as nx
 import pandas as pd
 
 from credgraph.model import ListKind
-from credgraph.policy import Policy, RoleSpec
+from credgraph.policy import Policy, RoleSpec, default_policy
 
 FlagKey = tuple[str, str, str]  # (subject_id, flag, entry_id)
 
@@ -88,10 +91,7 @@ def _active_on(data: dict[str, Any], day: date) -> bool:
 
 
 def build_graph(folder: Path, as_of: date) -> BaselineGraph:
-    """Read the CSVs of ``folder`` into a :class:`BaselineGraph`.
-
-    >>> # bg = build_graph(Path("data"), date(2026, 11, 25)); bg.graph.number_of_edges()
-    """
+    """Read the CSVs of ``folder`` into a :class:`BaselineGraph`."""
     graph = nx.MultiDiGraph()
     frames = {name: _read(folder, name) for name in _FILES}
     graph.add_nodes_from(frames["enterprises.csv"].get("uscc", []), kind="enterprise")
@@ -263,3 +263,19 @@ def screening(
         (a, b, reach[a][b]) for a, b in combinations(bidders, 2) if a in reach and b in reach[a]
     ]
     return {"flags": {b: flagged.get(b, []) for b in bidders}, "links": links}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m bench.baseline FOLDER [--as-of D]``: the networkx script
+    that ``credgraph bench`` races against ``credgraph propagate`` — read the
+    CSVs, build the graph, propagate, write ``{"flags": N}`` on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m bench.baseline")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--as-of", type=date.fromisoformat, default=date.today())
+    args = parser.parse_args(argv)
+    flags = propagate(build_graph(args.folder, args.as_of), default_policy())
+    sys.stdout.write(json.dumps({"flags": len(flags)}) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,4 @@
-"""CLI: ``bench`` (issue 9) — the benchmark table, its JSON and its Markdown."""
+"""CLI: ``bench`` (issues 9 and 17) — the benchmark table, its JSON and its Markdown."""
 
 from __future__ import annotations
 
@@ -68,8 +68,9 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
             "—",
         ),
         "propagation_full": (
-            "full propagation (materialised)",
-            f"{_s(full['seconds'])}, {full['flags']:,} flags",
+            "full propagation (materialised), in process",
+            f"{_s(full['seconds'])} (second run {_s(full['second_run_s'])}), "
+            f"{full['flags']:,} flags",
             f"{_s(base_prop['seconds'])}, {base_prop['flags']:,} flags"
             f" ({'same' if base_prop['flags_match'] else 'DIFFERENT'})"
             if base_prop
@@ -119,8 +120,55 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
         ),
         "api": ("API `GET /entities/{id}`", _api(m["api"]), "—", "—"),
     }
+    rows |= _issue17_rows(result)
     verdict = {True: "yes", False: "**no**", None: "—"}
     return [[*rows[name], GOALS[name], verdict[met[name]]] for name in GOALS]
+
+
+def _best(m: dict[str, Any]) -> str:
+    return f"{_s(m['best_s'])} (median {_s(m['median_s'])}, {m['runs']} runs)"
+
+
+def _issue17_rows(result: dict[str, Any]) -> dict[str, tuple[str, str, str, str]]:
+    """Rows of issue 17: processes and hubs."""
+    m = result["metrics"]
+    proc, start, hub_map = m["propagation_process"], m["startup"], m["hub_map"]
+    hubs, screening = m["hubs"], m["hub_screening"]
+    base = proc.get("networkx")
+    screened = [
+        f"{name} {_dist(screening[name])}"
+        for name in ("group", "nominee", "mass_address")
+        if screening.get(name, {}).get("runs")
+    ]
+    return {
+        "propagation_process": (
+            "`credgraph propagate` process vs networkx script process",
+            _best(proc["credgraph"]),
+            f"{_s(base['best_s'])}, {base['flags']:,} flags" if base else "—",
+            _x(proc.get("ratio")),
+        ),
+        "startup": (
+            "CLI start-up (process)",
+            f"`--help` {_best(start['help'])}; `flags --subject` {_best(start['flags'])}",
+            "—",
+            "—",
+        ),
+        "hub_map": (
+            f"map of the biggest hub ({hubs['group_relations']:,} relations), depth 2, "
+            f"{hub_map['nodes']:,} nodes",
+            f"{_best(hub_map)}; in process {_dist(m['hub_ego'])}",
+            "—",
+            "—",
+        ),
+        "hub_screening": (
+            f"screening {result['metrics']['screening']['bidders']} bidders of a hub "
+            f"(group {hubs['group_members']:,}, nominee {hubs['nominee_firms']:,}, "
+            f"address {hubs['address_firms']:,} firms)",
+            "; ".join(screened) or "—",
+            "—",
+            "—",
+        ),
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -184,9 +232,14 @@ def bench(
     baseline_budget: Annotated[
         float, typer.Option("--baseline-budget", help="Seconds per baseline query section.")
     ] = 60.0,
+    process_runs: Annotated[
+        int, typer.Option("--process-runs", min=1, help="Fresh processes per process figure.")
+    ] = 3,
+    hub_runs: Annotated[int, typer.Option("--hub-runs", min=1)] = 20,
 ) -> None:
-    """Measure load, propagation, queries, map and API at N enterprises against
-    the goals of issue 9, beside a naive networkx baseline."""
+    """Measure load, propagation, queries, maps, hubs, start-up and API at N
+    enterprises against the goals of issues 9 and 17, beside a naive networkx
+    baseline."""
     config = BenchConfig(
         enterprises=enterprises,
         seed=seed,
@@ -199,6 +252,8 @@ def bench(
         api_seconds=api_seconds,
         api_clients=api_clients,
         baseline_budget_s=baseline_budget,
+        process_runs=process_runs,
+        hub_runs=hub_runs,
     )
     try:
         result = run_bench(config, progress=lambda step: err.print(f"[dim]bench:[/dim] {step}"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from credgraph.settings import Settings
 from credgraph.store import (
     NEO4J_SCHEMES,
     GraphStore,
@@ -147,7 +146,11 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> date:
 
 def store_location(location: str | None) -> str:
     """The store a command works on: ``--store`` or the settings' default."""
-    return location or Settings().store
+    if location:
+        return location
+    from credgraph.settings import Settings  # pydantic-settings: slow to import, rarely needed
+
+    return Settings().store
 
 
 def _protected(store: str | None, inputs: Sequence[Path]) -> list[tuple[Path, str]]:
@@ -183,6 +186,23 @@ def check_output(
         raise fail(f"{option} {path} is a folder, not a file")
     if not target.parent.is_dir():
         raise fail(f"{option} {path}: folder {path.parent} does not exist")
+
+
+def names_of(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
+    """The names of the nodes among ``ids``, by id (for tables)."""
+    return {node_id: node.name for node_id, node in store.nodes(set(ids)).items()}
+
+
+def evidence_line(path: Sequence[str], relations: Sequence[str], names: dict[str, str]) -> str:
+    """A path with the relation of each hop between its nodes, by name.
+
+    >>> evidence_line(["A", "p", "B"], ["legal_representative", "executive"], {"p": "张三"})
+    'A ─legal_representative─ 张三 ─executive─ B'
+    """
+    parts = [names.get(path[0], path[0])] if path else []
+    for node, rel in zip(path[1:], relations, strict=False):
+        parts.append(f"─{rel}─ {names.get(node, node)}")
+    return " ".join(parts)
 
 
 def to_jsonable(result: Any) -> Any:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +21,7 @@ from cli.common import (
     fail,
     store_from,
 )
-from graph_loader import UnusableInput, write_rejects
+from graph_loader import LoadReport, UnusableInput, write_rejects
 from queries.workflows import load_and_refresh
 
 app = typer.Typer()
@@ -57,6 +59,48 @@ def sample(
     err.print(f"wrote {out}: {summary}")
 
 
+class _StagedRejects:
+    """The reject report, written inside the load's transaction to a
+    temporary file beside its target and moved into place once the load
+    has committed: a report that cannot be written stops the load (nothing
+    loaded), and a committed load always has its report."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.temp: Path | None = None
+        self.report: LoadReport | None = None
+
+    def __call__(self, report: LoadReport) -> None:
+        self.report = report
+        if not report.rejects:
+            return
+        try:
+            fd, name = tempfile.mkstemp(
+                prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
+            )
+            os.close(fd)
+            self.temp = Path(name)
+            write_rejects(report.rejects, self.temp)
+        except OSError as exc:
+            raise fail(
+                f"--rejects {self.target}: cannot write ({exc.strerror}); nothing loaded"
+            ) from None
+
+    def settle(self) -> None:
+        """Once the load has ended (committed or refused by --strict) the
+        report takes its place, even when a later step fails; a load that
+        did not end leaves no report."""
+        if self.report is not None and self.report.ended and self.temp is not None:
+            self.temp.replace(self.target)
+            self.temp = None
+        self.discard()
+
+    def discard(self) -> None:
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+            self.temp = None
+
+
 @app.command()
 def load(
     path: Annotated[Path, typer.Argument(help="Data folder, XLSX workbook or one CSV file.")],
@@ -67,10 +111,18 @@ def load(
     rejects: Annotated[Path, typer.Option("--rejects", help="Reject report CSV.")] = Path(
         "rejects.csv"
     ),
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Encoding of the CSV files (default: detect UTF-8, UTF-16 with BOM, GB18030).",
+        ),
+    ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Validate and load a data folder (exit 0 loaded, 1 strict refusal, 2 unusable)."""
     check_output(rejects, "--rejects", store=store, inputs=[path])
+    staged = _StagedRejects(rejects)
     with store_from(store, create=True) as db, _progress() as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -80,11 +132,17 @@ def load(
             bar.update(tasks[name], completed=done, total=total)
 
         try:
-            report = load_and_refresh(db, path, strict=strict, progress=tick)
+            report = load_and_refresh(
+                db, path, strict=strict, progress=tick, encoding=encoding, before_commit=staged
+            )
         except UnusableInput as exc:
+            staged.discard()
             raise fail(str(exc)) from None
+        except BaseException:
+            staged.settle()
+            raise
+        staged.settle()
     if report.rejects:
-        write_rejects(report.rejects, rejects)
         err.print(f"[yellow]{len(report.rejects)} rejected value(s)[/yellow] → {rejects}")
     for name, n in report.read.items():
         err.print(f"{name:<14} read {n:>9,}  loaded {report.loaded.get(name, 0):>9,}")

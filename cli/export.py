@@ -44,7 +44,7 @@ def neo4j_import_cmd(
 
     The files carry full person ids and are written 0600.
     """
-    from graph_loader.export import export_neo4j_import
+    from credgraph.store.neo4j.admin_import import export_neo4j_import
 
     check_output(out_dir, "DIR", store=store, folder=True)
     check_export_folder(out_dir, force=force)

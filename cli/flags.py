@@ -22,7 +22,6 @@ from cli.common import (
 from credgraph.ids import normalise_id
 from credgraph.model import Flag
 from credgraph.policy import today
-from credgraph.store import UnknownObjection
 from queries import objections as objection_ops
 from queries.materialise import propagate
 from queries.propagation import all_flags, flags_for_subjects
@@ -104,10 +103,7 @@ def objection_file(
     """Suspend an entry's effects while it is verified."""
     day = parse_as_of(on, "--on") if on else today()
     with store_from(store, write=True) as db:
-        try:
-            objection = objection_ops.file_objection(db, entry_id, reason, day)
-        except objection_ops.ObjectionError as exc:
-            raise fail(str(exc)) from None
+        objection = objection_ops.file_objection(db, entry_id, reason, day)
     if fmt is OutputFormat.JSON:
         emit_json(objection)
     else:
@@ -132,14 +128,7 @@ def objection_resolve(
     """Resolve an objection."""
     day = parse_as_of(on, "--on") if on else today()
     with store_from(store, write=True) as db:
-        try:
-            objection = objection_ops.resolve_objection(db, objection_id, upheld, day)
-        except (objection_ops.ObjectionError, UnknownObjection) as exc:
-            raise fail(
-                str(exc)
-                if not isinstance(exc, UnknownObjection)
-                else f"unknown objection {objection_id}"
-            ) from None
+        objection = objection_ops.resolve_objection(db, objection_id, upheld, day)
     if fmt is OutputFormat.JSON:
         emit_json(objection)
     else:

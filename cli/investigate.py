@@ -22,11 +22,11 @@ from cli.common import (
     emit_table,
     err,
     fail,
+    names_of,
     out,
     parse_as_of,
     store_from,
 )
-from credgraph.store import GraphStore
 from queries.network import NetworkResult, ego_network
 from queries.ownership import OwnershipResult, ownership
 from queries.paths import PathsResult, find_paths
@@ -52,10 +52,6 @@ def _line(text: str) -> None:
     out.print(text, markup=False)
 
 
-def _names(db: GraphStore, ids: Iterable[str]) -> dict[str, str]:
-    return {i: n.name for i, n in db.nodes(set(ids)).items()}
-
-
 def _chain(ids: Iterable[str], names: dict[str, str]) -> str:
     return " → ".join(f"{names.get(i, i)} ({i})" for i in ids)
 
@@ -74,7 +70,7 @@ def paths_cmd(
     day = parse_as_of(as_of)
     with store_from(store) as db:
         result: PathsResult = find_paths(db, source, target, day, max_depth=max_depth, limit=limit)
-        names = _names(db, [n for p in result.paths for n in p.nodes])
+        names = names_of(db, [n for p in result.paths for n in p.nodes])
     if fmt is OutputFormat.JSON:
         emit_json(result)
         return
@@ -103,7 +99,7 @@ def ownership_cmd(
     day = parse_as_of(as_of)
     with store_from(store) as db:
         result: OwnershipResult = ownership(db, uscc, day, max_depth=max_depth)
-        names = _names(
+        names = names_of(
             db,
             [result.uscc]
             + [o.id for o in result.owners]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,26 +13,35 @@ from cli.common import (
     FormatOpt,
     OutputFormat,
     StoreOpt,
+    check_output,
     emit_json,
     emit_table,
+    err,
+    evidence_line,
+    fail,
+    names_of,
     out,
     parse_as_of,
     store_from,
 )
 from credgraph.model import Scenario
+from credgraph.outputs import atomic_write
+from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
+from queries.errors import InvalidRequest
 from queries.measures import MeasuresResult, Reason, check_measures
-from queries.screening import DEFAULT_DEPTH, MAX_DEPTH, ScreeningResult, screen_bidders
+from queries.screening import (
+    DEFAULT_DEPTH,
+    MAX_DEPTH,
+    BidderInput,
+    FileScreening,
+    LotResult,
+    ScreeningResult,
+    screen_bidders,
+    screen_lots,
+)
 
 app = typer.Typer()
-
-
-def _evidence(path: Sequence[str], relations: Sequence[str], names: dict[str, str]) -> str:
-    """A path with the relation of each hop between its nodes, by name."""
-    parts = [names.get(path[0], path[0])] if path else []
-    for node, rel in zip(path[1:], relations, strict=False):
-        parts.append(f"─{rel}─ {names.get(node, node)}")
-    return " ".join(parts)
 
 
 def _reason_line(reason: Reason, names: dict[str, str]) -> str:
@@ -41,13 +51,10 @@ def _reason_line(reason: Reason, names: dict[str, str]) -> str:
     if reason.rule:
         parts.append(reason.rule)
     if len(reason.path) > 1:
-        parts.append(_evidence(reason.path, reason.relations, names))
+        parts.append(evidence_line(reason.path, reason.relations, names))
     parts += [p for p in (reason.detail, reason.citation) if p]
-    return " · ".join(parts)
-
-
-def _names(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
-    return {node_id: node.name for node_id, node in store.nodes(set(ids)).items()}
+    explanation = getattr(reason, "explanation", None)
+    return " · ".join(parts) + (f"\n  {explanation}" if explanation else "")
 
 
 def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
@@ -69,12 +76,13 @@ def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
     )
     emit_table(
         "links",
-        ["kind", "pct", "evidence", "detail"],
+        ["kind", "rule", "pct", "evidence", "detail"],
         [
             (
                 link.kind.value,
+                link.rule.value if link.rule else None,
                 f"{link.pct:.2f}" if link.pct is not None else None,
-                _evidence(link.path, link.relations, names),
+                evidence_line(link.path, link.relations, names),
                 link.detail,
             )
             for link in result.links
@@ -95,7 +103,7 @@ def print_measures(result: MeasuresResult, names: dict[str, str]) -> None:
             (
                 " ".join(x for x in (r.code, r.list.value if r.list else None) if x),
                 " ".join(x for x in (r.entry_id, r.rule) if x),
-                " · ".join(x for x in (_evidence(r.path, r.relations, names), r.detail) if x),
+                " · ".join(x for x in (evidence_line(r.path, r.relations, names), r.detail) if x),
                 r.citation,
             )
             for r in result.reasons
@@ -108,29 +116,122 @@ def print_measures(result: MeasuresResult, names: dict[str, str]) -> None:
     )
 
 
+LangOpt = Annotated[
+    str,
+    typer.Option(
+        "--lang", envvar="CREDGRAPH_LANG", help="Language of explanations and reports: zh or en."
+    ),
+]
+OUT_SUFFIXES = (".xlsx", ".csv", ".html")
+
+
+def _read_file(path: Path) -> list[BidderInput]:
+    from queries.screening_files import read_bidders
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"--file {path}: cannot read ({exc.strerror})") from None
+    try:
+        return read_bidders(data, path.name)
+    except InvalidRequest as exc:
+        raise fail(f"--file {path}: {exc}") from None
+
+
+def _write_out(
+    result: FileScreening, out_path: Path, db: GraphStore, policy: Policy, lang: str
+) -> list[Path]:
+    """Write the screening; the paths written (CSV: bidders and links)."""
+    from queries import screening_files as files
+
+    suffix = out_path.suffix.lower()
+    if suffix == ".xlsx":
+        files.write_xlsx(result, out_path)
+        return [out_path]
+    if suffix == ".csv":
+        links_path = out_path.with_name(f"{out_path.stem}-links.csv")
+        for path, rows in (
+            (out_path, files.bidder_rows(result)),
+            (links_path, files.link_rows(result)),
+        ):
+            files.write_csv_file(rows, path)
+        return [out_path, links_path]
+    from viz.screening_report import render_screening_html
+
+    html = render_screening_html(
+        result, policy=policy, generation=db.generation(), generated_at=datetime.now(), lang=lang
+    )
+    with atomic_write(out_path) as fh:
+        fh.write(html)
+    return [out_path]
+
+
 @app.command("screen")
 def screen_cmd(
-    bidders: Annotated[list[str], typer.Argument(help="Bidder USCCs (2 to 50).")],
+    bidders: Annotated[
+        list[str] | None, typer.Argument(help="Bidder USCCs (2 to 50), or use --file.")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="CSV or XLSX of bidders: column uscc, optional name and lot (each lot "
+            "screened on its own, up to 50 bidders per lot).",
+        ),
+    ] = None,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the result: .xlsx (sheets bidders and links), .csv (and "
+            "NAME-links.csv) or .html (printable report with the link map).",
+        ),
+    ] = None,
     scenario: Annotated[
         Scenario, typer.Option("--scenario", help="Scenario of the measures policy.")
     ] = Scenario.PUBLIC_BIDDING,
     depth: Annotated[
         int, typer.Option("--depth", help=f"Ownership/control chain depth (max {MAX_DEPTH}).")
     ] = DEFAULT_DEPTH,
+    lang: LangOpt = "zh",
     store: StoreOpt = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Screen bidders: a verdict per bidder and the links between them (DESIGN §6)."""
+    if (file is None) == (not bidders):
+        raise fail("give bidder USCCs or --file FILE (not both)")
+    if out_path is not None:
+        check_output(out_path, "--out", store=store, inputs=[file] if file else [])
+        if out_path.suffix.lower() not in OUT_SUFFIXES:
+            raise fail(f"--out {out_path}: the name must end in .xlsx, .csv or .html")
     day = parse_as_of(as_of)
+    rows = _read_file(file) if file is not None else None
     with store_from(store) as db:
-        result = screen_bidders(db, bidders, scenario, day, depth)
+        policy = default_policy()
+        if rows is not None:
+            result = screen_lots(db, rows, scenario, day, depth, lang=lang)
+        else:
+            single = screen_bidders(db, bidders or [], scenario, day, depth, lang=lang)
+            result = FileScreening(
+                scenario=single.scenario, as_of=single.as_of, lots=[LotResult(**dict(single))]
+            )
+        if out_path is not None:
+            written = _write_out(result, out_path, db, policy, lang)
+            err.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)
         if fmt is OutputFormat.JSON:
-            emit_json(result)
+            emit_json(
+                result
+                if rows is not None
+                else result.lots[0].model_dump(mode="json", exclude={"lot"})
+            )
             return
-        ids = [b.uscc for b in result.bidders] + [n for x in result.links for n in x.path]
-        ids += [n for b in result.bidders for r in b.reasons for n in r.path]
-        print_screening(result, _names(db, ids))
+        for lot in result.lots:
+            if lot.lot is not None:
+                out.print(f"[bold]Lot {lot.lot}[/bold]")
+            ids = [b.uscc for b in lot.bidders] + [n for x in lot.links for n in x.path]
+            ids += [n for b in lot.bidders for r in b.reasons for n in r.path]
+            print_screening(lot, names_of(db, ids))
 
 
 @app.command("measures")
@@ -149,4 +250,4 @@ def measures_cmd(
             emit_json(result)
             return
         ids = [result.subject_id, *(n for r in result.reasons for n in r.path)]
-        print_measures(result, _names(db, ids))
+        print_measures(result, names_of(db, ids))

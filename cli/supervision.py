@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -19,14 +19,15 @@ from cli.common import (
     emit_json,
     emit_table,
     err,
+    evidence_line,
     fail,
+    names_of,
     out,
     parse_as_of,
     store_from,
 )
 from credgraph.ids import normalise_id
 from credgraph.policy import today
-from credgraph.store import GraphStore
 from graph_loader.sources import UnusableInput
 from queries.errors import QueryError
 from queries.measures import Reason
@@ -64,19 +65,8 @@ def _day(value: str | None, option: str) -> date:
         raise fail(f"{option} {value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
-def _names(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
-    return {node_id: node.name for node_id, node in store.nodes(set(ids)).items()}
-
-
-def _evidence(path: Sequence[str], relations: Sequence[str], names: dict[str, str]) -> str:
-    parts = [names.get(path[0], path[0])] if path else []
-    for node, rel in zip(path[1:], relations, strict=False):
-        parts.append(f"─{rel}─ {names.get(node, node)}")
-    return " ".join(parts)
-
-
 def _reason_row(r: Reason, names: dict[str, str]) -> tuple[str, str, str, str | None]:
-    evidence = _evidence(r.path, r.relations, names) if len(r.path) > 1 else ""
+    evidence = evidence_line(r.path, r.relations, names) if len(r.path) > 1 else ""
     return (
         " ".join(x for x in (r.code, r.list.value if r.list else None) if x),
         " ".join(x for x in (r.entry_id, r.rule) if x),
@@ -114,7 +104,7 @@ def level_cmd(
             emit_json(result)
             return
         ids = [result.subject_id, *(n for r in result.reasons for n in r.path)]
-        print_level(result, _names(db, ids))
+        print_level(result, names_of(db, ids))
 
 
 # -- inspection plan -------------------------------------------------------------

@@ -322,6 +322,48 @@ class Batch(BaseModel):
         return len(self.enterprises) + len(self.persons) + len(self.relations) + len(self.entries)
 
 
+#: The record types of a load, by table name; a *plain row* of a table is a
+#: tuple of its record's field values in declaration order with enums as
+#: their values, dates as ISO strings and None for missing values: what a
+#: bulk load writes without building a record per row.
+PLAIN: dict[str, type[Record]] = {
+    "enterprises": Enterprise,
+    "persons": Person,
+    "relations": Relation,
+    "entries": ListEntry,
+}
+
+
+def to_plain(record: Record) -> tuple[Any, ...]:
+    """The plain row of a record."""
+    return tuple(
+        v.value if isinstance(v, StrEnum) else v.isoformat() if isinstance(v, date) else v
+        for v in record.__dict__.values()
+    )
+
+
+def _converter(annotation: Any) -> Any:
+    """What turns a plain value back into the field's type (None: as is)."""
+    kinds = [a for a in getattr(annotation, "__args__", (annotation,)) if a is not type(None)]
+    kind = kinds[0] if len(kinds) == 1 else None
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return kind
+    if kind is date:
+        return date.fromisoformat
+    return None
+
+
+def from_plain(table: str, row: tuple[Any, ...]) -> Record:
+    """The record of a plain row of ``table`` (for stores without a plain-row path)."""
+    cls = PLAIN[table]
+    fields = cls.model_fields
+    values = {
+        name: (v if v is None or (conv := _converter(f.annotation)) is None else conv(v))
+        for (name, f), v in zip(fields.items(), row, strict=True)
+    }
+    return cls.trusted(**values)
+
+
 class Flag(BaseModel):
     """A flag with its evidence (DESIGN §3)."""
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import string
+from collections.abc import Iterator
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -30,7 +33,11 @@ from pydantic import (
 
 from credgraph.model import ListKind, Relation, Role, Scenario, Title
 
-CITATION = re.compile(r"^\d{3}:L\d+$")
+#: libyaml's loader when available (7× faster: the policy is read at every CLI start)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: a seed line (``003:L24``) or a declared source and clause (``BIDLAW-IR:34.2``)
+CITATION = re.compile(r"^(\d{3}:L\d+|[A-Z][A-Z0-9]*(-[A-Z0-9]+)*:\d+(\.\d+)*)$")
+SEED_CITATION = re.compile(r"^\d{3}:L\d+$")
 
 
 class PolicyError(ValueError):
@@ -45,7 +52,9 @@ def _check_citation(value: str) -> str:
     parts = [p.strip() for p in value.split(";")]
     bad = [p for p in parts if not CITATION.match(p)]
     if not parts or bad:
-        raise ValueError(f"citation must be like '003:L24' ('; '-separated), got {value!r}")
+        raise ValueError(
+            f"citation must be like '003:L24' or 'BIDLAW-IR:34.2' ('; '-separated), got {value!r}"
+        )
     return "; ".join(parts)
 
 
@@ -220,6 +229,97 @@ class Supervision(_Strict):
         return {spec.level: spec.ratio for spec in self.levels}
 
 
+# -- laws cited by clause and the bidder-link rules (DESIGN §6) ----------------
+class Source(_Strict):
+    """A law cited by clause: ``KEY:34.2`` is article 34, paragraph 2."""
+
+    title: str = Field(min_length=1)
+    short_title: str = ""
+    title_en: str = ""
+    number: str = ""
+    clauses: dict[str, str] = Field(min_length=1)
+
+    @field_validator("clauses")
+    @classmethod
+    def _clause_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in value if not re.fullmatch(r"\d+(\.\d+)*", k)]
+        if bad:
+            raise ValueError(f"clause keys must be like '34.2', got {bad}")
+        return value
+
+
+LinkRuleName = Literal["same_principal", "control", "indicator"]
+LinkVerdict = Literal["reject", "review", "pass"]
+ContactKind = Literal["phone", "email", "address"]
+#: explanation templates every language needs, and the fields they may use
+LINK_TEMPLATES = frozenset(
+    {
+        "same_principal", "control_shares", "control_declared", "control_branch",
+        "minority_holding", "chain_holding", "chain_control", "common_controller",
+        "shared_person", "shared_contact", "mass_contact", "reference", "not_applied", "end",
+        "listed",
+        "responsible_person", "related_enterprise", "red_listed", "unknown", "invalid",
+    }
+)  # fmt: skip
+TEMPLATE_FIELDS = frozenset(
+    {
+        "a", "b", "person", "role_a", "role_b", "pct", "via", "controller", "contact", "value",
+        "count", "threshold", "ref", "quote", "verdict", "list", "entry", "citation", "detail",
+    }
+)  # fmt: skip
+#: the excerpts of a quote ("…" or "……" between them)
+_ELLIPSIS = re.compile(r"…+")
+
+
+class LinkRule(_Strict):
+    """What one link rule does in one scenario, and the clause it rests on."""
+
+    verdict: LinkVerdict
+    citation: str
+    quote: str = Field(min_length=1)
+
+    _c = field_validator("citation")(_check_citation)
+
+    def excerpts(self) -> list[str]:
+        return [part for part in _ELLIPSIS.split(self.quote) if part]
+
+
+class BidderLinks(_Strict):
+    """Bidder-link rules per scenario, the mass-contact threshold, and the
+    explanation templates and words per language."""
+
+    mass_contact_threshold: int = Field(20, ge=1)
+    mass_contact_kinds: tuple[ContactKind, ...] = ("address", "phone")
+    control_above_pct: float = Field(50.0, ge=0, lt=100)
+    scenarios: dict[Scenario, dict[LinkRuleName, LinkRule]] = Field(default_factory=dict)
+    templates: dict[str, dict[str, str]] = Field(min_length=1)
+    labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _complete(self) -> BidderLinks:
+        for scenario, rules in self.scenarios.items():
+            missing = {"same_principal", "control", "indicator"} - rules.keys()
+            if missing:
+                raise ValueError(f"scenario {scenario.value} lacks rules {sorted(missing)}")
+        for lang, templates in self.templates.items():
+            lacking = LINK_TEMPLATES - templates.keys()
+            if lacking:
+                raise ValueError(f"templates.{lang} lacks {sorted(lacking)}")
+            for name, text in templates.items():
+                try:
+                    fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+                except ValueError as exc:
+                    raise ValueError(f"templates.{lang}.{name}: {exc}") from None
+                unknown = sorted(fields - TEMPLATE_FIELDS)
+                if unknown:
+                    raise ValueError(f"templates.{lang}.{name}: unknown fields {unknown}")
+        return self
+
+    def rule(self, scenario: Scenario, name: str) -> LinkRule | None:
+        """The rule ``name`` in ``scenario``; None where links do not decide."""
+        return self.scenarios.get(scenario, {}).get(name)  # type: ignore[call-overload,no-any-return]
+
+
 class Policy(_Strict):
     _key: str | None = PrivateAttr(default=None)
 
@@ -232,6 +332,9 @@ class Policy(_Strict):
     measures: dict[Scenario, list[MeasureSpec]]
     #: a policy file without this section gets the shipped one
     supervision: Supervision = Field(default_factory=lambda: _shipped_copy())
+    #: laws cited by clause (a policy file without them gets the shipped ones)
+    sources: dict[str, Source] = Field(default_factory=lambda: _shipped_section("sources"))
+    bidder_links: BidderLinks = Field(default_factory=lambda: _shipped_section("bidder_links"))
 
     @model_validator(mode="after")
     def _lists_disjoint(self) -> Policy:
@@ -240,7 +343,36 @@ class Policy(_Strict):
             raise ValueError(f"lists both severe and watch: {sorted(both)}")
         if ListKind.RED in self.severe_lists:
             raise ValueError("the red list cannot be severe")
+        self._check_sources()
         return self
+
+    def _check_sources(self) -> None:
+        """Every clause cited is declared under ``sources``, and every quote
+        of a bidder-link rule is made of words of the clauses it cites."""
+        for cited in _citations(self.model_dump(exclude={"sources"})):
+            self.clause(cited)
+        for scenario, rules in self.bidder_links.scenarios.items():
+            for name, rule in rules.items():
+                texts = [self.clause(c) or "" for c in rule.citation.split("; ")]
+                for excerpt in rule.excerpts():
+                    if not any(excerpt in text for text in texts):
+                        raise ValueError(
+                            f"bidder_links.scenarios.{scenario.value}.{name}.quote: "
+                            f"{excerpt!r} is not in {rule.citation}"
+                        )
+
+    def clause(self, citation: str) -> str | None:
+        """The quoted text of a source clause (``BIDLAW-IR:34.2``); None for a
+        seed line (``003:L24``, quoted in RULES.md). ValueError when undeclared."""
+        if SEED_CITATION.match(citation):
+            return None
+        key, _, number = citation.partition(":")
+        source = self.sources.get(key)
+        if source is None:
+            raise ValueError(f"citation {citation}: source {key} is not declared under sources")
+        if number not in source.clauses:
+            raise ValueError(f"citation {citation}: sources.{key} has no clause {number}")
+        return source.clauses[number]
 
     def key(self) -> str:
         """A fingerprint of the rules: materialised flags carry the key of the
@@ -283,6 +415,24 @@ def _shipped_supervision() -> Supervision:
     return Supervision.model_validate(yaml.safe_load(_shipped_text())["supervision"])
 
 
+def _shipped_section(name: str) -> Any:
+    """A top-level section of the shipped policy, validated by the field it fills."""
+    return yaml.safe_load(_shipped_text())[name]
+
+
+def _citations(data: object) -> Iterator[str]:
+    """Every single citation in a dumped policy (values of ``citation`` keys)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "citation" and isinstance(value, str):
+                yield from value.split("; ")
+            else:
+                yield from _citations(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _citations(item)
+
+
 def _shipped_copy() -> Supervision:
     return _shipped_supervision().model_copy()
 
@@ -307,7 +457,7 @@ def load_policy(path: Path | None = None) -> Policy:
             raise PolicyError(f"{path}: cannot read policy ({exc.strerror})") from None
         source = str(path)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{source}: not valid YAML ({exc})") from None
     try:
@@ -335,9 +485,17 @@ def use_policy_file(path: Path | None) -> Policy:
 @lru_cache(maxsize=1)
 def default_policy() -> Policy:
     """The policy in force: ``--policy``, else ``CREDGRAPH_POLICY``, else shipped."""
+    return load_policy(_policy_file or _policy_setting())
+
+
+def _policy_setting() -> Path | None:
+    """``CREDGRAPH_POLICY`` through the settings — imported only when such a
+    variable is set, since pydantic-settings alone costs a CLI start ~0.2 s."""
+    if not any(name.upper() == "CREDGRAPH_POLICY" for name in os.environ):
+        return None
     from credgraph.settings import Settings
 
-    return load_policy(_policy_file or Settings().policy)
+    return Settings().policy
 
 
 def today(tz: str = "Asia/Shanghai") -> date:

@@ -45,3 +45,10 @@ class Settings(BaseSettings):
     #: background rounds of ``credgraph serve`` (0 = no background delivery)
     delivery_batch: int = Field(500, ge=1, le=10_000)
     delivery_interval: float = Field(30.0, ge=0)
+    neo4j_timeout: float = 10.0  # seconds to connect to Neo4j
+    # input limits (README "Input data"): a longer field is a reject; a
+    # workbook beyond the limits is refused before it is parsed
+    max_field_chars: int = 65_536
+    xlsx_max_bytes: int = 256 * 1024 * 1024
+    xlsx_max_rows: int = 1_048_576
+    xlsx_max_columns: int = 256

@@ -64,8 +64,9 @@ def _chains(text: str) -> Iterator[list[tuple[str, str, list[int]]]]:
     chars: list[str] = []
     positions: list[int] = []
     separator = ""
+    plain = text.upper() if text.isascii() else None  # NFKC changes no ASCII character
     for i, ch in enumerate(text):
-        norm = unicodedata.normalize("NFKC", ch).upper()
+        norm = plain[i] if plain is not None else unicodedata.normalize("NFKC", ch).upper()
         if len(norm) == 1 and norm.isascii() and norm.isalnum():
             chars.append(norm)
             positions.append(i)

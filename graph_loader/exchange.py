@@ -20,7 +20,7 @@ from credgraph.model import ListEntry, NodeKind
 from credgraph.store import GraphStore
 from graph_loader.load import Reject
 from graph_loader.rows import parse_entry
-from graph_loader.sources import Chunk, Source, UnusableInput, open_sources
+from graph_loader.sources import Chunk, Source, UnusableInput, csv_source, open_sources
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def upstream_source(path: Path) -> Source:
     """The ``list_entries`` table of ``path`` (a CSV of any name, a folder
     or a workbook); :class:`UnusableInput` when there is none."""
     if path.is_file() and path.suffix.lower() == ".csv":
-        return Source(TABLE, path.name, path, size=path.stat().st_size)
+        return csv_source(TABLE, path)
     for source in open_sources(path):
         if source.name == TABLE:
             return source
@@ -81,6 +81,7 @@ def read_upstream(store: GraphStore, path: Path) -> UpstreamList:
     seen: dict[str, tuple[int, int]] = {}  # entry_id -> (hash, line)
     for chunk in source.chunks():
         kinds = _kinds(store, chunk)
+        out.rejects += [Reject(source.file, *problem) for problem in chunk.problems]
         for row, line in zip(chunk.rows, chunk.lines, strict=True):
             if not any(row.values()):
                 continue

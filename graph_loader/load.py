@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from credgraph.ids import normalise_id
-from credgraph.model import Batch, NodeKind
+from credgraph.ids import normalise_address, normalise_email, normalise_id, normalise_phone
+from credgraph.model import PLAIN, Batch, NodeKind, from_plain, to_plain
 from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
+from credgraph.store.base import BulkWriter, PlainWriter
+from graph_loader import fast
+from graph_loader.fast import Plain
+from graph_loader.pipeline import produced_elsewhere
 from graph_loader.rows import (
     Problem,
     parse_enterprise,
@@ -26,7 +31,7 @@ from graph_loader.rows import (
     parse_person,
     parse_relation,
 )
-from graph_loader.sources import Chunk, Source, open_sources
+from graph_loader.sources import Chunk, Source, close_sources, open_sources
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ class LoadReport:
     duplicates: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     refused: bool = False
+    #: the load's transaction has ended: committed, or rolled back by strict
+    ended: bool = False
     generation_before: int = 0
     #: ids at either end of a loaded relation; None when too many to track
     touched_ids: set[str] | None = field(default_factory=set)
@@ -80,13 +87,13 @@ def write_rejects(rejects: list[Reject], path: Path) -> None:
     write_spreadsheet_csv(path, REJECT_COLUMNS, rows, bom=False)
 
 
-#: the fields that make up a record's identity (DESIGN §2), read from the
-#: validated record (normalised ids, enums, dates) without conversions
+#: the fields that make up a record's identity (DESIGN §2): their positions
+#: in the plain row (normalised ids, enum values, ISO dates)
 IDENTITY = {
-    "enterprises": ("uscc",),
-    "persons": ("person_id",),
-    "relations": ("source_id", "target_uscc", "role", "title", "start_on"),
-    "list_entries": ("entry_id",),
+    "enterprises": (0,),
+    "persons": (0,),
+    "relations": (0, 2, 3, 4, 6),  # source_id, target_uscc, role, title, start_on
+    "list_entries": (0,),
 }
 
 
@@ -101,7 +108,7 @@ class _Table:
     def __init__(self, source: Source, report: LoadReport) -> None:
         self.source = source
         self.report = report
-        self.seen: dict[str, int] = {}  # identity -> value digest << 32 | line
+        self.seen: dict[str | int, int] = {}  # identity -> value digest << 32 | line
         self.loaded = 0
         self.duplicates = 0
         self.read = 0
@@ -111,32 +118,46 @@ class _Table:
             Reject(self.source.file, line, col, value, reason) for col, value, reason in problems
         )
 
-    def keep(self, record: Any, line: int, row: dict[str, str]) -> bool:
-        values = record.__dict__
-        # compact bookkeeping (millions of relations): the identity as one
-        # string, and the row's value digest and line packed in one int
-        key = "\x1f".join([str(values[c] or "") for c in IDENTITY[self.source.name]])
-        digest = hash(tuple(values.values())) & _DIGEST_MASK
-        seen = self.seen.get(key)
-        if seen is None:
-            self.seen[key] = digest << 32 | line
-            self.loaded += 1
-            return True
-        if seen >> 32 == digest:
-            self.duplicates += 1
-        else:
-            first = next(iter(row))
-            self.reject(
-                line,
-                [
-                    (
-                        first,
-                        row[first],
-                        f"same identity as line {seen & _LINE_MASK} with different values",
-                    )
-                ],
-            )
-        return False
+    def keep(self, rows: list[Plain | None], chunk: Chunk) -> list[Plain]:
+        """The rows of a chunk not seen before in this load (in line order)."""
+        valid = [i for i, row in enumerate(rows) if row is not None]
+        plain = [rows[i] for i in valid]
+        lines = [chunk.lines[i] for i in valid]
+        keys = self._keys(plain)  # type: ignore[arg-type]
+        packed = [
+            (h & _DIGEST_MASK) << 32 | line for h, line in zip(map(hash, plain), lines, strict=True)
+        ]
+        if len(set(keys)) == len(keys) and self.seen.keys().isdisjoint(keys):
+            self.seen.update(zip(keys, packed, strict=True))  # the usual case: all new
+            self.loaded += len(plain)
+            return plain  # type: ignore[return-value]
+        kept: list[Plain] = []
+        for i, row, key, value in zip(valid, plain, keys, packed, strict=True):
+            first = self.seen.get(key)
+            if first is None:
+                self.seen[key] = value
+                kept.append(row)  # type: ignore[arg-type]
+            elif first >> 32 == value >> 32:
+                self.duplicates += 1
+            else:
+                column = next(iter(chunk.columns))
+                reason = f"same identity as line {first & _LINE_MASK} with different values"
+                self.reject(chunk.lines[i], [(column, chunk.columns[column][i], reason)])
+        self.loaded += len(kept)
+        return kept
+
+    def _keys(self, rows: list[Plain]) -> list[str | int]:
+        """Identities as the id itself, or a 128-bit hash of the fields
+        (compact bookkeeping for millions of relations)."""
+        ident = IDENTITY[self.source.name]
+        if len(ident) == 1:
+            return list(map(itemgetter(ident[0]), rows))
+        forward = map(hash, map(itemgetter(*ident), rows))
+        backward = map(hash, map(itemgetter(*reversed(ident)), rows))
+        return [
+            a & _DIGEST_MASK | (b & _DIGEST_MASK) << 64
+            for a, b in zip(forward, backward, strict=True)
+        ]
 
 
 def load_folder(
@@ -145,13 +166,26 @@ def load_folder(
     *,
     strict: bool = False,
     progress: Progress | None = None,
+    encoding: str | None = None,
+    before_commit: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
     """Validate and load a data folder, workbook or single CSV.
+
+    ``encoding`` names the CSV files' encoding (default: detected). The
+    ``before_commit`` hook sees the finished report inside the load's
+    transaction: if it raises, nothing is loaded (the CLI writes the reject
+    report there, so that rejects are never lost after a commit).
 
     Raises :class:`graph_loader.sources.UnusableInput` when nothing can be
     read (missing files, missing required columns, unreadable file).
     """
-    return load_sources(store, open_sources(path), strict=strict, progress=progress)
+    sources = open_sources(path, encoding)
+    try:
+        return load_sources(
+            store, sources, strict=strict, progress=progress, before_commit=before_commit
+        )
+    finally:
+        close_sources(sources)
 
 
 def load_sources(
@@ -160,6 +194,7 @@ def load_sources(
     *,
     strict: bool = False,
     progress: Progress | None = None,
+    before_commit: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
     report = LoadReport(generation_before=store.generation())
     kinds: dict[str, NodeKind] = {}
@@ -170,11 +205,19 @@ def load_sources(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _load(store, sources, strict, progress, report, kinds, tables)
+        _load(store, sources, strict, progress, report, kinds, tables, before_commit)
+        report.ended = True
     finally:
         if gc_was_enabled:
             gc.enable()
     return report
+
+
+#: a load of CSV files this big parses in a second process (bytes)
+PIPELINE_BYTES = 32 * 1024 * 1024
+
+#: one parsed chunk: table, its new valid plain rows, rows read so far
+Parsed = tuple[str, list[Plain], int]
 
 
 def _load(
@@ -185,18 +228,19 @@ def _load(
     report: LoadReport,
     kinds: dict[str, NodeKind],
     tables: list[_Table],
+    before_commit: Callable[[LoadReport], None] | None,
 ) -> None:
+    by_name = {s.name: s for s in sources}
     with store.bulk() as writer:
-        for source in sources:
-            table = _Table(source, report)
-            tables.append(table)
-            done = 0
-            for chunk in source.chunks():
-                batch = _parse_chunk(store, table, chunk, kinds, report)
-                writer.upsert(batch)
-                done += len(chunk.rows)
-                if progress is not None:
-                    progress(source.name, done, max(done, _estimate(source, done)))
+        stream: Iterator[Parsed]
+        if _worth_a_worker(store, sources):
+            stream = _parsed_elsewhere(store, sources, report, kinds, tables)
+        else:
+            stream = _parsed(store, sources, report, kinds, tables)
+        for name, rows, done in stream:
+            _write(writer, name, rows)
+            if progress is not None:
+                progress(name, done, max(done, _estimate(by_name[name], done)))
         report.rejects.sort(key=lambda r: (r.file, r.line))
         report.read = {t.source.name: t.read for t in tables}
         report.duplicates = {t.source.name: t.duplicates for t in tables}
@@ -205,11 +249,69 @@ def _load(
             report.refused = True
             report.loaded = {t.source.name: 0 for t in tables}
             writer.abort()
+        if before_commit is not None:
+            before_commit(report)
+
+
+def _parsed(
+    store: GraphStore,
+    sources: list[Source],
+    report: LoadReport,
+    kinds: dict[str, NodeKind],
+    tables: list[_Table],
+) -> Iterator[Parsed]:
+    for source in sources:
+        table = _Table(source, report)
+        tables.append(table)
+        done = 0
+        for chunk in source.chunks():
+            rows = _parse_chunk(store, table, chunk, kinds, report)
+            done += len(chunk) + len(chunk.problems)
+            yield source.name, rows, done
+
+
+def _worth_a_worker(store: GraphStore, sources: list[Source]) -> bool:
+    from credgraph.store.sqlite import EmbeddedStore
+
+    return (
+        isinstance(store, EmbeddedStore)
+        and all(s.sheet is None for s in sources)
+        and sum(s.size for s in sources) >= PIPELINE_BYTES
+    )
+
+
+def _parsed_elsewhere(
+    store: GraphStore,
+    sources: list[Source],
+    report: LoadReport,
+    kinds: dict[str, NodeKind],
+    tables: list[_Table],
+) -> Generator[Parsed, None, None]:
+    """:func:`_parsed` in a child process (:mod:`graph_loader.pipeline`),
+    which looks ids up in the store as committed before this load."""
+    path = str(getattr(store, "path"))  # noqa: B009 - an EmbeddedStore
+
+    def produce() -> Iterator[Parsed]:
+        reader = EmbeddedStore(path, read_only=True)
+        yield from _parsed(reader, sources, report, kinds, tables)
+
+    def final() -> tuple[Any, ...]:
+        counts = [(t.read, t.loaded, t.duplicates) for t in tables]
+        return report.rejects, report.touched_ids, report.entry_ids, counts
+
+    from credgraph.store.sqlite import EmbeddedStore
+
+    rejects, touched, entries, counts = yield from produced_elsewhere(produce, final)
+    report.rejects, report.touched_ids, report.entry_ids = rejects, touched, entries
+    for source, (read, loaded, duplicates) in zip(sources, counts, strict=True):
+        table = _Table(source, report)
+        table.read, table.loaded, table.duplicates = read, loaded, duplicates
+        tables.append(table)
 
 
 def _estimate(source: Source, done: int) -> int:
     """Rows expected in a CSV, from its size (for the progress bar)."""
-    return max(done, source.size // 60) if source.sheet is None else source.size
+    return max(done, source.size // 60 if source.sheet is None else source.size)
 
 
 def _parse_chunk(
@@ -218,44 +320,85 @@ def _parse_chunk(
     chunk: Chunk,
     kinds: dict[str, NodeKind],
     report: LoadReport,
-) -> Batch:
+) -> list[Plain]:
+    """The chunk's new valid rows as plain rows; everything else rejected."""
     name = table.source.name
-    records: list[Any] = []
+    for line, column, value, reason in chunk.problems:
+        table.read += 1
+        table.reject(line, [(column, value, reason)])
+    table.read += len(chunk)
     if name in ("relations", "list_entries"):
         _resolve_references(store, name, chunk, kinds)
-    for row, line in zip(chunk.rows, chunk.lines, strict=True):
-        if not any(row.values()):
-            continue  # blank line
-        table.read += 1
-        record: Any
-        if name == "enterprises":
-            record, problems = parse_enterprise(row)
-        elif name == "persons":
-            record, problems = parse_person(row)
-        elif name == "relations":
-            record, problems = parse_relation(row, kinds)
-        else:
-            record, problems = parse_entry(row, kinds)
+    rows, slow = _fast_rows(name, chunk, kinds)
+    for i in slow:
+        record, problems = _parse_row(name, chunk.row(i), kinds)
         if record is None:
-            table.reject(line, problems)
-        elif table.keep(record, line, row):
-            records.append(record)
+            table.reject(chunk.lines[i], problems)
+        else:
+            rows[i] = to_plain(record)
+    kept = table.keep(rows, chunk)
     if name == "enterprises":
-        kinds.update((r.uscc, NodeKind.ENTERPRISE) for r in records)
-        return Batch.model_construct(enterprises=records, persons=[], relations=[], entries=[])
-    if name == "persons":
-        for r in records:
-            if kinds.setdefault(r.person_id, NodeKind.PERSON) is not NodeKind.PERSON:
-                log.warning("id %s is both an enterprise and a person", r.person_id)
-        return Batch.model_construct(enterprises=[], persons=records, relations=[], entries=[])
-    if name == "relations":
+        kinds.update((r[0], NodeKind.ENTERPRISE) for r in kept)
+    elif name == "persons":
+        for r in kept:
+            if kinds.setdefault(r[0], NodeKind.PERSON) is not NodeKind.PERSON:
+                log.warning("id %s is both an enterprise and a person", r[0])
+    elif name == "relations":
         if report.touched_ids is not None:
-            report.touched_ids.update(x for r in records for x in (r.source_id, r.target_uscc))
+            report.touched_ids.update(x for r in kept for x in (r[0], r[2]))
             if len(report.touched_ids) > TRACK_LIMIT:
                 report.touched_ids = None
-        return Batch.model_construct(enterprises=[], persons=[], relations=records, entries=[])
-    report.entry_ids.update(r.entry_id for r in records)
-    return Batch.model_construct(enterprises=[], persons=[], relations=[], entries=records)
+    else:
+        report.entry_ids.update(r[0] for r in kept)
+    return kept
+
+
+def _fast_rows(
+    name: str, chunk: Chunk, kinds: dict[str, NodeKind]
+) -> tuple[list[Plain | None], list[int]]:
+    """Rows the column-wise checks accept (None elsewhere) and the indexes
+    of the rows for the row-by-row parser."""
+    size = len(chunk)
+    if name == "enterprises":
+        values, bad = fast.enterprises(chunk.columns, size)
+        address, phone, email = values[8], values[9], values[10]
+        values += [
+            list(map(normalise_phone, phone)),
+            list(map(normalise_email, email)),
+            list(map(normalise_address, address)),
+        ]
+    elif name == "persons":
+        values, bad = fast.persons(chunk.columns, size)
+        values += [list(map(normalise_phone, values[3])), list(map(normalise_address, values[4]))]
+    elif name == "relations":
+        values, bad = fast.relations(chunk.columns, size, kinds)
+    else:
+        return [None] * size, list(range(size))
+    rows: list[Plain | None] = list(zip(*values, strict=True))
+    for i in bad:
+        rows[i] = None
+    return rows, sorted(bad)
+
+
+def _parse_row(name: str, row: dict[str, str], kinds: dict[str, NodeKind]) -> tuple[Any, Any]:
+    if name == "enterprises":
+        return parse_enterprise(row)
+    if name == "persons":
+        return parse_person(row)
+    if name == "relations":
+        return parse_relation(row, kinds)
+    return parse_entry(row, kinds)
+
+
+def _write(writer: BulkWriter, name: str, rows: list[Plain]) -> None:
+    """Plain rows into the store: directly where the writer takes them."""
+    table = "entries" if name == "list_entries" else name
+    if isinstance(writer, PlainWriter):
+        writer.write_plain(table, rows)
+        return
+    records: list[Any] = [from_plain(table, r) for r in rows]
+    parts: dict[str, Any] = {t: records if t == table else [] for t in PLAIN}
+    writer.upsert(Batch.model_construct(**parts))
 
 
 def _resolve_references(
@@ -268,12 +411,11 @@ def _resolve_references(
         else ("subject_id", "responsible_person_ids")
     )
     wanted: set[str] = set()
-    for row in chunk.rows:
-        for col in columns:
-            for part in row.get(col, "").split(";"):
-                ref = normalise_id(part)
-                if ref and ref not in kinds:
-                    wanted.add(ref)
+    for col in columns:
+        values = set(chunk.columns.get(col, ())) - kinds.keys()
+        if col == "responsible_person_ids":
+            values = {p for v in values for p in v.split(";")}
+        wanted.update(r for r in map(normalise_id, values) if r and r not in kinds)
     if wanted:
         for node_id, kind in store.existing_ids(wanted).items():
             kinds.setdefault(node_id, kind)

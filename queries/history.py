@@ -25,8 +25,8 @@ from credgraph.model import Flag, ListEntry, NodeKind, Objection, Relation
 from credgraph.policy import Policy, default_policy
 from credgraph.store import Direction, GraphStore
 from credgraph.store.feed import ChangeEvent, ChangeKind
-from queries.measures import resolve_subject
 from queries.propagation import candidate_entries, compute_flags
+from queries.subjects import resolve_subject
 
 #: days on which flags are evaluated from the data, the latest kept
 MAX_EVALUATIONS = 120

@@ -5,14 +5,14 @@ scenario on as_of": a verdict (reject / review / pass, or eligible /
 not_eligible for the green channel), the reasons with their evidence paths,
 and the measures of ``policy.yaml`` whose ``when`` conditions hold.
 
->>> # check_measures(store, "91441900000000001X", "public_bidding", date(2026, 1, 1))
->>> # MeasuresResult(verdict="reject", reasons=[Reason(code="listed", ...)], measures=[...])
+For example, a firm on the serious-dishonesty list gets
+``check_measures(store, uscc, "public_bidding", day).verdict == "reject"``
+with a ``listed`` reason.
 """
 
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,7 +20,6 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from credgraph.ids import InvalidIdentifier, normalise_id, validate_resident_id, validate_uscc
 from credgraph.model import (
     Flag,
     FlagKind,
@@ -35,8 +34,9 @@ from credgraph.model import (
 )
 from credgraph.policy import Condition, Policy, default_policy
 from credgraph.store import Direction, GraphStore
-from queries.errors import InvalidIdentifierError, InvalidRequest, UnknownEntity
+from queries.errors import InvalidRequest
 from queries.propagation import NAMED_RESPONSIBLE, best_relation, flags_for_subjects, suspended
+from queries.subjects import resolve_subject
 
 
 class Verdict(StrEnum):
@@ -64,7 +64,6 @@ _FLAG_CONDITIONS = frozenset(
     {"listed_severe", "watch_listed", "red_listed", "responsible_person", "related_enterprise"}
 )
 _REASON_ORDER = {code: i for i, code in enumerate(ReasonCode)}
-_PASSPORT_LIKE = re.compile(r"[A-Z0-9\-]{1,64}")
 
 
 class Reason(BaseModel):
@@ -109,47 +108,6 @@ class MeasuresResult(BaseModel):
     verdict: Verdict
     reasons: list[Reason]
     measures: list[AppliedMeasure]
-
-
-# -- identifiers ---------------------------------------------------------------
-def resolve_subject(store: GraphStore, subject_id: str) -> tuple[str, NodeKind]:
-    """The normalised id and kind of a stored subject.
-
-    Raises :class:`InvalidIdentifierError` when the id cannot be a USCC,
-    resident identity number or passport/other number, and
-    :class:`UnknownEntity` when it is well-formed but not stored.
-    """
-    sid = normalise_id(subject_id)
-    kind = store.existing_ids([sid]).get(sid)
-    if kind is not None:
-        return sid, kind
-    if len(sid) == 18:
-        try:
-            validate_uscc(sid)
-        except InvalidIdentifier as uscc_error:
-            try:
-                validate_resident_id(sid)
-            except InvalidIdentifier as rid_error:
-                reason = rid_error.reason if _looks_like_rid(sid) else uscc_error.reason
-                raise InvalidIdentifierError(f"{sid!r}: {reason}") from None
-    elif not _PASSPORT_LIKE.fullmatch(sid):
-        # not 18 characters: only a passport/other number (DESIGN §2) is well-formed
-        raise InvalidIdentifierError(
-            f"{sid!r}: not a USCC, resident identity number or passport number"
-        )
-    raise UnknownEntity(sid)
-
-
-def _looks_like_rid(value: str) -> bool:
-    """18 characters read as a resident id: digits (a final X) with a birth
-    date at positions 7-14; anything else is read as a USCC."""
-    if not (value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
-        return False
-    try:
-        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return 1900 <= born.year <= 2100
 
 
 def parse_scenario(value: Scenario | str) -> Scenario:

@@ -11,17 +11,28 @@ from __future__ import annotations
 from datetime import date
 
 from credgraph.model import Objection
-from credgraph.store import GraphStore
+from credgraph.store import GraphStore, UnknownObjection
+from queries.errors import QueryError
 from queries.materialise import Change, refresh
 
 
-class ObjectionError(ValueError):
-    """An objection request that cannot be carried out; ``status`` is the
-    HTTP status the API answers with."""
+class ObjectionError(QueryError):
+    """An objection request that cannot be carried out (unknown entry 404,
+    already open or resolved 409, otherwise 422)."""
+
+    title = "Objection refused"
 
     def __init__(self, message: str, status: int = 422) -> None:
         super().__init__(message)
         self.status = status
+
+
+class UnknownObjectionError(ObjectionError):
+    title = "Unknown objection"
+
+    def __init__(self, objection_id: int) -> None:
+        super().__init__(f"no objection {objection_id}", 404)
+        self.objection_id = objection_id
 
 
 def file_objection(store: GraphStore, entry_id: str, reason: str, filed_on: date) -> Objection:
@@ -46,7 +57,10 @@ def file_objection(store: GraphStore, entry_id: str, reason: str, filed_on: date
 def resolve_objection(
     store: GraphStore, objection_id: int, upheld: bool, resolved_on: date
 ) -> Objection:
-    current = store.objection(objection_id)
+    try:
+        current = store.objection(objection_id)
+    except UnknownObjection:
+        raise UnknownObjectionError(objection_id) from None
     if current.resolved_on is not None:
         raise ObjectionError(f"objection {objection_id} is already resolved", 409)
     if resolved_on < current.filed_on:

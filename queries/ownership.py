@@ -17,14 +17,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 from typing import Literal
 
-import networkx as nx
 from pydantic import BaseModel
 
 from credgraph.model import NodeId, NodeKind, PersonId, Role
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
-from queries.measures import resolve_subject
 from queries.paths import check_bound
+from queries.subjects import resolve_subject
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +163,8 @@ def _pct(fraction: float) -> float:
 
 
 def _cycles(uscc: str, stakes: _Stakes, depth: int) -> list[list[str]]:
+    import networkx as nx  # here: 0.2 s to import, for ownership only
+
     graph = nx.DiGraph()
     graph.add_edges_from(sorted(stakes.pct))
     found: list[list[str]] = []
@@ -214,8 +215,8 @@ def ownership(store: GraphStore, uscc: str, as_of: date, max_depth: int = 10) ->
     Raises :class:`UnknownEntity` / :class:`InvalidIdentifierError` for the
     id and :class:`InvalidRequest` for a person or ``max_depth`` < 1.
 
-    >>> # P -60%-> A -50%-> T and P -10%-> T: ownership(store, T, day).owners
-    >>> # [Owner(id=P, pct=40.0, paths=[[P, T], [P, A, T]]), Owner(id=A, pct=50.0, ...)]
+    For example, with P -60%-> A -50%-> T and P -10%-> T, the owners of T
+    are P with 40 % (paths ``[P, T]`` and ``[P, A, T]``) and A with 50 %.
     """
     firm, kind = resolve_subject(store, uscc)
     if kind is not NodeKind.ENTERPRISE:

@@ -22,13 +22,12 @@ from collections import defaultdict
 from datetime import date
 from itertools import pairwise
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
 from credgraph.model import ROLE_PREFERENCE, NodeId, Relation
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
-from queries.measures import resolve_subject
+from queries.subjects import resolve_subject
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +120,8 @@ class _Search:
 
     def paths(self, source: str, target: str, length: int, limit: int) -> list[EvidencePath]:
         """Up to ``limit`` simple paths of at most ``length`` hops, best first."""
+        import networkx as nx  # here: 0.2 s to import, for the commands that draw paths only
+
         graph = nx.Graph()
         for (u, v), rank in sorted(self.roles.items()):
             # ties in hop count go to the strongest roles (DESIGN §3 preference)
@@ -168,8 +169,8 @@ def find_paths(
     Raises :class:`UnknownEntity` or :class:`InvalidIdentifierError` for
     either id, :class:`InvalidRequest` for ``max_depth`` or ``limit`` < 1.
 
-    >>> # A --legal_representative-- P --shareholder-- B
-    >>> # find_paths(store, A, B, day).paths[0].nodes == [A, P, B]
+    For example, with A --legal_representative-- P --shareholder-- B,
+    ``find_paths(store, A, B, day).paths[0].nodes == [A, P, B]``.
     """
     s, _ = resolve_subject(store, source)
     t, _ = resolve_subject(store, target)

@@ -296,40 +296,48 @@ def _p3_reach(store: GraphStore, firms: list[str], as_of: date) -> set[str]:
 
 
 # -- flags ---------------------------------------------------------------------
+def _rank(relations: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(_RELATION_RANK.get(x, 99) for x in relations)
+
+
 def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
     """One flag per (subject_id, flag, entry_id), sorted by that key: the
     shortest path (then the preferred relations, then the node ids) is the
     evidence; ``other_paths`` counts the other distinct node sequences."""
-    paths: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], tuple[tuple[int, ...], Hit]]]
-    paths = defaultdict(dict)
+    paths: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], Hit]] = {}
     for hit in hits:
-        by_nodes = paths[(hit.subject_id, hit.flag, hit.entry.entry_id)]
-        rank = tuple(_RELATION_RANK.get(x, 99) for x in hit.relations)
+        key = (hit.subject_id, hit.flag, hit.entry.entry_id)
+        by_nodes = paths.get(key)
+        if by_nodes is None:
+            paths[key] = {hit.nodes: hit}
+            continue
         known = by_nodes.get(hit.nodes)
-        if known is None or rank < known[0]:
-            by_nodes[hit.nodes] = (rank, hit)
+        if known is None or _rank(hit.relations) < _rank(known.relations):
+            by_nodes[hit.nodes] = hit
     citations = {
         Rule.L0: policy.rules.L0.citation,
         Rule.P2: policy.rules.P2.citation,
         Rule.P3: policy.rules.P3.citation,
     }
+    p1_citations = {kind: policy.p1_citation(kind) for kind in policy.severe_lists}
     out: list[Flag] = []
     for key in sorted(paths):
         by_nodes = paths[key]
-        nodes = min(by_nodes, key=lambda n: (len(n), by_nodes[n][0], n))
-        best = by_nodes[nodes][1]
+        if len(by_nodes) == 1:
+            (best,) = by_nodes.values()
+        else:
+            best = by_nodes[min(by_nodes, key=lambda n: (len(n), _rank(by_nodes[n].relations), n))]
         e = best.entry
+        citation = p1_citations[e.list] if best.rule is Rule.P1 else citations[best.rule]
         out.append(
-            Flag(
+            _trusted_flag(
                 subject_id=best.subject_id,
                 subject_type=best.subject_type,
                 flag=best.flag,
                 list=e.list,
                 entry_id=e.entry_id,
                 rule=best.rule,
-                citation=policy.p1_citation(e.list)
-                if best.rule is Rule.P1
-                else citations[best.rule],
+                citation=citation,
                 path=list(best.nodes),
                 relations=list(best.relations),
                 other_paths=len(by_nodes) - 1,
@@ -338,13 +346,24 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
     return out
 
 
+def _trusted_flag(**fields: object) -> Flag:
+    """A :class:`Flag` from values the rules built, of the right types
+    already, without pydantic's validation (as ``Record.trusted``): tens of
+    thousands of them in a full propagation."""
+    flag = Flag.__new__(Flag)
+    object.__setattr__(flag, "__dict__", fields)
+    object.__setattr__(flag, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(flag, "__pydantic_extra__", None)
+    object.__setattr__(flag, "__pydantic_private__", None)
+    return flag
+
+
 def compute_flags(
     store: GraphStore, entries: list[ListEntry], as_of: date, policy: Policy | None = None
 ) -> list[Flag]:
     """All flags that ``entries`` produce on ``as_of`` (inactive ones give
     none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule.
-
-    >>> # see tests/queries/test_propagation.py for five-node scenarios
+    Five-node scenarios of every rule are in tests/queries/test_propagation.py.
     """
     policy = policy or default_policy()
     active = active_entries(store, entries, as_of)

@@ -33,9 +33,10 @@ from credgraph.model import (
 )
 from credgraph.store import Direction, GraphStore
 from queries.history import HistoryItem, entity_history
-from queries.measures import MeasuresResult, evaluate_measures, resolve_subject
+from queries.measures import MeasuresResult, evaluate_measures
 from queries.ownership import Controller, Owner, Ubo, ownership
 from queries.propagation import flags_for_subjects, suspended
+from queries.subjects import resolve_subject
 from queries.supervision.levels import CreditLevel, credit_level
 
 #: related parties listed in full; the total is always given
@@ -215,7 +216,8 @@ def credit_report(store: GraphStore, subject_id: str, as_of: date) -> CreditRepo
 
     Raises :class:`UnknownEntity` or :class:`InvalidIdentifierError`.
 
-    >>> # credit_report(store, A, day).measures[0].scenario == "government_procurement"
+    For example, ``credit_report(store, A, day).measures[0].scenario`` is
+    ``government_procurement``, the first scenario.
     """
     sid, kind = resolve_subject(store, subject_id)
     record = store.nodes([sid])[sid]

@@ -46,7 +46,7 @@ from credgraph.store import GraphStore
 from credgraph.store.base import SearchField
 from credgraph.text import fold, pinyin_readings, to_initials, to_pinyin
 from queries.errors import InvalidRequest
-from queries.measures import resolve_subject
+from queries.subjects import resolve_subject
 
 MAX_QUERY_LENGTH = 100
 MAX_LIMIT = 100
@@ -262,7 +262,8 @@ def search(
     :class:`InvalidRequest` for an empty or too long query, a bad ``limit``
     or a cursor of another query.
 
-    >>> # search(store, "huasheng") finds 华盛 firms; search(store, "9144") ids
+    For example, ``search(store, "huasheng")`` finds 华盛 firms and
+    ``search(store, "9144")`` ids starting with 9144.
     """
     text = query.strip()
     if not text:

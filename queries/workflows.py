@@ -54,11 +54,21 @@ def load_and_refresh(
     strict: bool = False,
     progress: LoadProgress | None = None,
     policy: Policy | None = None,
+    encoding: str | None = None,
+    before_commit: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
     """Load the data folder (or workbook, or CSV file) at ``path`` and, unless
     ``strict`` refused it, refresh what it changed. Raises ``UnusableInput``
-    for input that cannot be read at all."""
-    report = load_folder(store, path, strict=strict, progress=progress)
+    for input that cannot be read at all. ``encoding`` and ``before_commit``
+    as in :func:`graph_loader.load_folder`."""
+    report = load_folder(
+        store,
+        path,
+        strict=strict,
+        progress=progress,
+        encoding=encoding,
+        before_commit=before_commit,
+    )
     if not report.refused:
         change = Change.of(report.touched_ids, report.entry_ids)
         refresh(store, change, report.generation_before, policy)

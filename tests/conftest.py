@@ -7,7 +7,6 @@ tests with a ``DETACH DELETE`` of a few nodes, its schema kept.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,9 +15,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from stores import JAVA_MISSING, SKIP_REASON, Server
+from stores import JAVA_MISSING, SKIP_REASON, Server, open_neo4j
 
 from credgraph.store import EmbeddedStore, GraphStore
+from credgraph.store.neo4j import Neo4jStore
 
 BACKENDS = [
     "embedded",
@@ -35,18 +35,15 @@ def neo4j_server() -> Iterator[Server]:
     server.stop()
 
 
-def open_neo4j(uri: str) -> GraphStore:
-    """A Neo4j store on the run's server, emptied."""
-    from credgraph.store.neo4j import Neo4jStore
-
-    store = Neo4jStore(
-        uri,
-        user=os.environ.get("CREDGRAPH_NEO4J_USER", "neo4j"),
-        password=os.environ.get("CREDGRAPH_NEO4J_PASSWORD", ""),
-        database=os.environ.get("CREDGRAPH_NEO4J_DATABASE", "neo4j"),
-    )
-    store.wipe()
-    return store
+@pytest.fixture
+def neo4j_store(request: pytest.FixtureRequest) -> Iterator[Neo4jStore]:
+    """An empty store on the run's live Neo4j (Neo4j-specific tests)."""
+    if JAVA_MISSING:
+        pytest.skip(SKIP_REASON)
+    server: Server = request.getfixturevalue("neo4j_server")
+    store = open_neo4j(server)
+    yield store
+    store.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -64,8 +61,7 @@ def make_store(
             for previous in opened:
                 previous.close()
             opened.clear()
-            server: Server = request.getfixturevalue("neo4j_server")
-            store = open_neo4j(server.uri)
+            store = open_neo4j(request.getfixturevalue("neo4j_server"))
         opened.append(store)
         return store
 

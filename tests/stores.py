@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from credgraph.store import GraphStore
+from credgraph.store.neo4j import Neo4jStore
 
 ROOT = Path(__file__).resolve().parents[1]
 CTL = ROOT / "neo4j" / "ctl.sh"
@@ -34,6 +35,8 @@ class Server:
     def __init__(self) -> None:
         self._uri = URI_FROM_ENV
         self._state: Path | None = None
+        self.user = os.environ.get("CREDGRAPH_NEO4J_USER", "neo4j")
+        self.password = os.environ.get("CREDGRAPH_NEO4J_PASSWORD", "")
 
     @property
     def uri(self) -> str:
@@ -49,6 +52,9 @@ class Server:
         )
         if done.returncode != 0:
             raise RuntimeError(f"could not start Neo4j for the tests: {done.stderr.strip()}")
+        auth = self._state / "auth"
+        if auth.exists():
+            self.user, self.password = auth.read_text(encoding="utf-8").strip().split(":", 1)
         return (self._state / "uri").read_text(encoding="utf-8").strip()
 
     def stop(self) -> None:
@@ -65,3 +71,15 @@ def store_location(store: GraphStore) -> str:
     location = getattr(store, "path", None) or getattr(store, "uri", None)
     assert location is not None, store
     return str(location)
+
+
+def open_neo4j(server: Server) -> Neo4jStore:
+    """A Neo4j store on the run's server, emptied."""
+    store = Neo4jStore(
+        server.uri,
+        user=server.user,
+        password=server.password,
+        database=os.environ.get("CREDGRAPH_NEO4J_DATABASE", "neo4j"),
+    )
+    store.wipe()
+    return store

@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bench.run import GOALS, BenchConfig, goals, percentile, run_bench, sample_folder
+from bench.common import percentile
+from bench.goals import GOALS, goals
+from bench.run import BenchConfig, run_bench
+from bench.steps import sample_folder
 from cli.main import app
 
 N = 1000
@@ -31,6 +34,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pat
         path_pairs=PAIRS,
         api_seconds=1.0,
         api_clients=2,
+        process_runs=1,
+        hub_runs=2,
     )
     return run_bench(config), out
 
@@ -64,6 +69,12 @@ def test_every_metric_is_measured(bench: tuple[dict[str, Any], Path]) -> None:
         "paths",
         "map",
         "api",
+        "propagation_process",
+        "startup",
+        "hubs",
+        "hub_ego",
+        "hub_map",
+        "hub_screening",
     }
     assert m["load"]["seconds"] > 0 and m["load"]["peak_rss_mib"] > 10
     assert m["propagation_full"]["seconds"] > 0
@@ -87,6 +98,29 @@ def test_every_metric_is_measured(bench: tuple[dict[str, Any], Path]) -> None:
     assert 0 < api["p50_ms"] <= api["p99_ms"] <= api["max_ms"]
 
 
+def test_processes_and_hubs_are_measured(bench: tuple[dict[str, Any], Path]) -> None:
+    m = bench[0]["metrics"]
+    for timing in (m["startup"]["help"], m["startup"]["flags"], m["hub_map"]):
+        assert timing["runs"] == 1 and 0 < timing["best_s"] <= timing["median_s"]
+    proc = m["propagation_process"]
+    assert proc["credgraph"]["best_s"] > 0
+    # the networkx script found the same number of flags as we did
+    assert proc["networkx"]["flags"] == m["propagation_full"]["flags"]
+    assert proc["ratio"] == bench[0]["ratios"]["propagation_process"] > 0
+    hubs = m["hubs"]
+    assert hubs["group_relations"] >= hubs["group_members"] >= 2
+    assert hubs["nominee_firms"] >= 2 and hubs["address_firms"] >= 2
+    assert m["hub_map"]["center"] == hubs["group"] == m["hub_ego"]["center"]
+    assert 1 < m["hub_map"]["nodes"] <= 1000 and m["hub_map"]["bytes"] > 10_000
+    assert m["hub_ego"]["nodes"] == m["hub_map"]["nodes"]
+    assert_distribution(m["hub_ego"], 2)
+    for name in ("group", "nominee", "mass_address"):
+        assert_distribution(m["hub_screening"][name], 2)
+    assert m["hub_screening"]["p95_ms"] == max(
+        m["hub_screening"][n]["p95_ms"] for n in ("group", "nominee", "mass_address")
+    )
+
+
 def test_baseline_flags_are_ours(bench: tuple[dict[str, Any], Path]) -> None:
     result = bench[0]
     ours, base = result["metrics"]["propagation_full"], result["baseline"]["propagation_full"]
@@ -108,6 +142,7 @@ def test_baseline_shortest_paths_have_our_lengths(bench: tuple[dict[str, Any], P
     assert set(result["ratios"]) == {
         "propagation_full",
         "propagation_full_with_build",
+        "propagation_process",
         "ego_network_p50",
         "screening_p50",
         "paths_p50",
@@ -125,33 +160,48 @@ def test_goals_follow_the_thresholds() -> None:
     def dist(p95: float, worst: float = 1.0) -> dict[str, float]:
         return {"p95_ms": p95, "max_ms": worst}
 
+    def best(seconds: float) -> dict[str, float]:
+        return {"best_s": seconds}
+
     result: dict[str, Any] = {
         "metrics": {
-            "load": {"seconds": 59.0, "peak_rss_mib": 4097.0},
-            "propagation_full": {"seconds": 5.0},
+            "load": {"seconds": 44.0, "peak_rss_mib": 2561.0},
+            "propagation_full": {"seconds": 1.0},
             "propagation_incremental": {"seconds": 0.051},
+            "startup": {"help": best(0.3), "flags": best(0.51)},
             "ego_network": dist(20.0),
             "screening": dist(100.5),
             "paths": dist(10.0, 1000.5),
             "map": {"skipped": "viz.maps.render_map unavailable"},
+            "hub_map": best(0.99),
+            "hub_screening": {"p95_ms": None},
             "api": {"req_per_s": 500.0, "p99_ms": 99.0, "errors": 0},
         },
-        "ratios": {"propagation_full": 10.0},
+        "ratios": {"propagation_full": 0.99, "propagation_process": 10.0},
     }
     met = {g["metric"]: g["met"] for g in goals(result)}
     assert met == {
         "load": False,
         "propagation_full": True,
-        "propagation_vs_baseline": True,
+        "propagation_vs_baseline": False,
+        "propagation_process": True,
         "propagation_incremental": False,
+        "startup": False,
         "ego_network": True,
         "screening": False,
         "paths": False,
         "map": None,
+        "hub_map": True,
+        "hub_screening": None,
         "api": True,
     }
+    result["metrics"]["load"]["peak_rss_mib"] = 2560.0
+    result["metrics"]["startup"]["flags"] = best(0.5)
+    result["metrics"]["hub_screening"] = {"p95_ms": 100.5}
     del result["ratios"]
-    assert {g["metric"]: g["met"] for g in goals(result)}["propagation_vs_baseline"] is None
+    met = {g["metric"]: g["met"] for g in goals(result)}
+    assert met["load"] and met["startup"] and met["hub_screening"] is False
+    assert met["propagation_vs_baseline"] is None and met["propagation_process"] is None
 
 
 def test_percentile_is_nearest_rank() -> None:

@@ -62,3 +62,17 @@ def test_output_folders_are_checked_before_any_work(tmp_path: Path) -> None:
     assert EmbeddedStore(db).counts() == before
     code, out = run("network", g["A"], "--store", db, "--html", str(tmp_path / "no" / "m.html"))
     assert code == 2 and "does not exist" in out
+
+
+def test_objection_refusals_are_one_line(tmp_path: Path) -> None:
+    _, db = small_store(tmp_path)
+    code, out = run("objection", "resolve", "999", "--upheld", "--store", db)
+    assert (code, out.strip()) == (2, "error: no objection 999")
+    code, out = run("objection", "file", "NOPE", "--reason", "paid", "--store", db)
+    assert (code, out.strip()) == (2, "error: unknown list entry 'NOPE'")
+    code, out = run(
+        "objection", "file", "E1", "--reason", "paid", "--on", "2024-02-01", "--store", db
+    )
+    assert code == 0
+    code, out = run("objection", "file", "E1", "--reason", "again", "--store", db)
+    assert code == 2 and out.strip().startswith("error: entry E1 already has open objection")

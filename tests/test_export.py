@@ -36,21 +36,16 @@ from credgraph.model import (
 )
 from credgraph.store import EmbeddedStore, GraphStore
 from credgraph.store.neo4j import cypher
-from credgraph.store.neo4j.backend import (
-    _enterprise_props,
-    _entry_props,
-    _flag_row,
-    _node,
-    _person_props,
-    _relation_row,
+from credgraph.store.neo4j.admin_import import export_neo4j_import, neo4j_import_headers
+from credgraph.store.neo4j.records import (
+    enterprise_props,
+    entry_props,
+    flag_row,
+    node,
+    person_props,
+    relation_row,
 )
-from graph_loader.export import (
-    export_ftm,
-    export_graphml,
-    export_neo4j_import,
-    ftm_id,
-    neo4j_import_headers,
-)
+from graph_loader.export import export_ftm, export_graphml, ftm_id
 from queries.materialise import propagate
 from queries.propagation import active_entries, all_flags
 
@@ -278,13 +273,13 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     for e in enterprises:
         assert isinstance(e, Enterprise)
         props = imported.of("Enterprise")[e.uscc]
-        assert props == _enterprise_props(e) | {"doc": docs[e.uscc]}
-        assert _node("enterprise", props).model_dump() == e.model_dump()
+        assert props == enterprise_props(e) | {"doc": docs[e.uscc]}
+        assert node("enterprise", props).model_dump() == e.model_dump()
     for p in persons:
         assert isinstance(p, Person)
         props = imported.of("Person")[p.person_id]
-        assert props == _person_props(p) | {"doc": docs[p.person_id]}
-        assert _node("person", props).model_dump() == p.model_dump()
+        assert props == person_props(p) | {"doc": docs[p.person_id]}
+        assert node("person", props).model_dump() == p.model_dump()
     assert imported.meta["doc_seq"] == {"value": len(docs)}
 
     # relations: one relationship per relation, '' title/start_on kept as identity
@@ -296,7 +291,7 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     stored = list(store.iter_relations())
     assert len(rels) == len(stored) == 8
     for r in stored:
-        row = _relation_row(r)
+        row = relation_row(r)
         key = (r.role.value.upper(), r.source_id, r.target_uscc, *r.identity[3:])
         assert rels[key] == row["props"]
     assert rels["SHAREHOLDER", graph["A"], graph["B"], "", ""] == {
@@ -306,7 +301,7 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     # entries, their subjects and named persons; the reason survives quoting
     entries = store.entries()
     assert {i: p for i, p in imported.of("ListEntry").items()} == {
-        e.entry_id: _entry_props(e) for e in entries
+        e.entry_id: entry_props(e) for e in entries
     }
     assert imported.of("ListEntry")["E1"]["reason"] == REASON
     assert imported.links("LISTED") == {(e.subject_id, e.entry_id) for e in entries}
@@ -325,7 +320,7 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     assert stored_flags is not None and stored_flags.flags
     flag_nodes = imported.of("Flag")
     assert sorted(flag_nodes.values(), key=lambda p: p["data"]) == sorted(
-        (_flag_row(f) for f in stored_flags.flags), key=lambda p: p["data"]
+        (flag_row(f) | {"from_run": 1} for f in stored_flags.flags), key=lambda p: p["data"]
     )
     assert [json.loads(p["data"]) for p in flag_nodes.values()] == [
         f.model_dump(mode="json") for f in stored_flags.flags
@@ -335,9 +330,11 @@ def test_neo4j_import_round_trip_equals_what_the_neo4j_backend_writes(
     }
     assert {e for _, e in imported.links("FROM_ENTRY")} <= {e.entry_id for e in entries}
     assert imported.meta["generation"] == {"value": store.generation()}
-    assert imported.meta["flags"] == {"as_of": AS_OF.isoformat(), "generation": store.generation()}
+    assert imported.meta["flags"] == {
+        "as_of": AS_OF.isoformat(), "generation": store.generation(),
+        "policy_key": store.flags_policy_key(), "run": 1, "next_run": 1,
+    }  # fmt: skip
     assert imported.meta["objection_seq"] == {"value": objection.objection_id}
-    assert imported.meta["audit_seq"] == {"value": 0}
 
 
 def test_import_script_lists_every_file_and_asks_for_multiline_fields(
@@ -346,7 +343,8 @@ def test_import_script_lists_every_file_and_asks_for_multiline_fields(
     export_neo4j_import(store, tmp_path)
     script = (tmp_path / "import.sh").read_text(encoding="utf-8")
     assert script.startswith("#!/bin/sh\n")
-    assert 'exec "${NEO4J_ADMIN:-neo4j-admin}" database import full' in script
+    # the database before the file lists (a list would take it for one more file)
+    assert 'exec "${NEO4J_ADMIN:-neo4j-admin}" database import full "$database"' in script
     assert "--ignore-empty-strings=false" in script
     assert "--multiline-fields=true" in script  # E1's reason has a line break
     args = re.findall(r"--(nodes|relationships)=(\S+)", script)
@@ -354,7 +352,7 @@ def test_import_script_lists_every_file_and_asks_for_multiline_fields(
     assert [name for _, name in args] == list(headers)
     for option, name in args:
         assert (option == "relationships") == headers[name][0].startswith(":START_ID")
-    assert script.rstrip().endswith('"$@" "$database"')
+    assert script.rstrip().endswith('"$@"')
     assert (tmp_path / "import.sh").stat().st_mode & 0o111
 
 

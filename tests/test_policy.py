@@ -3,6 +3,7 @@ overridable with --policy / CREDGRAPH_POLICY."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from builders import GraphBuilder
 from typer.testing import CliRunner
 
 from cli.main import app
+from credgraph.model import Scenario
 from credgraph.policy import PolicyError, load_policy
 from credgraph.store import EmbeddedStore
 from queries.propagation import compute_flags
@@ -137,3 +139,40 @@ def test_materialised_flags_answer_only_for_their_own_policy(tmp_path: Path) -> 
     propagate(store, day, stricter)  # now under the stricter one
     assert [f.rule.value for f in flags_for_subjects(store, [g["B"]], day)] == ["P3"]
     assert [f.rule.value for f in flags_for_subjects(store, [g["B"]], day, stricter)] == []
+
+
+def _link_rule(d: dict, name: str = "control") -> dict:  # type: ignore[type-arg]
+    return d["bidder_links"]["scenarios"]["public_bidding"][name]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: _link_rule(d).update(quote="任何人不得投标"), "'任何人不得投标' is not in"),
+        (lambda d: d["rules"]["P1"].update(citation="NOLAW:1.1"), "source NOLAW is not declared"),
+        (lambda d: _link_rule(d).update(citation="BIDLAW-IR:99.1"), "has no clause 99.1"),
+        (lambda d: _link_rule(d).update(verdict="ban"), "bidder_links.scenarios"),
+        (
+            lambda d: d["bidder_links"]["templates"]["zh"].update(same_principal="{boss}"),
+            "unknown fields ['boss']",
+        ),
+        (lambda d: d["bidder_links"]["templates"]["en"].pop("end"), "templates.en lacks ['end']"),
+        (lambda d: d["bidder_links"].update(mass_contact_threshold=0), "mass_contact_threshold"),
+        (lambda d: d["sources"]["BIDLAW-IR"]["clauses"].update({"art 5": "x"}), "clause keys"),
+    ],
+)
+def test_law_sources_and_bidder_links_are_checked(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    data = shipped()
+    change(data)
+    with pytest.raises(PolicyError, match=re.escape(message)):
+        load_policy(write(tmp_path, data))
+
+
+def test_shipped_bidder_links_quote_the_law() -> None:
+    policy = load_policy()
+    assert policy.bidder_links.mass_contact_threshold == 20
+    assert policy.clause("BIDLAW-IR:34.3") == "违反前两款规定的，相关投标均无效。"
+    assert policy.clause("003:L24") is None
+    rule = policy.bidder_links.rule(Scenario.GOVERNMENT_PROCUREMENT, "same_principal")
+    assert rule is not None and rule.verdict == "reject" and rule.citation == "GPLAW-IR:18.1"
+    assert policy.bidder_links.rule(Scenario.HONOURS, "control") is None

@@ -164,9 +164,11 @@ def radial_layout(
 
     Runs in linear time; the browser only relaxes it briefly and then freezes it.
 
-    >>> pos = radial_layout("a", ["a", "b"], [("a", "b")])
-    >>> pos["a"], round(pos["b"][0]) > 0
-    ((0.0, 0.0), True)
+    >>> pos = radial_layout("a", ["a", "b", "c"], [("a", "b"), ("a", "c")])
+    >>> pos["a"] == (0.0, 0.0), [round(math.dist(pos["a"], pos[n])) for n in "bc"]
+    (True, [260, 260])
+    >>> pos["b"] == (-pos["c"][0], -pos["c"][1])  # opposite sectors
+    True
     """
     adjacent: dict[str, list[str]] = {n: [] for n in node_ids}
     for a, b in edges:

@@ -14,11 +14,11 @@ from api.security import Investigator, Public, Store, report_for, resolve_id, sh
 from credgraph.model import Flag
 from queries import network as network_query
 from queries.history import EntityHistory, entity_history
-from queries.measures import resolve_subject
 from queries.ownership import OwnershipResult, ownership
 from queries.propagation import flags_for_subjects
 from queries.report import CreditReport, credit_report
 from queries.search import EntityResult, entity
+from queries.subjects import resolve_subject
 from queries.supervision.levels import CreditLevel, credit_level
 
 router = APIRouter(prefix="/entities", tags=["entities"])

@@ -17,9 +17,8 @@ class Health(BaseModel):
     version: str
 
 
-@router.api_route(
-    "/health", methods=["GET", "HEAD"], response_model=Health, responses=responses(503)
-)
+@router.get("/health", response_model=Health, responses=responses(503))
+@router.head("/health", response_model=Health, include_in_schema=False)
 def health(store: Store) -> Health:
     """Liveness: the store answers (a read: it never waits for a load). ``HEAD``
     answers like ``GET`` without the body."""

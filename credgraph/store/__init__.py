@@ -48,6 +48,7 @@ def open_store(
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             database=settings.neo4j_database,
+            timeout=settings.neo4j_timeout,
         )
     return EmbeddedStore(
         location, read_only=read_only, write_wait=settings.write_wait, on_wait=on_wait

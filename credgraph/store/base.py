@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -97,6 +97,16 @@ class BulkWriter(Protocol):
 
     def abort(self) -> None:
         """Roll the whole transaction back when the block ends."""
+
+
+@runtime_checkable
+class PlainWriter(Protocol):
+    """A bulk writer that also takes plain rows (:data:`credgraph.model.PLAIN`):
+    the fast path of a load, without a record object per row. Rows are
+    unique by identity within one bulk block; each is upserted by identity
+    like :meth:`BulkWriter.upsert` would."""
+
+    def write_plain(self, table: str, rows: list[tuple[Any, ...]]) -> None: ...
 
 
 @runtime_checkable
@@ -189,6 +199,12 @@ class Graph(Protocol):
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """Normalised contacts (phone/email/address) of nodes by id."""
+
+    def contact_usage(self, kind: str, values: Iterable[str]) -> dict[str, int]:
+        """How many enterprises have each normalised ``kind`` value (``phone``,
+        ``email`` or ``address``); values no enterprise has are absent. An
+        indexed count per value, never a scan of the enterprises (DESIGN §6
+        mass-registration contacts)."""
 
     def counts(self) -> dict[str, int]:
         """Rows per kind: enterprises, persons, relations, entries,

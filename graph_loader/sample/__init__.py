@@ -33,6 +33,16 @@ What the data looks like (volumes at N enterprises):
   without severe entries); some removed, some with an expiry, a few decided
   after ``as_of``; severe enterprise entries sometimes name responsible persons
   who hold a role in the firm.
+* heavy tails (:mod:`graph_loader.sample.tails`): groups with hundreds or
+  thousands of subsidiaries and branches, nominee legal representatives of
+  hundreds of firms, cluster-registration addresses and agency phones
+  shared by hundreds or thousands of firms.
+
+The modules follow the files: :mod:`~graph_loader.sample.vocab` and
+:mod:`~graph_loader.sample.pools` (vocabularies, RNG, text builders),
+:mod:`~graph_loader.sample.persons`, :mod:`~graph_loader.sample.enterprises`
+(the plan and the rows), :mod:`~graph_loader.sample.relations`,
+:mod:`~graph_loader.sample.entries`.
 """
 
 from __future__ import annotations
@@ -149,7 +159,7 @@ def generate_sample(
     handle, writer = open_csv("persons.csv", PERSON_COLUMNS)
     with handle:
         people.write(writer, n_persons)
-    plan = Plan(pools, enterprises, days)
+    plan = Plan(pools, enterprises, days, people.elders)
     ent_handle, ent_writer = open_csv("enterprises.csv", ENTERPRISE_COLUMNS)
     rel_handle, rel_writer = open_csv("relations.csv", RELATION_COLUMNS)
     with ent_handle, rel_handle:

@@ -13,12 +13,15 @@ firms reuse another firm's phone or address.
 
 from __future__ import annotations
 
+import random
 from array import array
+from collections.abc import Sequence
 from datetime import date
 
 from stdnum.cn import uscc
 
 from graph_loader.sample.pools import Days, Pools
+from graph_loader.sample.tails import Tails
 from graph_loader.sample.vocab import (
     ASSOCIATIONS,
     CAPITALS,
@@ -44,7 +47,7 @@ class Plan:
     """Kinds, cities, founding days and USCCs of all enterprises, up front,
     and the firms chosen for ownership cycles and severe entries."""
 
-    def __init__(self, pools: Pools, n: int, days: Days) -> None:
+    def __init__(self, pools: Pools, n: int, days: Days, elders: Sequence[int]) -> None:
         self.rng = pools.rng
         self.pools = pools
         self.n = n
@@ -58,6 +61,7 @@ class Plan:
         #: deliberate ownership cycles: member i is held by cycle_holder[i]
         self.cycle_holder: dict[int, int] = {}
         self._cycles()
+        self.tails = Tails(pools, self.kinds, self.cities, list(self.cycle_holder), elders)
         self.severe_firms: list[int] = []
         #: role holders of the subjects of severe entries: (person, from, to)
         self.severe_roles: dict[int, list[tuple[int, int, int]]] = {}
@@ -133,6 +137,8 @@ class Firms:
         self.recent: list[tuple[int, str]] = []  # (index, name) of recent companies
         self.contacts: list[tuple[str, str, str]] = []  # (digits, area, address) to share
         self.names: set[str] = set()  # registered names are unique (a few retries)
+        self.group_parents = set(plan.tails.group_parents)
+        self.group_names: dict[int, str] = {}
 
     def row(self, i: int) -> tuple[tuple[str, ...], int, int, int]:
         """The row of enterprise ``i``, its kind, its founding day (a
@@ -143,6 +149,7 @@ class Firms:
         district = rng.choice(city.districts)
         k, start, parent, name, industry, capital = self._identity(i, city, district)
         phone, address = self._contacts(city, district)
+        phone, address = self._hub_contacts(i, phone, address)
         email = self.pools.email() if k != 1 and rng.random() < 0.45 else ""
         status = STATUS_CHOICES[pick_cum(rng, STATUS_CUM)]
         kind = KIND_NAMES[k]
@@ -151,34 +158,75 @@ class Firms:
 
     def _identity(self, i: int, city: City, district: str) -> tuple[int, int, int, str, str, str]:
         """Kind, founding day, parent, name, industry and capital of firm ``i``."""
-        rng, plan, names = self.rng, self.plan, self.names
+        plan, names = self.plan, self.names
         k, start = plan.kinds[i], plan.est[i]
         parent = -1
         if k == 2 and not self.recent:  # no parent yet: a company then (same USCC prefix)
             k = plan.kinds[i] = 0
         if k == 2:
-            parent, parent_name = rng.choice(self.recent)
-            place = district[:2] if plan.cities[parent] == plan.cities[i] else city.short
-            name = f"{parent_name}{place}分公司"
-            if name in names:
-                name = f"{parent_name}{place}第二分公司"
+            parent, name, start = self._branch(i, city, district)
             industry = capital = ""
-            last = plan.days.last_est
-            start = plan.est[parent] + rng.randint(30, 3000)
-            if start > last:
-                start = rng.randint(min(plan.est[parent] + 1, last), last)
-            plan.est[i] = start
         else:
             for _ in range(6):
                 name, industry, capital = self._name(i, k, city, district)
                 if name not in names:
                     break
+        if i in self.group_parents:
+            name, industry, capital = self._group_name(i, city)
+            self.group_names[i] = name
         names.add(name)
         if k == 0:
             self.recent.append((i, name))
             if len(self.recent) > 600:
                 del self.recent[:300]
         return k, start, parent, name, industry, capital
+
+    def _branch(self, i: int, city: City, district: str) -> tuple[int, str, int]:
+        """Parent, name and founding day of branch ``i``: a recent company,
+        or its group's parent (tails, drawn apart); the branch opens 30 days
+        to 8 years after its parent was founded."""
+        parent, parent_name = self.rng.choice(self.recent)
+        start = self._opening(self.rng, parent)
+        group = self.plan.tails.branch_of.get(i)
+        if group is not None:
+            parent, parent_name = group, self.group_names[group]
+            start = self._opening(self.plan.tails.rng, parent)
+        place = district[:2] if self.plan.cities[parent] == self.plan.cities[i] else city.short
+        name = f"{parent_name}{place}分公司"
+        nth = 2
+        while name in self.names:
+            name = f"{parent_name}{place}第{cn_number(nth)}分公司"
+            nth += 1
+        self.plan.est[i] = start
+        return parent, name, start
+
+    def _opening(self, rng: random.Random, parent: int) -> int:
+        last, founded = self.plan.days.last_est, self.plan.est[parent]
+        start = founded + rng.randint(30, 3000)
+        if start > last:
+            start = rng.randint(min(founded + 1, last), last)
+        return start
+
+    def _group_name(self, i: int, city: City) -> tuple[str, str, str]:
+        """A group parent's name (tails): ``东莞市华盛控股集团有限公司``."""
+        pools = self.plan.tails.pools
+        name = f"{city.name}{pools.brand()}控股集团有限公司"
+        while name in self.names:
+            name = f"{city.name}{pools.brand()}{pools.brand()}控股集团有限公司"
+        return name, HOLDING_INDUSTRY, str(pools.rng.choice((5, 10, 50)) * 100_000_000)
+
+    def _hub_contacts(self, i: int, phone: str, address: str) -> tuple[str, str]:
+        """A cluster-registration address and an agency's phone replace a
+        member's own (tails)."""
+        tails = self.plan.tails
+        pools = tails.pools
+        cluster = tails.cluster_of.get(i)
+        if cluster is not None:
+            address = pools.vary_address(tails.clusters[cluster])
+        agency = tails.agency_of.get(i)
+        if agency is not None:
+            phone = pools.show_phone(*tails.agencies[agency])
+        return phone, address
 
     def _contacts(self, city: City, district: str) -> tuple[str, str]:
         """Phone and address; ~2 % shared with an earlier firm."""
@@ -259,3 +307,16 @@ class Firms:
             return name, industry, str(rng.choice((50, 100, 500, 1000)) * 10_000)
         name = f"{city.name}{district[:2]}{self.pools.brand()}种养专业合作社"
         return name, "农、林、牧、渔业", str(rng.choice((10, 50, 100)) * 10_000)
+
+
+def cn_number(k: int) -> str:
+    """1 ≤ k < 1,000 in Chinese numerals as in 第二十三分公司 (二, 十一, 二百零五)."""
+    digits = "零一二三四五六七八九"
+    hundreds, rest = divmod(k, 100)
+    tens, ones = divmod(rest, 10)
+    text = f"{digits[hundreds]}百" if hundreds else ""
+    if tens:
+        text += ("" if tens == 1 and not hundreds else digits[tens]) + "十"
+    elif hundreds and ones:
+        text += "零"
+    return text + (digits[ones] if ones else "")

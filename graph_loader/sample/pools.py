@@ -5,6 +5,7 @@ of phones, addresses, brands and names that every file uses."""
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 from datetime import date
@@ -34,6 +35,7 @@ class Pools:
     """The RNG of one run, the Faker pools and the small text builders."""
 
     def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         self._faker_pools(seed)
         self.city_cum = weighted_cum([c.weight for c in CITIES])
@@ -79,6 +81,14 @@ class Pools:
                     codes.append(code)
                     weights.append(weight)
             self.regions_by_year[year] = (codes, weighted_cum(weights))
+
+    def fork(self, name: str) -> Pools:
+        """The same pools with an RNG of their own, seeded from the run's
+        seed and ``name``: what it draws never shifts the run's own
+        sequence (the heavy tails are an overlay on the gentle sample)."""
+        other = copy.copy(self)
+        other.rng = random.Random(f"{self.seed}/{name}")
+        return other
 
     # -- small builders -----------------------------------------------------------
 

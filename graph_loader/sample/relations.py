@@ -56,6 +56,9 @@ class Roles:
         self._executives(i, k, boss, start, lr_from, rows, remember)
         if k in (0, 1, 5):
             self._shareholders(i, k, boss, start, rows)
+        group = plan.tails.subsidiary_of.get(i)
+        if group is not None:
+            rows = self._subsidiary(i, group, boss, start, rows)
         if k == 0 and rng.random() < 0.05:
             who = boss if rng.random() < 0.6 else self.people.pick(start, (boss,))
             rows.append((pids[who], code, AC, "", "", iso(start), ""))
@@ -84,9 +87,11 @@ class Roles:
             if remember is not None:
                 remember.append((before, start, end))
             lr_from = end + 1
-        rows.append((pids[boss], code, LR, "", "", iso(lr_from), ""))
+        # a nominee (tails) holds the post; the real boss keeps the others
+        head = self.plan.tails.nominee_of.get(i, boss)
+        rows.append((pids[head], code, LR, "", "", iso(lr_from), ""))
         if remember is not None:
-            remember.append((boss, lr_from, as_of + 3650))
+            remember.append((head, lr_from, as_of + 3650))
         return lr_from
 
     def _executives(
@@ -192,6 +197,20 @@ class Roles:
             rows.append((source, code, SH, "", bp_text(bp), iso(since), ""))
         if enterprise_holders:
             self.chained.append(i)
+
+    def _subsidiary(self, i: int, group: int, boss: int, start: int, rows: list[Row]) -> list[Row]:
+        """A group subsidiary (tails): its group's parent holds 100 % (60 %)
+        or 51–90 % with the boss holding the rest, instead of the holders
+        drawn for it."""
+        plan, rng = self.plan, self.plan.tails.rng
+        kept = [r for r in rows if r[2] != SH]
+        code = plan.usccs[i]
+        bp = 10_000 if rng.random() < 0.6 else rng.randint(51, 90) * 100
+        since = iso(max(start, plan.est[group] + 1))
+        kept.append((plan.usccs[group], code, SH, "", bp_text(bp), since, ""))
+        if bp < 10_000:
+            kept.append((self.people.ids[boss], code, SH, "", bp_text(10_000 - bp), iso(start), ""))
+        return kept
 
     def _investor(self, i: int) -> int:
         """A random company other than ``i`` as minority investor, or -1."""

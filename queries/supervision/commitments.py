@@ -24,7 +24,7 @@ from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
 from credgraph.store.base import UnknownCommitment
 from queries.errors import InvalidRequest, QueryError
-from queries.measures import resolve_subject
+from queries.subjects import resolve_subject
 
 
 class CommitmentError(QueryError):

@@ -13,8 +13,8 @@ Levels of many subjects are computed in chunks: one ``flags_for_subjects``
 and one ``entries`` call per chunk; only subjects that have list entries of
 their own (or are persons) need the per-subject green-channel check.
 
->>> # credit_level(store, "91441900000000001X", date(2026, 1, 1)).level
->>> # 'D'
+For example, a firm with an active serious-dishonesty entry gets
+``credit_level(store, uscc, day).level == "D"``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from pydantic import BaseModel
 from credgraph.model import Flag, FlagKind, ListKind, NodeId, NodeKind
 from credgraph.policy import LevelCondition, LevelSpec, Policy, default_policy
 from credgraph.store import GraphStore
-from queries.measures import Reason, ReasonCode, green_channel, resolve_subject, years_before
+from queries.measures import Reason, ReasonCode, green_channel, years_before
 from queries.propagation import flags_for_subjects
+from queries.subjects import resolve_subject
 
 #: subjects per batched call (flags, entries)
 CHUNK = 2_000

@@ -90,7 +90,8 @@ def test_screening(api: Api) -> None:
     assert r.status_code == 200
     assert r.json() == dump(screen_bidders(api.store, bidders, as_of=AS_OF, depth=4))
     verdicts = {b["uscc"]: b["verdict"] for b in r.json()["bidders"]}
-    assert verdicts == {g["华盛电子"]: "reject", g["星辰科技"]: "review", g["东方贸易"]: "review"}
+    # 张伟 is the legal representative of both 华盛电子 and 星辰科技 (same principal)
+    assert verdicts == {g["华盛电子"]: "reject", g["星辰科技"]: "reject", g["东方贸易"]: "review"}
 
 
 def test_screening_answers_unknown_and_invalid_bidders(api: Api) -> None:

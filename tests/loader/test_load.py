@@ -515,3 +515,45 @@ def test_property_loading_twice_changes_nothing(
     first, generation = dump(store), store.generation()
     load_folder(store, tmp)
     assert dump(store) == first and store.generation() == generation
+
+
+@pytest.fixture
+def in_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse every load in a second process (big loads do)."""
+    monkeypatch.setattr("graph_loader.load.PIPELINE_BYTES", 0)
+
+
+def test_worker_process_load_gives_the_same_store_and_rejects(
+    tmp_path: Path, in_a_worker: None
+) -> None:
+    data = good_folder(tmp_path / "data")
+    with (data / "persons.csv").open("a", encoding="utf-8") as fh:
+        fh.write("110101199003070000,坏人\n")
+    store = EmbeddedStore(tmp_path / "s.db")
+    report = load_folder(store, data)
+    assert [(r.file, r.line, r.column) for r in report.rejects] == [("persons.csv", 4, "person_id")]
+    assert report.loaded == {"enterprises": 3, "persons": 2, "relations": 4, "list_entries": 1}
+    assert report.touched_ids and report.entry_ids == {"E1"}
+    before, generation = dump(store), store.generation()
+    assert load_folder(store, data).duplicates == {n: 0 for n in report.loaded}
+    assert dump(store) == before and store.generation() == generation
+
+
+def test_worker_process_failure_rolls_the_load_back(
+    tmp_path: Path, in_a_worker: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(tmp_path / "s.db")
+    load_folder(store, good_folder(tmp_path / "data"))
+    before = dump(store)
+    later = tmp_path / "later"
+    write(later, "enterprises", "uscc,name", f"{make_uscc(50)},新公司")
+    write(later, "persons", "person_id,name", f"{make_rid(50)},新人")
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("parser on fire")
+
+    monkeypatch.setattr("graph_loader.load.parse_person", broken)
+    monkeypatch.setattr("graph_loader.fast.persons", broken)
+    with pytest.raises(RuntimeError, match="parser on fire"):
+        load_folder(store, later)
+    assert dump(EmbeddedStore(tmp_path / "s.db")) == before

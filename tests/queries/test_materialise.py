@@ -113,3 +113,25 @@ def test_refresh_keeps_flags_of_the_policy_they_were_computed_with(
     assert stored is not None
     assert [f.entry_id for f in stored.flags if f.subject_id == g["S"]] == ["E3"]
     assert store.flags_policy_key() == stricter.key()
+
+
+def test_stored_flag_json_is_pydantics() -> None:
+    """The embedded store writes flags with the C JSON encoder: the same
+    text as ``model_dump_json``, whatever the entry id holds."""
+    from credgraph.model import Flag, FlagKind, ListKind, NodeKind, Rule
+    from credgraph.store.sqlite.flags import flag_json
+
+    flag = Flag(
+        subject_id="91440300MA5DXXXX0X",
+        subject_type=NodeKind.ENTERPRISE,
+        flag=FlagKind.RELATED_ENTERPRISE,
+        list=ListKind.SERIOUS_ILLEGAL,
+        entry_id='失信/2024\u2028"x"\\\n\t',
+        rule=Rule.P2,
+        citation="001:L709; 000:L91",
+        path=["A", "p", "B"],
+        relations=["legal_representative", "executive"],
+        other_paths=3,
+    )
+    assert flag_json(flag) == flag.model_dump_json()
+    assert Flag.model_validate_json(flag_json(flag)) == flag

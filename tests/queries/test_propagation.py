@@ -21,9 +21,14 @@ from jsonschema import Draft202012Validator
 from schemas import load_schema
 
 from credgraph.model import Batch, ListEntry, ListKind, RemovalReason
-from credgraph.store import GraphStore, UnknownObjection
+from credgraph.store import GraphStore
 from queries.materialise import Change, propagate, refresh
-from queries.objections import ObjectionError, file_objection, resolve_objection
+from queries.objections import (
+    ObjectionError,
+    UnknownObjectionError,
+    file_objection,
+    resolve_objection,
+)
 from queries.propagation import (
     all_flags,
     compute_flags,
@@ -579,7 +584,7 @@ def test_objection_errors(store: GraphStore) -> None:
     resolve_objection(store, first.objection_id, False, date(2025, 3, 1))
     with pytest.raises(ObjectionError, match="already resolved"):
         resolve_objection(store, first.objection_id, True, date(2025, 3, 2))
-    with pytest.raises(UnknownObjection):
+    with pytest.raises(UnknownObjectionError, match="no objection 999999"):
         resolve_objection(store, 999_999, True, AS_OF)
     # a resolved objection does not block a new one
     second = file_objection(store, "E1", "new evidence", date(2025, 4, 1))

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from schemas import load_schema
 
 from credgraph.store import EmbeddedStore, GraphStore
-from queries import screening
+from queries import bidder_walk, screening
 from queries.errors import InvalidRequest
 from queries.screening import ScreeningResult, screen_bidders
 
@@ -92,21 +92,28 @@ def test_verdicts_with_reasons_unknown_and_invalid(store: GraphStore) -> None:
     dumped = [b.model_dump(mode="json")["reasons"] for b in result.bidders]
     assert dumped[0] == [
         {"code": "listed", "entry_id": "E1", "list": "serious_dishonesty", "rule": "L0",
-         "citation": "003:L24; 003:L33", "path": [g["A"]], "relations": [], "detail": None},
+         "citation": "003:L24; 003:L33", "path": [g["A"]], "relations": [], "detail": None,
+         "other": None, "link": None,
+         "explanation": "A有限公司被列入严重失信主体名单（E1，依据 003:L24; 003:L33）。"},
     ]  # fmt: skip
     assert dumped[1] == [
         {"code": "related_enterprise", "entry_id": "E1", "list": "serious_dishonesty",
          "rule": "P2", "citation": "001:L709; 000:L91", "path": [g["A"], g["p"], g["B"]],
-         "relations": [LR, EX], "detail": None},
+         "relations": [LR, EX], "detail": None, "other": None, "link": None,
+         "explanation": "B有限公司与被列入严重失信主体名单的A有限公司（E1）存在关联："
+                        "A有限公司 —法定代表人— p —高级管理人员— B有限公司"
+                        "（依据 001:L709; 000:L91）。"},
     ]  # fmt: skip
     assert [(r["code"], r["list"]) for r in dumped[2]] == [("listed", "abnormal_operation")]
     assert dumped[3] == []
-    assert [(r["code"], r["detail"]) for r in dumped[4]] == [
-        ("unknown", "no enterprise with this USCC in the store")
-    ]
-    assert [(r["code"], r["detail"]) for r in dumped[5]] == [
-        ("invalid", "USCC check digit is wrong")
-    ]
+    assert [(r["code"], r["detail"], r["explanation"]) for r in dumped[4]] == [
+        ("unknown", "no enterprise with this USCC in the store",
+         f"统一社会信用代码 {missing} 在库中没有对应的企业。")
+    ]  # fmt: skip
+    assert [(r["code"], r["detail"], r["explanation"]) for r in dumped[5]] == [
+        ("invalid", "USCC check digit is wrong",
+         f"“{bad}”不是有效的统一社会信用代码：USCC check digit is wrong。")
+    ]  # fmt: skip
     assert [(r["code"], r["detail"]) for r in dumped[6]] == [
         ("invalid", "USCC must have 18 characters")
     ]
@@ -357,7 +364,7 @@ def test_only_the_strongest_chains_are_followed(
         g.rel("O", f"X{n}", SH, pct=100)
     store.upsert(g.batch)
     assert links(g, screen(store, g, ["A", "O"]))[0][5] == 60.0
-    monkeypatch.setattr(screening, "MAX_CHAINS", 2)
+    monkeypatch.setattr(bidder_walk, "MAX_CHAINS", 2)
     assert links(g, screen(store, g, ["A", "O"])) == [
         ("O", "A", "ownership", "O X3 A", f"{SH} {SH}", 50.0,
          "2 chains, strongest 100.00 % × 30.00 %; search bounded: only the 2 strongest "
@@ -430,9 +437,10 @@ def test_cli_screen(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert not list(VALIDATOR.iter_errors(data))
-    assert [b["verdict"] for b in data["bidders"]] == ["reject", "review", "unknown", "invalid"]
-    assert [(x["kind"], x["path"]) for x in data["links"]] == [
-        ("shared_person", [g["A"], g["p"], g["B"]])
+    # p is the legal representative of both: same principal, B rejected too
+    assert [b["verdict"] for b in data["bidders"]] == ["reject", "reject", "unknown", "invalid"]
+    assert [(x["kind"], x["path"], x["rule"]) for x in data["links"]] == [
+        ("shared_person", [g["A"], g["p"], g["B"]], "same_principal")
     ]
 
     res = runner.invoke(app, ["screen", g["A"], g["B"], "--scenario", "honours", *common])

@@ -1,6 +1,6 @@
 """Every Cypher constant of the Neo4j backend, linted with Neo4j's own tooling.
 
-There is no Neo4j server here: the statements are checked offline by
+The statements are checked offline (no server needed) by
 ``@neo4j-cypher/language-support`` (``lintCypherQuery``: syntax, semantic
 analysis such as undefined variables, undeclared parameters, and unknown
 labels, relationship types and property keys against the declared schema).
@@ -13,11 +13,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import neo4j
 import pytest
+from neo4j._sync.work.transaction import TransactionBase
+from stores import Server
 
 from credgraph.model import (
     Batch,
@@ -34,9 +37,8 @@ from credgraph.model import (
 )
 from credgraph.store import Direction
 from credgraph.store.base import SearchField
+from credgraph.store.feed import DeliveryAttempt, PendingDelivery
 from credgraph.store.neo4j import backend, cypher
-from credgraph.store.neo4j import feed as feed_cypher
-from credgraph.store.neo4j import monitor as monitor_cypher
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("lint_cypher.mjs")
@@ -47,21 +49,11 @@ needs_linter = pytest.mark.skipif(
     reason="node_modules/@neo4j-cypher/language-support absent: run `make node_modules`",
 )
 
-#: the backend's Cypher: ``cypher``, and the change feed's and monitoring's own
-LINTED = (cypher, feed_cypher, monitor_cypher)
-STATEMENTS: dict[str, str] = {
-    name: value
-    for module in LINTED
-    for name, value in vars(module).items()
-    if name.isupper() and not name.startswith("_") and isinstance(value, str)
-}
-PARAMETERS: dict[str, dict[str, Any]] = {
-    name: params for module in LINTED for name, params in module.PARAMETERS.items()
-}
+STATEMENTS: dict[str, str] = cypher.STATEMENTS
 SCHEMA = {
-    "labels": sorted({label for module in LINTED for label in module.LABELS}),
+    "labels": list(cypher.LABELS),
     "relationshipTypes": list(cypher.RELATIONSHIP_TYPES),
-    "propertyKeys": sorted({key for module in LINTED for key in module.PROPERTY_KEYS}),
+    "propertyKeys": list(cypher.PROPERTY_KEYS),
 }
 PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -111,7 +103,7 @@ BROKEN: dict[str, tuple[str, dict[str, Any], str]] = {
 
 @pytest.fixture(scope="module")
 def diagnostics() -> dict[str, list[dict[str, Any]]]:
-    queries = {name: (query, PARAMETERS[name]) for name, query in STATEMENTS.items()}
+    queries = {name: (query, cypher.PARAMETERS[name]) for name, query in STATEMENTS.items()}
     queries.update({f"broken:{k}": (q, params) for k, (q, params, _) in BROKEN.items()})
     return lint(queries)
 
@@ -122,10 +114,9 @@ def test_there_are_statements_to_lint() -> None:
 
 
 def test_every_statement_declares_exactly_the_parameters_it_uses() -> None:
-    assert set(PARAMETERS) == set(STATEMENTS)
-    assert sum(len(m.PARAMETERS) for m in LINTED) == len(STATEMENTS)  # no name twice
+    assert set(cypher.PARAMETERS) == set(STATEMENTS)
     for name, query in STATEMENTS.items():
-        assert set(PARAMETER.findall(query)) == set(PARAMETERS[name]), name
+        assert set(PARAMETER.findall(query)) == set(cypher.PARAMETERS[name]), name
 
 
 @needs_linter
@@ -152,48 +143,8 @@ def test_a_broken_statement_is_caught(
 
 
 # -- the backend sends each statement exactly the parameters it uses ------------------
-class FakeResult:
-    def __init__(self, records: list[dict[str, Any]]) -> None:
-        self.records = records
-
-    def __iter__(self) -> Any:
-        return iter(self.records)
-
-    def single(self, strict: bool = False) -> dict[str, Any] | None:
-        assert not strict or len(self.records) == 1
-        return self.records[0] if self.records else None
-
-    def consume(self) -> None:
-        return None
-
-
-_HOOK = {"name": "h", "url": "https://example.org/h", "watchlist": "w", "owner": "o",
-         "secret": "0123456789abcdef", "fingerprint": "sha256:0",
-         "created_at": "2024-01-01T00:00:00+00:00", "cursor": 0, "failures": 0,
-         "pending_id": "d1", "pending_first": 1, "pending_last": 2, "pending_events": 2,
-         "pending_body": b"{}"}  # fmt: skip
-#: answers of the monitoring statements (``credgraph.store.neo4j.monitor``)
-MONITOR_ANSWERS: dict[str, list[dict[str, Any]]] = {
-    monitor_cypher.CREATE_WATCHLIST: [{"name": "w"}],
-    monitor_cypher.WATCHLIST: [
-        {"name": "w", "owner": "o", "created_at": "2024-01-01T00:00:00+00:00", "size": 1}
-    ],
-    monitor_cypher.DELETE_WATCHLIST: [{"deleted": 1}],
-    monitor_cypher.LOCK_WATCHLIST: [{"size": 1}],
-    monitor_cypher.UNWATCH: [{"removed": 1}],
-    monitor_cypher.ADD_WEBHOOK: [{"name": "h"}],
-    monitor_cypher.WEBHOOKS: [{"hook": _HOOK}],
-    monitor_cypher.LOCK_WEBHOOK: [{"hook": _HOOK}],
-    feed_cypher.SEQ_BEFORE: [{"seq": 0}],
-}
-
-
 def exercise_monitoring(store: backend.Neo4jStore) -> None:
     """Every monitoring primitive once (``credgraph.store.feed``)."""
-    from datetime import UTC, datetime
-
-    from credgraph.store.feed import DeliveryAttempt, PendingDelivery
-
     now = datetime(2024, 1, 1, tzinfo=UTC)
     store.changes(0, 10, subject_ids=["U1"], watchlist="w", upto_seq=5)
     store.last_seq()
@@ -221,103 +172,45 @@ def exercise_monitoring(store: backend.Neo4jStore) -> None:
     store.delete_watchlist("w")
 
 
-class FakeTx:
-    """Records every statement run and answers as Neo4j would for a clean write."""
-
-    def __init__(self, calls: list[tuple[str, dict[str, Any]]]) -> None:
-        self.calls = calls
-
-    def run(self, query: str, parameters: dict[str, Any] | None = None) -> FakeResult:
-        params = parameters or {}
-        self.calls.append((query, params))
-        rows = params.get("rows", [])
-        if query in (cypher.MERGE_ENTERPRISES, cypher.MERGE_PERSONS, cypher.MERGE_ENTRIES):
-            return FakeResult([{"written": len(rows), "changed": len(rows)}])
-        if query.lstrip().startswith("UNWIND $rows AS row\nMATCH (t:Enterprise"):
-            return FakeResult([{"written": [r["i"] for r in rows], "changed": len(rows)}])
-        if query == cypher.LINK_ENTRY_SUBJECTS:
-            return FakeResult([{"linked": [r["entry_id"] for r in rows]}])
-        if query == cypher.LINK_NAMED_RESPONSIBLE:
-            return FakeResult(
-                [{"linked": [[r["entry_id"], p] for r in rows for p in r["person_ids"]]}]
-            )
-        objection = {"objection_id": 1, "entry_id": "E1", "reason": "r", "filed_on": "2024-01-01"}
-        if query in (cypher.FILE_OBJECTION, cypher.OBJECTION):
-            return FakeResult([{"objection": objection}])
-        if query == cypher.RESOLVE_OBJECTION:
-            return FakeResult([{"was_open": True, "objection": objection}])
-        commitment = {
-            "commitment_id": 1,
-            "subject_id": "U1",
-            "matter": "m",
-            "promised_by": "2025-04-30",
-            "made_on": "2025-01-02",
-        }
-        if query == cypher.ADD_COMMITMENT:
-            return FakeResult([{"commitment": commitment}])
-        if query == cypher.FULFIL_COMMITMENT:
-            return FakeResult([{"was_open": True, "commitment": commitment}])
-        if query == cypher.RESERVE_DOCS:
-            return FakeResult([{"first": 0}])
-        if query in MONITOR_ANSWERS:
-            return FakeResult(MONITOR_ANSWERS[query])
-        if query == feed_cypher.RESERVE_TX:
-            return FakeResult([{"tx": 1, "recorded_us": 1_700_000_000_000_000}])
-        if query == feed_cypher.LAST_SEQ:
-            return FakeResult([{"seq": 0}])
-        if query == cypher.GENERATION:
-            return FakeResult([{"value": 0}])
-        if query == cypher.COUNTS:
-            return FakeResult([dict.fromkeys(("enterprises", "persons"), 0)])
-        if query == cypher.FLAGS_STATE:
-            return FakeResult([{"as_of": "2024-01-01", "generation": 1}])
-        return FakeResult([])
-
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
-    def close(self) -> None: ...
-
-
-class FakeSession(FakeTx):
-    def __enter__(self) -> FakeSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None: ...
-
-    def execute_write(self, work: Any) -> Any:
-        return work(self)
-
-    def begin_transaction(self) -> FakeTx:
-        return self
-
-
-class FakeDriver(FakeTx):
-    execute_query_bookmark_manager = None
-
-    def verify_connectivity(self) -> None: ...
-
-    def close(self) -> None: ...
-
-    def session(self, **config: Any) -> FakeSession:
-        assert config["database"] == "graphs"
-        return FakeSession(self.calls)
-
-    def execute_query(
-        self, query: str, parameters: dict[str, Any] | None = None, **config: Any
-    ) -> FakeResult:
-        assert config["database_"] == "graphs"
-        return self.run(query, parameters)
-
-
-def test_the_backend_sends_each_statement_exactly_its_parameters(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """No server: every primitive of the Neo4j backend runs against a recording
-    fake driver; each statement it sends is one of the linted constants, with
-    exactly the parameters that statement uses, and every constant is used."""
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every statement the driver sends, with its parameters (the real driver,
+    watched: ``execute_query``, auto-commit and transaction ``run``)."""
     calls: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(backend.GraphDatabase, "driver", lambda uri, auth: FakeDriver(calls))
-    store = backend.Neo4jStore("neo4j://fake:7687", "neo4j", "pw", database="graphs")
+
+    def watch(cls: Any, method: str) -> None:
+        original = getattr(cls, method)
+
+        def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
+            query = args[0] if args else kwargs.get("query_")
+            params = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+            calls.append(
+                (
+                    str(query),
+                    {**(params or {}), **{k: v for k, v in kwargs.items() if not k.endswith("_")}},
+                )
+            )
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, method, recorded)
+
+    watch(neo4j.Driver, "execute_query")
+    watch(neo4j.Session, "run")
+    watch(TransactionBase, "run")
+    return calls
+
+
+@pytest.mark.neo4j
+def test_the_backend_sends_each_statement_exactly_its_parameters(
+    neo4j_store: backend.Neo4jStore,
+    neo4j_server: Server,
+    sent: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """On the live server: every primitive of the Neo4j backend runs; each
+    statement it sends is one of the linted constants, with exactly the
+    parameters that statement uses, and every constant is used."""
+    store = neo4j_store
+    store.wipe()
     firm = Enterprise(uscc="U1", name="Acme")
     person = Person(person_id="P1", name="Li")
     batch = Batch(
@@ -346,6 +239,7 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
     ]  # fmt: skip
     store.save_flags(date(2024, 1, 3), 2, flags)
     store.save_flags(date(2024, 1, 3), 2, flags, replace_entries=["E1"])
+    store.save_flags(date(2024, 1, 3), 2, [])  # ends the flag
     store.append_audit("k", "admin", "GET /audit", ["U1"], None)
     store.generation()
     store.nodes(["U1", "P1"])
@@ -369,6 +263,8 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
         store.search("beijing", field=field, start=True)
     store.wipe()
     store.contacts(["U1"])
+    for kind in ("phone", "email", "address"):
+        store.contact_usage(kind, ["13800138000"])
     store.counts()
     list(store.iter_nodes(NodeKind.ENTERPRISE))
     list(store.iter_nodes(NodeKind.PERSON))
@@ -380,9 +276,10 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
     store.stored_flags(entry_ids=["E1"])
     store.audit()
     exercise_monitoring(store)
-    store.close()
+    backend.Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password).close()
 
     names = {query: name for name, query in STATEMENTS.items()}
+    calls = sent
     for query, params in calls:
         assert query in names, f"not a linted constant: {query[:60]!r}"
         assert set(params) == set(PARAMETER.findall(query)), names[query]

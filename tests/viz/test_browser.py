@@ -7,7 +7,6 @@ installs the browser; without it this module is skipped.
 
 from __future__ import annotations
 
-import re
 import shutil
 import socket
 import tempfile
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from builders import GraphBuilder, make_uscc
+from builders import GraphBuilder
 from credit_graph import build_graph
 
 from credgraph.policy import today
@@ -208,34 +207,10 @@ def test_selecting_a_flag_highlights_its_evidence_path(
     shot(page, "5-evidence")
 
 
-def test_screening_shows_verdicts_reasons_and_links(page: playwright_api.Page, site: Site) -> None:
-    expect, g = playwright_api.expect, site.graph
-    sign_in(page, site, "/#/screening")
-    unknown = make_uscc(999)
-    bidders = [g["A"], g["B"], g["C"], g["W"], g["G"], unknown, "NOT-A-USCC"]
-    page.fill("#screening-input", "\n".join(bidders))
-    page.click("#screening-form button")
-    rows = page.locator("#verdicts tbody tr")
-    expect(rows).to_have_count(len(bidders))
-
-    def verdict(uscc: str) -> str:
-        return page.locator(f'#verdicts tr[data-uscc="{uscc}"] td.verdict').inner_text().lower()
-
-    assert verdict(g["A"]) == "reject"
-    assert verdict(g["B"]) == "review" and verdict(g["C"]) == "review"
-    assert verdict(g["W"]) == "review" and verdict(g["G"]) == "pass"
-    assert verdict(unknown) == "unknown" and verdict("NOT-A-USCC") == "invalid"
-    expect(page.locator(f'#verdicts tr[data-uscc="{g["A"]}"]')).to_contain_text("E1")
-    expect(page.locator(f'#verdicts tr[data-uscc="{g["A"]}"]')).to_contain_text("A有限公司")
-    links = page.locator("#links-list")
-    expect(links).to_contain_text("shared_person")
-    expect(links).to_contain_text("ownership")
-    assert re.search(r"ownership \S+ ↔ \S+ · 60(\.0)?%", links.inner_text())
-    assert int(page.locator("#links-map").get_attribute("data-link-count") or 0) >= 3
-    assert unknown not in links.inner_text()
-    page.screenshot(path=str(ARTIFACTS / "explorer-6-screening.png"), full_page=True)
-
-
-def test_the_explorer_fetches_nothing_from_elsewhere(site: Site) -> None:
+def test_the_explorer_fetches_nothing_from_elsewhere(page: playwright_api.Page, site: Site) -> None:
+    # its own visit (an entity with its map), so it passes alone and in any order
+    sign_in(page, site)
+    page.goto(f"{site.url}/#/entity/{site.graph['A']}")
+    playwright_api.expect(page.locator("#entity-map")).to_have_attribute("data-stabilized", "true")
     outside = [u for u in site.requests if not u.startswith((site.url, "blob:", "data:"))]
     assert site.requests and not outside, outside

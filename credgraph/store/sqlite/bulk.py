@@ -13,13 +13,14 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from credgraph.model import Batch
+from credgraph.model import Batch, from_plain
 from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
 from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.connection import SqliteBase
-from credgraph.store.sqlite.fts import index_names
+from credgraph.store.sqlite.fts import index_names, index_nodes
 from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, RELATIONS_BY_TARGET
 
 UPSERT_ENTERPRISE = """
@@ -64,6 +65,17 @@ WHERE (subject_id, subject_type, list, category, reason, authority, case_no, dec
  excluded.case_no, excluded.decided_on, excluded.valid_until, excluded.removed_on,
  excluded.removal_reason, excluded.responsible)
 """
+
+UPSERT_PLAIN = {
+    "enterprises": UPSERT_ENTERPRISE,
+    "persons": UPSERT_PERSON,
+    "relations": UPSERT_RELATION,
+}
+INSERT_PLAIN = {
+    "enterprises": "INSERT INTO enterprises VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "persons": "INSERT INTO persons VALUES (?,?,?,?,?,?,?)",
+    "relations": "INSERT INTO relations VALUES (?,?,?,?,?,?,?,?)",
+}
 
 
 class BulkLoad(SqliteBase):
@@ -191,23 +203,56 @@ class _Abort(Exception):
 class _SqliteBulk:
     """Writes of one bulk transaction. Loading relations into an empty table
     drops the target index and builds it once at the end, inside the same
-    transaction: one sorted build instead of millions of random inserts."""
+    transaction: one sorted build instead of millions of random inserts.
+    Plain rows into a table that was empty when the block began are plain
+    inserts (the loader hands every identity once per load)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.aborted = False
         self.index_dropped = False
         self.relations_seen = False
+        self.empty: dict[str, bool] = {}
         self.feed = feed.BulkFeed(conn)
 
     def upsert(self, batch: Batch) -> None:
-        self.feed.before(len(batch.relations))
-        if batch.relations and not self.relations_seen:
+        if batch.relations:
+            self._before_relations(len(batch.relations))
+        write_batch(self.conn, batch)
+
+    def _before_relations(self, count: int) -> None:
+        self.feed.before(count)
+        if not self.relations_seen:
             self.relations_seen = True
             if self.conn.execute("SELECT 1 FROM relations LIMIT 1").fetchone() is None:
                 self.conn.execute("DROP INDEX IF EXISTS relations_by_target")
                 self.index_dropped = True
-        write_batch(self.conn, batch)
+
+    def write_plain(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Plain rows (:data:`credgraph.model.PLAIN`) of one table."""
+        if not rows:
+            return
+        if table == "entries":
+            entries: list[Any] = [from_plain(table, r) for r in rows]
+            write_batch(
+                self.conn,
+                Batch.model_construct(entries=entries, enterprises=[], persons=[], relations=[]),
+            )
+            return
+        empty = self.empty.get(table)
+        if empty is None:
+            found = self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+            empty = self.empty[table] = found is None
+        sql = (INSERT_PLAIN if empty else UPSERT_PLAIN)[table]
+        if table == "relations":
+            self._before_relations(len(rows))
+            self.conn.executemany(
+                sql, ((r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7]) for r in rows)
+            )
+            return
+        name = 1 if table == "enterprises" else 2
+        index_nodes(self.conn, {r[0]: r[name] for r in rows})
+        self.conn.executemany(sql, rows)
 
     def finish(self) -> None:
         self.feed.finish()

@@ -26,6 +26,7 @@ from credgraph.store.sqlite.records import (
     person_record,
     relation_record,
 )
+from credgraph.store.sqlite.schema import CONTACT_COLUMNS
 
 
 class GraphReads(SqliteBase):
@@ -143,6 +144,13 @@ class GraphReads(SqliteBase):
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         return contacts_of(self.nodes(ids).values())
+
+    def contact_usage(self, kind: str, values: Iterable[str]) -> dict[str, int]:
+        column = CONTACT_COLUMNS[kind]  # a fixed column name, never user input
+        sql = f"SELECT COUNT(*) FROM enterprises WHERE {column} = ?"
+        conn = self._conn()
+        counts = {v: int(conn.execute(sql, (v,)).fetchone()[0]) for v in sorted(set(values))}
+        return {v: n for v, n in counts.items() if n}
 
     def counts(self) -> dict[str, int]:
         conn = self._conn()

@@ -9,8 +9,12 @@ from __future__ import annotations
 from credgraph.store.sqlite.fts import SEARCH_SCHEMA
 
 #: 1: the audit log moved to its own file (``<store>-audit``)
-#: 2: the change feed, watchlists and webhooks (``feed.py``, ``monitor.py``)
-SCHEMA_VERSION = 2
+#: 2: indexes on the enterprises' normalised contacts (mass-registration
+#:    counts) — or, on a store written by the monitoring branch before the
+#:    two met, the change feed, watchlists and webhooks
+#: 3: both (every upgrade step is idempotent: a version-2 store of either
+#:    kind gets what it lacks)
+SCHEMA_VERSION = 3
 
 #: page cache (negative = KiB): 256 MiB for queries, 1 GiB during a bulk load
 CACHE_KIB = -262_144
@@ -64,7 +68,16 @@ CREATE TABLE IF NOT EXISTS commitments(
     matter TEXT NOT NULL, promised_by TEXT NOT NULL, made_on TEXT NOT NULL, fulfilled_on TEXT
 );
 CREATE INDEX IF NOT EXISTS commitments_by_subject ON commitments(subject_id);
+CREATE INDEX IF NOT EXISTS enterprises_by_phone ON enterprises(phone_norm)
+    WHERE phone_norm IS NOT NULL;
+CREATE INDEX IF NOT EXISTS enterprises_by_email ON enterprises(email_norm)
+    WHERE email_norm IS NOT NULL;
+CREATE INDEX IF NOT EXISTS enterprises_by_address ON enterprises(address_norm)
+    WHERE address_norm IS NOT NULL;
 INSERT OR IGNORE INTO meta VALUES ('generation', '0');
 """
 
 SCHEMA = GRAPH_SCHEMA + SEARCH_SCHEMA
+
+#: contact kind -> its normalised column (shared-contact counts, DESIGN §6)
+CONTACT_COLUMNS = {"phone": "phone_norm", "email": "email_norm", "address": "address_norm"}

@@ -1,117 +1,186 @@
-/* credgraph explorer: bidder screening ("#/screening"): verdicts, reasons and the links
- * between bidders, drawn as a small map. */
+/* credgraph explorer: bidder screening ("#/screening", DESIGN §6). A bidder file (CSV or
+ * XLSX: column uscc, optional name and lot) is uploaded, or pasted rows are sent as one;
+ * each lot shows its verdicts with the explanation of every reason, the link map (drawn
+ * by the server: bidders on a ring, no two boxes overlapping) and the links by name.
+ * "Download XLSX" asks the same screening as a workbook; "Print" prints the page.
+ */
 (function () {
   "use strict";
 
   var CG = window.CG;
   var $ = CG.$;
-  var state = CG.state;
+  var XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  var last = null;  // {form: FormData, result} of the last screening
+  var mapUrls = [];
 
-  function runScreening(usccs, scenario) {
-    $("screening-status").textContent = CG.t("screening.running", {n: usccs.length});
-    $("screening-results").hidden = true;
-    CG.api("/screenings", {method: "POST", body: {bidders: usccs, scenario: scenario}})
-      .then(renderScreening)
-      .catch(function (err) { $("screening-status").textContent = CG.t("screening.failed", {error: err.message}); });
+  /** POST `body` (FormData or an object sent as JSON) to /screenings; resolves to the
+   * JSON answer, or to a Blob when `accept` asks for a file. */
+  function post(body, accept) {
+    var headers = {"X-API-Key": CG.apiKey() || "", "Accept": accept};
+    var payload = body;
+    if (!(body instanceof FormData)) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    return fetch("/screenings?lang=" + CG.i18n.lang, {method: "POST", headers: headers, body: payload})
+      .then(function (response) {
+        if (response.ok) { return accept === "application/json" ? response.json() : response.blob(); }
+        if (response.status === 401) {
+          CG.forgetApiKey();
+          CG.router.showKeyView(CG.t("key.refused"));
+        }
+        return response.json().catch(function () { return {}; }).then(function (problem) {
+          throw new CG.ApiError(response.status, problem.detail || problem.title || response.statusText);
+        });
+      });
   }
 
-  function reasonText(r) {
-    var bits = [r.code];
-    if (r.list) { bits.push(r.list); }
-    if (r.entry_id) { bits.push(CG.t("screening.entry", {entry: r.entry_id})); }
-    if (r.rule) { bits.push(CG.t("screening.rule", {rule: r.rule})); }
-    if (r.citation) { bits.push(r.citation); }
-    if (r.detail) { bits.push(r.detail); }
-    return bits.join(" · ");
+  /** The bidders as a file: the chosen file, or the pasted rows as CSV. */
+  function bidderForm() {
+    var form = new FormData();
+    var file = $("screening-file").files[0];
+    if (file) {
+      form.append("file", file, file.name);
+    } else {
+      var text = $("screening-input").value.replace(/\t/g, ",").trim();
+      var first = text.split(/\r?\n/)[0].toLowerCase();
+      if (first.indexOf("uscc") < 0 && first.indexOf("统一社会信用代码") < 0) {
+        text = "uscc,name,lot\n" + text;
+      }
+      form.append("file", new Blob([text + "\n"], {type: "text/csv"}), "bidders.csv");
+    }
+    form.append("scenario", $("screening-scenario").value);
+    return form;
+  }
+
+  function run() {
+    var form = bidderForm();
+    $("screening-status").textContent = CG.t("screening.running");
+    $("screening-results").hidden = true;
+    post(form, "application/json").then(function (result) {
+      last = {form: form, result: result};
+      render(result);
+    }).catch(function (err) {
+      $("screening-status").textContent = CG.t("screening.failed", {error: err.message});
+    });
   }
 
   function verdictRow(b) {
     var tr = CG.el("tr");
     tr.setAttribute("data-uscc", b.uscc);
-    var who = CG.el("td", "mono");
-    if (b.verdict === "invalid" || b.verdict === "unknown") {
-      who.textContent = b.uscc;
+    tr.setAttribute("data-verdict", b.verdict);
+    var who = CG.el("td");
+    if (b.name) { who.appendChild(CG.el("span", "bidder-name", b.name)); }
+    if (b.verdict === "invalid" || b.verdict === "unknown" || !b.uscc) {
+      who.appendChild(CG.el("span", "uscc", b.uscc || CG.t("screening.line", {line: b.line})));
     } else {
-      var a = CG.el("a", "", b.uscc);
+      var a = CG.el("a", "uscc", b.uscc);
       a.href = "#/entity/" + CG.encode(b.uscc);
       who.appendChild(a);
     }
-    var reasons = CG.el("td");
-    var ul = CG.el("ul");
-    (b.reasons || []).forEach(function (r) { ul.appendChild(CG.el("li", "", reasonText(r))); });
-    if (!(b.reasons || []).length) { reasons.textContent = "—"; } else { reasons.appendChild(ul); }
+    var reasons = CG.el("td", "reasons");
+    var list = CG.el("ol");
+    (b.reasons || []).forEach(function (r) {
+      var li = CG.el("li", "", r.explanation || r.detail || r.code);
+      li.setAttribute("data-code", r.code);
+      li.title = [r.code, r.rule, r.citation].filter(Boolean).join(" · ");
+      list.appendChild(li);
+    });
+    if ((b.reasons || []).length) { reasons.appendChild(list); } else { reasons.textContent = "—"; }
     tr.appendChild(who);
-    tr.appendChild(CG.el("td", "verdict " + b.verdict, b.verdict));
+    tr.appendChild(CG.el("td", "verdict " + b.verdict, CG.term("verdict", b.verdict)));
     tr.appendChild(reasons);
     return tr;
   }
 
-  function linkItem(l) {
+  function linkItem(x) {
     var li = CG.el("li");
-    li.appendChild(CG.el("span", "kind", l.kind));
-    li.appendChild(document.createTextNode(" " + l.a + " ↔ " + l.b +
-      (l.pct !== null && l.pct !== undefined ? " · " + l.pct + "%" : "") +
-      (l.detail ? " · " + l.detail : "") + " · " + CG.t("screening.path", {path: l.path.join(" → ")}) +
-      (l.relations && l.relations.length ? " (" + l.relations.join(", ") + ")" : "")));
+    li.setAttribute("data-rule", x.rule || "");
+    li.appendChild(CG.el("span", "rule " + (x.rule || ""), CG.term("linkrule", x.rule)));
+    var names = x.names && x.names.length ? x.names : x.path;
+    li.appendChild(document.createTextNode(names[0] + " ↔ " + names[names.length - 1] + " — " +
+      (x.explanation || x.detail || x.kind)));
     return li;
   }
 
-  function renderScreening(result) {
+  function lotSection(lot, scenario, asOf) {
+    var section = CG.el("section", "screening-lot");
+    section.setAttribute("data-lot", lot.lot === null ? "" : lot.lot);
     var counts = {};
-    result.bidders.forEach(function (b) { counts[b.verdict] = (counts[b.verdict] || 0) + 1; });
+    lot.bidders.forEach(function (b) { counts[b.verdict] = (counts[b.verdict] || 0) + 1; });
+    var title = lot.lot === null ? CG.t("screening.bidders") : CG.t("screening.lot", {lot: lot.lot});
+    section.appendChild(CG.el("h2", "", title));
+    section.appendChild(CG.el("p", "status", Object.keys(counts).map(function (k) {
+      return CG.term("verdict", k) + " " + counts[k];
+    }).join(" · ")));
+    var table = CG.el("table", "verdicts");
+    var head = CG.el("tr");
+    ["screening.bidder", "screening.verdict", "screening.reasons"].forEach(function (key) {
+      head.appendChild(CG.el("th", "", CG.t(key)));
+    });
+    table.appendChild(CG.el("thead")).appendChild(head);
+    var body = table.appendChild(CG.el("tbody"));
+    lot.bidders.forEach(function (b) { body.appendChild(verdictRow(b)); });
+    section.appendChild(table);
+    section.appendChild(CG.el("h3", "", CG.t("screening.links")));
+    if (!lot.links.length) {
+      section.appendChild(CG.el("p", "status", CG.t("screening.no_links")));
+      return section;
+    }
+    var map = section.appendChild(CG.el("div", "link-map"));
+    var list = section.appendChild(CG.el("ul", "link-list"));
+    lot.links.forEach(function (x) { list.appendChild(linkItem(x)); });
+    drawMap(map, lot, scenario, asOf);
+    return section;
+  }
+
+  /** The lot's link map, drawn by the server, shown as an image (no script can run in it). */
+  function drawMap(holder, lot, scenario, asOf) {
+    var known = lot.bidders.filter(function (b) {
+      return b.verdict !== "invalid" && b.verdict !== "unknown";
+    }).map(function (b) { return b.uscc; });
+    post({bidders: known, scenario: scenario, as_of: asOf}, "image/svg+xml").then(function (svg) {
+      var url = URL.createObjectURL(svg);
+      mapUrls.push(url);
+      var img = CG.el("img");
+      img.alt = CG.t("screening.map_alt", {n: lot.links.length});
+      img.addEventListener("load", function () { holder.setAttribute("data-loaded", "true"); });
+      img.src = url;
+      holder.appendChild(img);
+    }).catch(function (err) {
+      holder.textContent = CG.t("screening.failed", {error: err.message});
+    });
+  }
+
+  function render(result) {
+    mapUrls.forEach(function (url) { URL.revokeObjectURL(url); });
+    mapUrls = [];
+    var lots = $("screening-lots");
+    lots.textContent = "";
+    var bidders = 0;
+    result.lots.forEach(function (lot) {
+      bidders += lot.bidders.length;
+      lots.appendChild(lotSection(lot, result.scenario, result.as_of));
+    });
     $("screening-status").textContent = CG.t("screening.summary", {
-      scenario: result.scenario, day: result.as_of,
-      counts: Object.keys(counts).map(function (k) { return counts[k] + " " + k; }).join(", "),
-      links: result.links.length
+      scenario: CG.term("scenario", result.scenario), day: result.as_of,
+      lots: result.lots.length, bidders: bidders
     });
-    var body = document.querySelector("#verdicts tbody");
-    body.textContent = "";
-    result.bidders.forEach(function (b) { body.appendChild(verdictRow(b)); });
-    var list = $("links-list");
-    list.textContent = "";
-    result.links.forEach(function (l) { list.appendChild(linkItem(l)); });
-    if (!result.links.length) { list.appendChild(CG.el("li", "", CG.t("screening.no_links"))); }
     $("screening-results").hidden = false;
-    drawLinks(result);
-    nameBidders(result);
   }
 
-  function nameBidders(result) {
-    // The screening answer carries USCCs only; officers read names.
-    result.bidders.filter(function (b) { return b.verdict !== "invalid" && b.verdict !== "unknown"; })
-      .forEach(function (b) {
-        CG.api("/entities/" + CG.encode(b.uscc)).then(function (entity) {
-          var cell = document.querySelector('#verdicts tr[data-uscc="' + CSS.escape(b.uscc) + '"] td');
-          if (cell) { cell.insertBefore(CG.el("span", "bidder-name", entity.name), cell.firstChild); }
-          if (state.links) {
-            state.linkNodes.update({id: b.uscc, label: entity.name + "\n" + b.uscc + "\n" + b.verdict});
-          }
-        }).catch(function () { /* the USCC alone still identifies the bidder */ });
-      });
-  }
-
-  function drawLinks(result) {
-    if (state.links) { state.links.destroy(); }
-    var nodes = result.bidders.filter(function (b) { return b.verdict !== "invalid"; }).map(function (b) {
-      var colour = CG.VERDICT_COLOUR[b.verdict] || "#b0bec5";
-      return {id: b.uscc, label: b.uscc + "\n" + b.verdict, shape: "box", title: b.uscc + ": " + b.verdict,
-              color: {background: colour, border: "#37474f"},
-              font: {color: b.verdict === "reject" ? "#fff" : "#000", face: CG.FONT}};
+  function download() {
+    if (!last) { return; }
+    post(last.form, XLSX).then(function (blob) {
+      var a = CG.el("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = "screening-" + last.result.scenario + "-" + last.result.as_of + ".xlsx";
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    }).catch(function (err) {
+      $("screening-status").textContent = CG.t("screening.failed", {error: err.message});
     });
-    var edges = result.links.map(function (l, i) {
-      return {id: "link" + i, from: l.a, to: l.b, arrows: l.kind === "ownership" ? "to" : "",
-              label: l.kind + (l.pct !== null && l.pct !== undefined ? " " + l.pct + "%" : ""),
-              title: l.kind + "\n" + l.path.join(" → ") + (l.detail ? "\n" + l.detail : ""),
-              dashes: l.kind === "shared_contact", color: "#455a64", font: {face: CG.FONT, size: 11}};
-    });
-    state.linkNodes = new vis.DataSet(nodes);
-    state.links = new vis.Network($("links-map"), {nodes: state.linkNodes, edges: new vis.DataSet(edges)}, {
-      edges: {smooth: {enabled: true, type: "dynamic"}},
-      physics: {stabilization: {iterations: 200}, barnesHut: {springLength: 220}},
-      interaction: {hover: true}
-    });
-    state.links.once("stabilizationIterationsDone", function () { state.links.setOptions({physics: false}); });
-    $("links-map").setAttribute("data-link-count", String(edges.length));
   }
 
   CG.router.register({
@@ -121,10 +190,15 @@
     init: function () {
       $("screening-form").addEventListener("submit", function (event) {
         event.preventDefault();
-        var usccs = $("screening-input").value.split(/[\s,;]+/).map(function (s) { return s.trim(); })
-          .filter(function (s) { return s.length; });
-        runScreening(usccs, $("screening-scenario").value);
+        if (!$("screening-file").files.length && !$("screening-input").value.trim()) {
+          $("screening-status").textContent = CG.t("screening.empty");
+          return;
+        }
+        run();
       });
+      $("screening-download").addEventListener("click", download);
+      $("screening-print").addEventListener("click", function () { window.print(); });
+      CG.i18n.onChange(function () { if (last) { run(); } });
     }
   });
 })();

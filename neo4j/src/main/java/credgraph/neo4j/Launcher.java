@@ -30,8 +30,9 @@ import org.neo4j.io.ByteUnit;
  * <p>Arguments: {@code --work DIR} (emptied first: every start begins with an empty database),
  * {@code --uri-file FILE}, optional {@code --copy-from DIR} (start on the server folder that
  * {@code neo4j-admin database import} wrote: {@code DIR/data/databases/neo4j} and
- * {@code DIR/data/transactions/neo4j}), {@code --pagecache-mb N} and {@code --watch-pid PID}.
- * Authentication is off (the harness's default): the server listens on loopback only.
+ * {@code DIR/data/transactions/neo4j}), {@code --pagecache-mb N}, {@code --watch-pid PID} and
+ * {@code --password-file FILE}: with it, authentication is on and user {@code neo4j} gets the
+ * password in that file (without it, authentication is off, the harness's default).
  */
 public final class Launcher {
   private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(1);
@@ -57,10 +58,23 @@ public final class Launcher {
             // stop within a second instead of Netty's graceful quiet periods
             .withConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, SHUTDOWN_WAIT)
             .withConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, SHUTDOWN_WAIT);
+    String password = null;
+    if (opts.containsKey("--password-file")) {
+      password = Files.readString(Path.of(opts.get("--password-file"))).strip();
+      builder = builder.withConfig(GraphDatabaseSettings.auth_enabled, true);
+    }
     if (opts.containsKey("--copy-from")) {
       builder = builder.copyFrom(Path.of(opts.get("--copy-from")).toAbsolutePath());
     }
     Neo4j neo4j = builder.build();
+    if (password != null) {
+      neo4j
+          .databaseManagementService()
+          .database("system")
+          .executeTransactionally(
+              "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+              Map.of("password", password));
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
