@@ -36,6 +36,7 @@ class Receiver:
         self.location: str | None = None
         self.hold = False
         self.arrived = threading.Event()
+        self.answered = threading.Event()
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -62,6 +63,7 @@ class Receiver:
                     self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                receiver.answered.set()
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

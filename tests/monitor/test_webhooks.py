@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -245,3 +246,45 @@ def test_secret_is_never_printed(store: GraphStore, tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "abc" not in refused.output
     with pytest.raises(UnknownMonitorName):
         add_webhook(store, "h3", "https://x.org", "nope", secret_file(tmp_path), "t")
+
+
+def test_a_receiver_that_holds_a_delivery_does_not_hold_up_the_api(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """``serve`` delivers in a background thread: while the receiver keeps a
+    delivery waiting, the API answers; released, the delivery completes."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.keys import add_key
+    from credgraph.settings import Settings
+
+    g = watched_world(store)
+    receiver = Receiver().start()
+    receiver.hold = True
+    try:
+        add_webhook(store, "hook", receiver.url, "suppliers", secret_file(tmp_path), "t")
+        list_firm(store, g, "E1", "F0")
+        keys = tmp_path / "keys.toml"
+        key = add_key(keys, "admin", "admin")
+        app_ = create_app(location(store), keys, Settings(delivery_interval=0.05))
+        with TestClient(app_, headers={"X-API-Key": key}) as client:
+            assert receiver.arrived.wait(60), "the background delivery never arrived"
+            answers = [
+                client.get("/health"),
+                client.get(f"/entities/{g['F0']}"),
+                client.get("/changes?watchlist=suppliers"),
+            ]
+            assert [a.status_code for a in answers] == [200, 200, 200]
+            assert not receiver.answered.is_set()  # the delivery was held all along
+            assert store.webhook("hook").cursor < store.last_seq()
+            receiver.release()
+            for _ in range(600):
+                if store.webhook("hook").cursor == store.last_seq():
+                    break
+                threading.Event().wait(0.05)
+    finally:
+        receiver.stop()
+    state = store.webhook("hook")
+    assert state.cursor == store.last_seq() and state.pending_delivery is None
+    assert [a.ok for a in store.delivery_log("hook")] == [True]
