@@ -149,7 +149,7 @@ def signature(secret: str, body: bytes) -> str:
     """``X-Credgraph-Signature``: ``sha256=`` and the hex HMAC-SHA256 of the raw body.
 
     >>> signature("0123456789abcdef", b"{}")[:15]
-    'sha256=9c7ad2b9'
+    'sha256=f91e3e9f'
     """
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 

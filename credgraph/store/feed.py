@@ -145,7 +145,7 @@ def fingerprint(secret: str) -> str:
     """What ``webhook list`` shows of a secret: the start of its SHA-256.
 
     >>> fingerprint("s3cret")
-    'sha256:4e738ca5563c'
+    'sha256:1ec1c26b50d5'
     """
     return "sha256:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]
 
