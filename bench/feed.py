@@ -5,8 +5,9 @@ without it (its triggers dropped, the set-based bulk path and the flag
 events switched off), in a fresh process per load:
 
 * the load of DATA_DIR into an empty store (wall and CPU seconds, events);
-* the first ``propagate`` (every flag is new: all recorded as added) and a
-  second one 45 days later (only the date-driven differences are recorded);
+* the first ``propagate`` (every flag is new: all recorded as added), then
+  ``propagate`` 45 days later and back again, ``--repeats`` times each
+  (only the date-driven differences are recorded; medians reported);
 * ``GET /changes`` through the API (in-process ASGI client): a watchlist of
   1,000 firms read from before the second propagate, the same list polled
   with the latest cursor (nothing new), and one subject's changes.
@@ -57,8 +58,8 @@ def _timed(work: Any) -> tuple[Any, float, float]:
     return result, time.perf_counter() - wall, _cpu() - cpu
 
 
-def phase_store(data: Path, db: Path, feed: bool) -> dict[str, Any]:
-    """Load and propagate twice into a fresh store, with or without the feed."""
+def phase_store(data: Path, db: Path, feed: bool, repeats: int) -> dict[str, Any]:
+    """Load and propagate into a fresh store, with or without the feed."""
     from credgraph.store import EmbeddedStore
     from graph_loader import load_folder
     from queries.materialise import propagate
@@ -77,12 +78,16 @@ def phase_store(data: Path, db: Path, feed: bool) -> dict[str, Any]:
     flags, out["propagate1_wall"], out["propagate1_cpu"] = _timed(lambda: propagate(store, AS_OF))
     out["flags"] = len(flags)
     out["propagate1_events"] = store.last_seq() - out["load_events"]
-    before = store.last_seq()
-    later = AS_OF + timedelta(days=45)
-    _, out["propagate2_wall"], out["propagate2_cpu"] = _timed(lambda: propagate(store, later))
-    out["propagate2_events"] = store.last_seq() - before
-    out["before_propagate2"] = before
+    out["before_propagate2"] = store.last_seq()
+    runs: list[tuple[float, float, int]] = []
+    for day in [AS_OF + timedelta(days=45), AS_OF] * repeats:
+        before = store.last_seq()
+        _, wall, cpu = _timed(lambda day=day: propagate(store, day))
+        runs.append((wall, cpu, store.last_seq() - before))
     store.close()
+    for i, key in enumerate(("propagate2_wall", "propagate2_cpu", "propagate2_events")):
+        out[key] = statistics.median(r[i] for r in runs)
+    out["propagate2_runs"] = len(runs)
     return out
 
 
@@ -169,7 +174,11 @@ def markdown(result: dict[str, Any]) -> str:
     for key, label in (
         ("load", f"load ({feed['load_events']:,} events)"),
         ("propagate1", f"first propagate ({feed['propagate1_events']:,} events)"),
-        ("propagate2", f"propagate 45 days later ({feed['propagate2_events']:,} events)"),
+        (
+            "propagate2",
+            f"propagate 45 days later or back, median of {feed['propagate2_runs']} "
+            f"({feed['propagate2_events']:,.0f} events)",
+        ),
     ):
         rows.append(
             f"| {label} | {_secs(base[key + '_wall'])} wall, {_secs(base[key + '_cpu'])} CPU "
@@ -196,24 +205,24 @@ def main() -> None:
     parser.add_argument("--feed", choices=("on", "off"), default="on")
     parser.add_argument("--since", type=int, default=0)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     db = args.work / f"feed-{args.feed}.db"
     if args.phase == "store":
-        print(json.dumps(phase_store(args.data, db, args.feed == "on")))
+        print(json.dumps(phase_store(args.data, db, args.feed == "on", args.repeats)))
         return
     if args.phase == "api":
         print(json.dumps(phase_api(db, args.since, args.runs)))
         return
     args.work.mkdir(parents=True, exist_ok=True)
-    data = str(args.data)
+    common = [str(args.data), "--work", str(args.work)]
     result = {
-        "baseline": _run(data, "--work", str(args.work), "--phase", "store", "--feed", "off"),
-        "feed": _run(data, "--work", str(args.work), "--phase", "store", "--feed", "on"),
+        side: _run(*common, "--phase", "store", "--feed", on, "--repeats", str(args.repeats))
+        for side, on in (("baseline", "off"), ("feed", "on"))
     }
     since = str(result["feed"]["before_propagate2"])
-    result["api"] = _run(data, "--work", str(args.work), "--phase", "api", "--since", since,
-                         "--runs", str(args.runs))  # fmt: skip
+    result["api"] = _run(*common, "--phase", "api", "--since", since, "--runs", str(args.runs))
     print(json.dumps(result))
     if args.markdown:
         print(markdown(result))

@@ -20,11 +20,12 @@ import hashlib
 import os
 import socket
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 #: Ids per watchlist (DESIGN §10).
 MAX_WATCHLIST_IDS = 100_000
@@ -46,14 +47,14 @@ KIND_CODES: dict[ChangeKind, int] = {k: i + 1 for i, k in enumerate(ChangeKind)}
 KINDS_BY_CODE: dict[int, ChangeKind] = {v: k for k, v in KIND_CODES.items()}
 
 
-class NewEvent(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
     """An event to append (``seq`` and ``recorded_at`` come from the store).
 
     ``related_id`` is the other end of a relation (its source); watchlists
-    match an event on ``subject_id`` or ``related_id``.
+    match an event on ``subject_id`` or ``related_id``. A plain dataclass:
+    a first ``propagate`` makes one per flag, built from checked values.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     kind: ChangeKind
     subject_id: str

@@ -18,7 +18,7 @@ def test_bench_feed_measures_with_and_without_the_feed(tmp_path: Path) -> None:
     generate_sample(data, 300, seed=3)
     done = subprocess.run(
         [sys.executable, "-m", "bench.feed", str(data), "--work", str(tmp_path / "work"),
-         "--runs", "3", "--markdown"],
+         "--runs", "3", "--repeats", "1", "--markdown"],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -28,6 +28,7 @@ def test_bench_feed_measures_with_and_without_the_feed(tmp_path: Path) -> None:
     assert base["load_events"] == base["propagate1_events"] == base["propagate2_events"] == 0
     assert feed["load_events"] > 0 and feed["propagate1_events"] >= feed["flags"] > 0
     assert base["flags"] == feed["flags"]  # the same work, with and without the feed
+    assert feed["propagate2_runs"] == base["propagate2_runs"] == 2
     assert feed["load_cpu"] > 0 and base["load_cpu"] > 0
     api = result["api"]
     assert api["watchlist_poll"]["events"] == 0  # nothing after the latest cursor
