@@ -255,10 +255,11 @@ class _SqliteBulk:
         self.conn.executemany(sql, rows)
 
     def finish(self) -> None:
-        self.feed.finish()
         if self.index_dropped:
             self.conn.execute(RELATIONS_BY_TARGET)
             self.index_dropped = False
+        # after the target index: the feed's set-based events read it in order
+        self.feed.finish()
 
     def abort(self) -> None:
         self.aborted = True
