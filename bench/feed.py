@@ -12,7 +12,9 @@ events switched off), in a fresh process per load:
   1,000 firms read from before the second propagate, the same list polled
   with the latest cursor (nothing new), and one subject's changes.
 
-CPU seconds are the steadier figure on a shared machine. Prints one JSON
+The store phases run ``--rounds`` times, alternately without and with the
+feed, and each figure is the median. CPU seconds are the steadier figure on
+a shared machine. Prints one JSON
 document; ``--markdown`` prints the BENCHMARKS.md rows as well.
 """
 
@@ -161,6 +163,16 @@ def _secs(seconds: float) -> str:
     )
 
 
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over rounds; the last round's seq (its store is
+    the one the API phase reads)."""
+    kept = ("feed", "before_propagate2")
+    out = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k not in kept}
+    out.update({k: runs[-1][k] for k in kept})
+    out["rounds"] = len(runs)
+    return out
+
+
 def _pct(ours: float, base: float) -> str:
     return f"{100 * (ours - base) / base:+.1f} %" if base else "—"
 
@@ -168,7 +180,8 @@ def _pct(ours: float, base: float) -> str:
 def markdown(result: dict[str, Any]) -> str:
     feed, base = result["feed"], result["baseline"]
     rows = [
-        "| measurement | without the feed | with the feed | overhead |",
+        f"| measurement (median of {feed['rounds']} rounds) | without the feed | with the feed "
+        "| overhead |",
         "|---|---|---|---|",
     ]
     for key, label in (
@@ -206,6 +219,7 @@ def main() -> None:
     parser.add_argument("--since", type=int, default=0)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     db = args.work / f"feed-{args.feed}.db"
@@ -217,10 +231,12 @@ def main() -> None:
         return
     args.work.mkdir(parents=True, exist_ok=True)
     common = [str(args.data), "--work", str(args.work)]
-    result = {
-        side: _run(*common, "--phase", "store", "--feed", on, "--repeats", str(args.repeats))
-        for side, on in (("baseline", "off"), ("feed", "on"))
-    }
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "feed": []}
+    for _ in range(args.rounds):  # alternately: a busy spell of the machine hits both
+        for side, on in (("baseline", "off"), ("feed", "on")):
+            store_args = ("--phase", "store", "--feed", on, "--repeats", str(args.repeats))
+            runs[side].append(_run(*common, *store_args))
+    result: dict[str, Any] = {side: _median(found) for side, found in runs.items()}
     since = str(result["feed"]["before_propagate2"])
     result["api"] = _run(*common, "--phase", "api", "--since", since, "--runs", str(args.runs))
     print(json.dumps(result))

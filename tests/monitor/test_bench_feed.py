@@ -18,7 +18,7 @@ def test_bench_feed_measures_with_and_without_the_feed(tmp_path: Path) -> None:
     generate_sample(data, 300, seed=3)
     done = subprocess.run(
         [sys.executable, "-m", "bench.feed", str(data), "--work", str(tmp_path / "work"),
-         "--runs", "3", "--repeats", "1", "--markdown"],
+         "--runs", "3", "--repeats", "1", "--rounds", "1", "--markdown"],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
