@@ -30,6 +30,7 @@ def test_bench_feed_measures_with_and_without_the_feed(tmp_path: Path) -> None:
     assert base["flags"] == feed["flags"]  # the same work, with and without the feed
     assert feed["propagate2_runs"] == base["propagate2_runs"] == 2
     assert feed["load_cpu"] > 0 and base["load_cpu"] > 0
+    assert feed["feed_propagate1_cpu"] > 0 and base["feed_propagate1_cpu"] == 0
     api = result["api"]
     assert api["watchlist_poll"]["events"] == 0  # nothing after the latest cursor
     assert api["subject"]["events"] > 0
