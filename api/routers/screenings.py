@@ -108,10 +108,12 @@ async def _parse(request: Request) -> tuple[ScreeningOptions, list[screening_que
                     [{"loc": ("body", "file"), "msg": "a CSV or XLSX file is required"}]
                 )
             fields = {k: v for k, v in form.items() if k != "file" and isinstance(v, str)}
+            request.state.body = fields  # what a refusal's audit record names
             options = ScreeningOptions.model_validate(fields)
             return options, read_bidders(await upload.read(), upload.filename or "")
         if content_type in ("application/json", ""):
             data = json.loads(await request.body() or b"null")
+            request.state.body = data
             return ScreeningRequest.model_validate(data), []
     except ValidationError as exc:
         raise RequestValidationError(
