@@ -108,3 +108,19 @@ def test_changes_need_a_watchlist_unless_admin(api: Api) -> None:
     assert len(today_on["events"]) == len(whole.json()["events"])  # type: ignore[attr-defined]
     future = api.get("/changes", "admin", since="2199-01-01").json()  # type: ignore[attr-defined]
     assert future["events"] == []
+
+
+def test_refused_watchlist_posts_are_audited_with_their_ids(api: Api) -> None:
+    """A watchlist POST refused (403: a full person id for a masked role) or
+    invalid (422) names the ids of its body in the audit log."""
+    firm, person = api.graph["星辰科技"], api.graph["张伟"]
+    before = api.get("/audit", "admin", limit=1000).json()["records"]  # type: ignore[attr-defined]
+    assert_problem(api.post("/watchlists", {"name": "p", "ids": [person]}, "procurement"), 403)
+    assert_problem(api.post("/watchlists", {"name": "", "ids": [firm, 7]}, "investigator"), 422)
+    records = api.get("/audit", "admin", limit=1000).json()["records"]  # type: ignore[attr-defined]
+    got = [
+        (r["endpoint"], r["subject_ids"])
+        for r in records[len(before) :]
+        if r["endpoint"].startswith("POST /watchlists")
+    ]
+    assert got == [("POST /watchlists (403)", [person]), ("POST /watchlists (422)", [firm])]
