@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from credgraph.model import Flag, ListEntry, NodeKind, Objection, Relation
+from credgraph.model import Flag, ListEntry, NodeId, NodeKind, Objection, Relation
 from credgraph.policy import Policy, default_policy
 from credgraph.store import Direction, GraphStore
 from credgraph.store.feed import ChangeEvent, ChangeKind
@@ -67,18 +67,18 @@ class HistoryItem(BaseModel):
     title: str | None = None
     share_pct: float | None = None
     direction: Literal["in", "out"] | None = None
-    other_id: str | None = None
+    other_id: NodeId | None = None
     other_name: str | None = None
     flag: str | None = None
     rule: str | None = None
-    path: builtins.list[str] | None = None
+    path: builtins.list[NodeId] | None = None
     seq: int | None = None
     recorded_at: datetime | None = None
     detail: dict[str, Any] | None = None
 
 
 class EntityHistory(BaseModel):
-    subject_id: str
+    subject_id: NodeId
     subject_type: NodeKind
     name: str
     until: date

@@ -124,3 +124,25 @@ def test_refused_watchlist_posts_are_audited_with_their_ids(api: Api) -> None:
         if r["endpoint"].startswith("POST /watchlists")
     ]
     assert got == [("POST /watchlists (403)", [person]), ("POST /watchlists (422)", [firm])]
+
+
+def test_history_is_masked_for_masked_roles(api: Api) -> None:
+    """Persons in a timeline (roles, flag paths, feed details) reach the
+    masked roles as refs, never as full ids; the investigator sees them."""
+    propagate(api.store, AS_OF)
+    firm = api.graph["华盛电子"]
+    persons = [api.graph[n] for n in ("张伟", "李娜", "John Smith")]
+    full = api.get(f"/entities/{firm}/history", "investigator", as_of=AS_OF.isoformat())
+    assert full.status_code == 200  # type: ignore[attr-defined]
+    items = full.json()["items"]  # type: ignore[attr-defined]
+    assert {api.graph["张伟"], api.graph["李娜"]} <= {i["other_id"] for i in items}
+    for role in ("public", "procurement"):
+        r = api.get(f"/entities/{firm}/history", role, as_of=AS_OF.isoformat())
+        assert r.status_code == 200  # type: ignore[attr-defined]
+        assert not any(p in r.text for p in persons)  # type: ignore[attr-defined]
+        others = {i["other_id"] for i in r.json()["items"] if i["other_id"]}  # type: ignore[attr-defined]
+        assert api.ref("张伟", role) in others
+        person = api.get(f"/entities/{api.ref('张伟', role)}/history", role)
+        assert person.status_code == 200  # type: ignore[attr-defined]
+        assert api.graph["张伟"] not in person.text  # type: ignore[attr-defined]
+        assert person.json()["subject_id"] == api.ref("张伟", role)  # type: ignore[attr-defined]
