@@ -288,3 +288,29 @@ def test_a_receiver_that_holds_a_delivery_does_not_hold_up_the_api(
     state = store.webhook("hook")
     assert state.cursor == store.last_seq() and state.pending_delivery is None
     assert [a.ok for a in store.delivery_log("hook")] == [True]
+
+
+def test_a_receiver_that_answers_too_late_is_retried(
+    store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No answer within the time limit (10 s; shortened here) is a failed
+    attempt, logged, with the backoff; the same batch goes again later."""
+    monkeypatch.setattr("queries.webhooks.TIMEOUT_S", 0.5)
+    g = watched_world(store)
+    receiver = Receiver().start()
+    receiver.hold = True
+    try:
+        add_webhook(store, "hook", receiver.url, "suppliers", secret_file(tmp_path), "t")
+        list_firm(store, g, "E1", "F0")
+        [late] = deliver_due(store)
+        receiver.release()
+        [again] = deliver_due(store, retry_now=True)
+    finally:
+        receiver.stop()
+    assert (late.failed, late.sent, again.sent) == (1, 0, 1)
+    failed, ok = store.delivery_log("hook")[::-1]
+    assert not failed.ok and failed.status is None
+    assert "no answer within 0.5 s" in (failed.error or "")
+    assert ok.ok and ok.delivery_id == failed.delivery_id
+    assert receiver.received[0].body == receiver.received[-1].body
+    assert store.webhook("hook").cursor == store.last_seq()
