@@ -159,7 +159,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from queries.webhooks import BackgroundDelivery
+
+        # webhooks are delivered by a thread of their own, never on a request's path
+        delivery = BackgroundDelivery(store, settings.delivery_interval)
+        if settings.delivery_interval > 0:
+            delivery.start()
         yield
+        if settings.delivery_interval > 0:
+            delivery.stop()
         audit.close(store)
         store.close()
 

@@ -162,8 +162,9 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-#: the fields of a request body that name subjects (POST /measures/check, /screenings)
-BODY_ID_FIELDS = ("subject_id", "bidders")
+#: the fields of a request body that name subjects (POST /measures/check, /screenings,
+#: /watchlists)
+BODY_ID_FIELDS = ("subject_id", "bidders", "ids")
 #: at most this many ids of one body are written to the audit log
 MAX_BODY_IDS = 100
 

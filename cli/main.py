@@ -48,6 +48,11 @@ COMMANDS: dict[str, Command] = {
     "serve": Command("serve", "Serve the HTTP API and the web explorer."),
     "demo": Command("serve", "Sample + load + propagate + serve, with a printed demo key."),
     "bench": Command("bench", "Benchmark load, propagation, queries, maps and API."),
+    "watch": Command("monitor", "Watchlists: add, import, list and remove watched subjects."),
+    "changes": Command("monitor", "The change feed: what changed, when and why."),
+    "webhook": Command("monitor", "Webhooks: signed POSTs of a watchlist's changes."),
+    "deliver": Command("monitor", "Send due webhook deliveries once (for cron)."),
+    "history": Command("monitor", "Dated timeline of an entity: listings, roles, flags."),
 }
 
 

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    #: webhook delivery (DESIGN §10): events per POST, seconds between the
+    #: background rounds of ``credgraph serve`` (0 = no background delivery)
+    delivery_batch: int = Field(500, ge=1, le=10_000)
+    delivery_interval: float = Field(30.0, ge=0)
     neo4j_timeout: float = 10.0  # seconds to connect to Neo4j
     # input limits (README "Input data"): a longer field is a reject; a
     # workbook beyond the limits is refused before it is parsed

@@ -8,9 +8,11 @@ for what it uses:
   one-hop expansion, search and the generation counter;
 - :class:`FlagCache`: materialised flags of one ``propagate`` run;
 - :class:`AuditLog`: who asked the API about which ids;
-- :class:`CommitmentBook`: credit commitments (002:L15).
+- :class:`CommitmentBook`: credit commitments (002:L15);
+- :class:`~credgraph.store.feed.MonitorStore`: the change feed, watchlists
+  and webhooks (``credgraph.store.feed``).
 
-:class:`GraphStore` is all four: what ``open_store`` returns and what a
+:class:`GraphStore` is all five: what ``open_store`` returns and what a
 backend implements. Queries never branch on the backend (DESIGN §1). Where
 a query depends on the order of what a primitive returns, the order is
 promised here, so that no backend imitates another; the semantics are the
@@ -40,6 +42,7 @@ from credgraph.model import (
     Relation,
     Role,
 )
+from credgraph.store.feed import MonitorStore, NewEvent
 
 
 class SearchField(StrEnum):
@@ -244,12 +247,15 @@ class FlagCache(Protocol):
         flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
+        events: Sequence[NewEvent] = (),
     ) -> None:
         """Materialise flags for one as_of. With ``replace_entries`` None all
         stored flags are replaced; otherwise only the flags of those entries
         (incremental propagation). One flag per (subject_id, flag, entry_id):
         the last one given wins. Records ``as_of``, ``generation`` and
-        ``policy_key`` (which policy computed them)."""
+        ``policy_key`` (which policy computed them), and appends ``events``
+        (the flag changes, ``queries.changes``) to the change feed in the
+        same transaction."""
 
     def flags_state(self) -> tuple[date, int] | None:
         """``(as_of, generation)`` of the materialised flags, if any."""
@@ -303,6 +309,6 @@ class CommitmentBook(Protocol):
 
 
 @runtime_checkable
-class GraphStore(Graph, FlagCache, AuditLog, CommitmentBook, Protocol):
+class GraphStore(Graph, FlagCache, AuditLog, CommitmentBook, MonitorStore, Protocol):
     """A whole credgraph store: what ``open_store`` returns and what a
     backend implements. Functions that need less ask for less."""

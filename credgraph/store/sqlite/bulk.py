@@ -18,6 +18,7 @@ from typing import Any
 from credgraph.model import Batch, from_plain
 from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
+from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.fts import index_names, index_nodes
 from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, RELATIONS_BY_TARGET
@@ -212,13 +213,15 @@ class _SqliteBulk:
         self.index_dropped = False
         self.relations_seen = False
         self.empty: dict[str, bool] = {}
+        self.feed = feed.BulkFeed(conn)
 
     def upsert(self, batch: Batch) -> None:
         if batch.relations:
-            self._before_relations()
+            self._before_relations(len(batch.relations))
         write_batch(self.conn, batch)
 
-    def _before_relations(self) -> None:
+    def _before_relations(self, count: int) -> None:
+        self.feed.before(count)
         if not self.relations_seen:
             self.relations_seen = True
             if self.conn.execute("SELECT 1 FROM relations LIMIT 1").fetchone() is None:
@@ -242,7 +245,7 @@ class _SqliteBulk:
             empty = self.empty[table] = found is None
         sql = (INSERT_PLAIN if empty else UPSERT_PLAIN)[table]
         if table == "relations":
-            self._before_relations()
+            self._before_relations(len(rows))
             self.conn.executemany(
                 sql, ((r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7]) for r in rows)
             )
@@ -255,6 +258,8 @@ class _SqliteBulk:
         if self.index_dropped:
             self.conn.execute(RELATIONS_BY_TARGET)
             self.index_dropped = False
+        # after the target index: the feed's set-based events read it in order
+        self.feed.finish()
 
     def abort(self) -> None:
         self.aborted = True

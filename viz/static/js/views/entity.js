@@ -259,7 +259,7 @@
     $("report-link").href = "#/report/" + CG.encode(id);
     $("ownership-link").href = "#/ownership/" + CG.encode(id);
     $("paths-link").href = "#/paths?from=" + encodeURIComponent(id);
-    $("history-link").href = "#/history/" + CG.encode(id);
+    $("timeline-button").href = "#/history/" + CG.encode(id);
   }
 
   CG.router.register({
