@@ -9,9 +9,7 @@ position) and skipped, the others are added.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
@@ -19,6 +17,7 @@ from credgraph.ids import normalise_id
 from credgraph.store import GraphStore
 from credgraph.store.feed import MAX_WATCHLIST_IDS, NameTaken, UnknownWatchlist, Watchlist
 from queries.errors import InvalidRequest
+from queries.uploads import table_rows
 from queries.webhooks import UnknownMonitorName
 
 #: header names (folded) of the id column of an import file
@@ -152,40 +151,6 @@ def listing(store: GraphStore, owner: str | None) -> list[Watchlist]:
 
 
 # -- import files --------------------------------------------------------------
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidRequest("the watchlist file is neither UTF-8 nor GB18030 text")
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as exc:
-        raise InvalidRequest(f"the watchlist file is not a readable CSV ({exc})") from None
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise InvalidRequest(
-            f"the watchlist file is not a readable XLSX workbook ({exc})"
-        ) from None
-    try:
-        for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-            yield number, ["" if v is None else str(v) for v in row]
-    finally:
-        book.close()
-
-
 def read_ids(data: bytes, filename: str = "") -> list[tuple[int, str]]:
     """``(line, id)`` of every non-blank row of a CSV or XLSX file (first
     sheet) whose header has a column ``id`` or ``uscc``.
@@ -193,10 +158,9 @@ def read_ids(data: bytes, filename: str = "") -> list[tuple[int, str]]:
     Raises :class:`InvalidRequest` when the file is unreadable, has no such
     column or more than :data:`MAX_WATCHLIST_IDS` rows.
     """
-    xlsx = data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
     column: int | None = None
     out: list[tuple[int, str]] = []
-    for line, cells in _xlsx_rows(data) if xlsx else _csv_rows(data):
+    for line, cells in table_rows(data, filename, "watchlist file", MAX_WATCHLIST_IDS):
         cells = [c.strip() for c in cells]
         if not any(cells):
             continue

@@ -67,6 +67,9 @@ class Server:
         auth = self._state / "auth"
         if auth.exists():
             self.user, self.password = auth.read_text(encoding="utf-8").strip().split(":", 1)
+            # CLI runs and processes of the tests reach it as `make test`'s do
+            os.environ["CREDGRAPH_NEO4J_USER"] = self.user
+            os.environ["CREDGRAPH_NEO4J_PASSWORD"] = self.password
         return (self._state / "uri").read_text(encoding="utf-8").strip()
 
     def stop(self) -> None:

@@ -83,7 +83,12 @@ def test_changes_of_a_watchlist_are_masked_and_paged(api: Api) -> None:
         ("flag_added", api.graph["星辰科技"]),
         ("verdict_changed", api.graph["星辰科技"]),
     ]
-    assert events[1]["detail"] == {"scenario": "public_bidding", "from": "pass", "to": "review"}
+    assert events[1]["detail"] == {
+        "scenario": "public_bidding",
+        "scenario_label": "招标投标",  # words beside codes (zh-CN by default)
+        "from": "pass",
+        "to": "review",
+    }
     # the evidence path runs through 张伟: masked for procurement, whole for admins
     assert api.graph["张伟"] not in rest.text + first.text  # type: ignore[attr-defined]
     unmasked = api.get("/changes", "admin", watchlist="suppliers", since=str(start))
