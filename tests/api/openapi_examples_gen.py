@@ -86,6 +86,15 @@ post(
     f"/objections/{oid}/resolve",
     {"upheld": True, "resolved_on": "2025-06-20"},
 )
+post("/watchlists", "/watchlists", {"name": "suppliers", "ids": [A]})
+post("/watchlists/{name}", "/watchlists/suppliers", {"ids": [B]})
+get("/watchlists", "/watchlists")
+get("/watchlists/{name}", "/watchlists/suppliers", limit=20)
+r = c.delete("/watchlists/suppliers", headers=H, params={"id": B})
+assert r.status_code == 204, r.text
+ex["DELETE /watchlists/{name}"] = {}
+get("/changes", "/changes", watchlist="suppliers", since="0", limit=2)
+get("/entities/{entity_id}/history", f"/entities/{B}/history", as_of=day)
 get("/audit", "/audit", limit=2)
 ex["parameters"] = {
     "entity_id": B,
@@ -107,6 +116,11 @@ ex["parameters"] = {
     "decided_from": "2024-01-01",
     "decided_to": "2025-06-01",
     "offset": 0,
+    "name": "suppliers",
+    "id": B,
+    "watchlist": "suppliers",
+    "subject": B,
+    "since": "0",
 }
 with open("api/openapi_examples.json", "w", encoding="utf-8") as out:
     json.dump(ex, out, ensure_ascii=False, indent=1)
