@@ -304,15 +304,18 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
     """One flag per (subject_id, flag, entry_id), sorted by that key: the
     shortest path (then the preferred relations, then the node ids) is the
     evidence; ``other_paths`` counts the other distinct node sequences."""
-    paths: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], Hit]] = {}
+    first: dict[tuple[str, FlagKind, str], Hit] = {}
+    more: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], Hit]] = {}
     for hit in hits:
         key = (hit.subject_id, hit.flag, hit.entry.entry_id)
-        by_nodes = paths.get(key)
-        if by_nodes is None:
-            paths[key] = {hit.nodes: hit}
+        known = first.setdefault(key, hit)
+        if known is hit:
             continue
-        known = by_nodes.get(hit.nodes)
-        if known is None or _rank(hit.relations) < _rank(known.relations):
+        by_nodes = more.get(key)
+        if by_nodes is None:
+            by_nodes = more[key] = {known.nodes: known}
+        same = by_nodes.get(hit.nodes)
+        if same is None or _rank(hit.relations) < _rank(same.relations):
             by_nodes[hit.nodes] = hit
     citations = {
         Rule.L0: policy.rules.L0.citation,
@@ -321,40 +324,43 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
     }
     p1_citations = {kind: policy.p1_citation(kind) for kind in policy.severe_lists}
     out: list[Flag] = []
-    for key in sorted(paths):
-        by_nodes = paths[key]
-        if len(by_nodes) == 1:
-            (best,) = by_nodes.values()
-        else:
+    for key in sorted(first):
+        best, others = first[key], 0
+        by_nodes = more.get(key)
+        if by_nodes is not None:
             best = by_nodes[min(by_nodes, key=lambda n: (len(n), _rank(by_nodes[n].relations), n))]
+            others = len(by_nodes) - 1
         e = best.entry
-        citation = p1_citations[e.list] if best.rule is Rule.P1 else citations[best.rule]
-        out.append(
-            _trusted_flag(
-                subject_id=best.subject_id,
-                subject_type=best.subject_type,
-                flag=best.flag,
-                list=e.list,
-                entry_id=e.entry_id,
-                rule=best.rule,
-                citation=citation,
-                path=list(best.nodes),
-                relations=list(best.relations),
-                other_paths=len(by_nodes) - 1,
-            )
-        )
+        rule = best.rule
+        fields = {
+            "subject_id": best.subject_id,
+            "subject_type": best.subject_type,
+            "flag": best.flag,
+            "list": e.list,
+            "entry_id": e.entry_id,
+            "rule": rule,
+            "citation": p1_citations[e.list] if rule is Rule.P1 else citations[rule],
+            "path": list(best.nodes),
+            "relations": list(best.relations),
+            "other_paths": others,
+        }
+        out.append(_trusted_flag(fields))
     return out
 
 
-def _trusted_flag(**fields: object) -> Flag:
+_FLAG_NEW = Flag.__new__
+_SET = object.__setattr__
+
+
+def _trusted_flag(fields: dict[str, object]) -> Flag:
     """A :class:`Flag` from values the rules built, of the right types
     already, without pydantic's validation (as ``Record.trusted``): tens of
     thousands of them in a full propagation."""
-    flag = Flag.__new__(Flag)
-    object.__setattr__(flag, "__dict__", fields)
-    object.__setattr__(flag, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(flag, "__pydantic_extra__", None)
-    object.__setattr__(flag, "__pydantic_private__", None)
+    flag = _FLAG_NEW(Flag)
+    _SET(flag, "__dict__", fields)
+    _SET(flag, "__pydantic_fields_set__", set(fields))
+    _SET(flag, "__pydantic_extra__", None)
+    _SET(flag, "__pydantic_private__", None)
     return flag
 
 
