@@ -51,7 +51,7 @@ from credgraph.model import (
     Rule,
 )
 from credgraph.model import Flag as Flag
-from credgraph.policy import Policy, default_policy
+from credgraph.policy import Policy, RoleSpec, default_policy
 from credgraph.store import Direction, GraphStore
 
 log = logging.getLogger(__name__)
@@ -87,17 +87,24 @@ def entry_active(entry: ListEntry, objections: Iterable[Objection], as_of: date)
     )
 
 
+#: above this many entries their objections are read all at once (a full run)
+_ALL_OBJECTIONS_FROM = 5000
+
+
 def active_entries(store: GraphStore, entries: list[ListEntry], as_of: date) -> list[ListEntry]:
     by_entry: dict[str, list[Objection]] = defaultdict(list)
     if entries:
-        for o in store.objections(e.entry_id for e in entries):
+        wanted = None if len(entries) >= _ALL_OBJECTIONS_FROM else [e.entry_id for e in entries]
+        for o in store.objections(wanted):
             by_entry[o.entry_id].append(o)
-    return [e for e in entries if entry_active(e, by_entry[e.entry_id], as_of)]
+    return [e for e in entries if entry_active(e, by_entry.get(e.entry_id, ()), as_of)]
 
 
-def best_relation(names: Iterable[str]) -> str:
+def best_relation(names: Collection[str]) -> str:
     """The reported role of a hop: legal_representative, then executive,
     then actual_controller, then shareholder (DESIGN §3)."""
+    if len(names) == 1:
+        return next(iter(names))
     return min(names, key=lambda x: (_RELATION_RANK.get(x, 99), x))
 
 
@@ -144,11 +151,12 @@ def responsible_persons(
     for r in store.expand({e.subject_id for e in firm_entries}, Direction.IN, roles):
         if r.source_type is NodeKind.PERSON:
             by_firm[r.target_uscc].append(r)
+    specs_of = {kind: policy.p1_specs(kind) for kind in {e.list for e in firm_entries}}
     hits: list[Hit] = []
     for e in firm_entries:
-        specs = policy.p1_specs(e.list)
+        specs = specs_of[e.list]
         roles_of: dict[str, set[str]] = defaultdict(set)
-        for r in by_firm[e.subject_id]:
+        for r in by_firm.get(e.subject_id, ()):
             if r.active_on(e.decided_on) and any(s.matches(r) for s in specs):
                 roles_of[r.source_id].add(r.role.value)
         if policy.rules.P1.named_responsible:
@@ -197,33 +205,27 @@ def related_via_person(
     legal_representative, executive (any title but supervisor),
     actual_controller, shareholder at or above the control threshold
     (``policy.rules.P2``; 001:L709, 000:L91): ``related_enterprise``."""
-    specs = policy.rules.P2.roles
-    rels = store.expand(starts, Direction.OUT, {s.role for s in specs}, as_of)
+    by_role: dict[Role, list[tuple[RoleSpec, float | None]]] = defaultdict(list)
+    for spec in policy.rules.P2.roles:
+        by_role[spec.role].append((spec, policy.min_share(spec)))
+    rels = store.expand(starts, Direction.OUT, set(by_role), as_of)
     held = _holdings(rels)
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in rels:
-        for spec in specs:
+        for spec, minimum in by_role.get(r.role, ()):
             if not spec.matches(r):
                 continue
-            minimum = policy.min_share(spec)
             if minimum is not None and held[(r.source_id, r.target_uscc)] < minimum:
                 continue
             links[(r.source_id, r.target_uscc)].add(r.role.value)
+    enterprise, related, p2 = NodeKind.ENTERPRISE, FlagKind.RELATED_ENTERPRISE, Rule.P2
     for (pid, firm), names in links.items():
         rel = best_relation(names)
         for start in starts[pid]:
             e = start.entry
             if firm != e.subject_id:
                 nodes, relations = (*start.nodes, firm), (*start.relations, rel)
-                yield Hit(
-                    firm,
-                    NodeKind.ENTERPRISE,
-                    FlagKind.RELATED_ENTERPRISE,
-                    e,
-                    Rule.P2,
-                    nodes,
-                    relations,
-                )
+                yield Hit(firm, enterprise, related, e, p2, nodes, relations)
 
 
 def _p2_reach(store: GraphStore, firms: list[str], as_of: date, policy: Policy) -> set[str]:

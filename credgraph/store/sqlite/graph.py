@@ -105,7 +105,11 @@ class GraphReads(SqliteBase):
                 f"(SELECT value FROM json_each(?)){extra} "
                 f"ORDER BY {side}, {other}, role, title, start_on"
             )
-            for row in conn.execute(sql, (param, *args)):
+            rows = conn.execute(sql, (param, *args))
+            if len(sides) == 1:  # one side: each relation is one row already
+                out += map(relation_record, rows)
+                continue
+            for row in rows:
                 key = row[:6]
                 if key in seen:
                     continue
