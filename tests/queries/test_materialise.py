@@ -135,3 +135,42 @@ def test_stored_flag_json_is_pydantics() -> None:
     )
     assert flag_json(flag) == flag.model_dump_json()
     assert Flag.model_validate_json(flag_json(flag)) == flag
+
+
+def test_the_embedded_store_writes_only_the_flags_that_changed(tmp_path: Path) -> None:
+    """A re-run that finds the same flags leaves every stored row as it was;
+    a later as_of deletes and inserts only the keys that changed (rows
+    counted by triggers on the store file, outside credgraph)."""
+    import sqlite3
+
+    from credgraph.store.sqlite import EmbeddedStore
+
+    path = tmp_path / "store.db"
+    store = EmbeddedStore(path)
+    g = _graph()
+    store.upsert(g.batch)
+    assert len(materialise(store, DAY).flags) == 4
+    spy = sqlite3.connect(path, isolation_level=None)  # autocommit: holds no lock
+    spy.executescript(
+        """
+        CREATE TABLE flag_writes(op TEXT NOT NULL);
+        CREATE TRIGGER w_ins AFTER INSERT ON flags BEGIN INSERT INTO flag_writes VALUES ('i'); END;
+        CREATE TRIGGER w_upd AFTER UPDATE ON flags BEGIN INSERT INTO flag_writes VALUES ('u'); END;
+        CREATE TRIGGER w_del AFTER DELETE ON flags BEGIN INSERT INTO flag_writes VALUES ('d'); END;
+        """
+    )
+
+    def writes() -> list[str]:
+        return sorted(op for (op,) in spy.execute("DELETE FROM flag_writes RETURNING op"))
+
+    again = materialise(store, DAY)
+    assert writes() == [] and again.added == again.removed == []
+    later = materialise(store, date(2025, 7, 1))  # E1 expired, E2 started
+    assert writes() == ["d", "d", "d", "d", "i"]
+    assert later.flags == compute_flags(store, store.entries(), date(2025, 7, 1))
+    assert [f.model_dump() for f in later.flags] == [
+        f.model_dump()
+        for f in store.stored_flags().flags  # type: ignore[union-attr]
+    ]
+    spy.close()
+    store.close()
