@@ -9,8 +9,10 @@ from pathlib import Path
 
 import yaml
 from builders import GraphBuilder
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from credgraph.model import Batch
+from credgraph.model import Batch, Flag, FlagKind, ListKind, NodeKind, Rule
 from credgraph.policy import load_policy
 from credgraph.store import GraphStore
 from queries.materialise import Change, affected_entries, materialise, refresh
@@ -118,7 +120,6 @@ def test_refresh_keeps_flags_of_the_policy_they_were_computed_with(
 def test_stored_flag_json_is_pydantics() -> None:
     """The embedded store writes flags with the C JSON encoder: the same
     text as ``model_dump_json``, whatever the entry id holds."""
-    from credgraph.model import Flag, FlagKind, ListKind, NodeKind, Rule
     from credgraph.store.sqlite.flags import flag_json
 
     flag = Flag(
@@ -135,6 +136,45 @@ def test_stored_flag_json_is_pydantics() -> None:
     )
     assert flag_json(flag) == flag.model_dump_json()
     assert Flag.model_validate_json(flag_json(flag)) == flag
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ids=st.lists(st.text(max_size=12), min_size=3, max_size=6),
+    citation=st.text(max_size=20),
+    relations=st.lists(st.sampled_from(["%s", "%d", "%%", "shareholder", "控股"]), max_size=3),
+    other=st.integers(min_value=0, max_value=10**6),
+    kinds=st.tuples(
+        st.sampled_from(list(NodeKind)),
+        st.sampled_from(list(FlagKind)),
+        st.sampled_from(list(ListKind)),
+        st.sampled_from(list(Rule)),
+    ),
+)
+def test_flag_json_is_pydantics_for_any_text(
+    ids: list[str],
+    citation: str,
+    relations: list[str],
+    other: int,
+    kinds: tuple[NodeKind, FlagKind, ListKind, Rule],
+) -> None:
+    """Whatever the strings hold (quotes, %-signs, control and non-ASCII
+    characters, in the fields a template writes in or those it fills)."""
+    from credgraph.store.sqlite.flags import flag_json
+
+    flag = Flag(
+        subject_id=ids[0],
+        subject_type=kinds[0],
+        flag=kinds[1],
+        list=kinds[2],
+        entry_id=ids[1],
+        rule=kinds[3],
+        citation=citation,
+        path=ids[2:],
+        relations=relations,
+        other_paths=other,
+    )
+    assert flag_json(flag) == flag.model_dump_json()
 
 
 def test_the_embedded_store_writes_only_the_flags_that_changed(tmp_path: Path) -> None:
