@@ -167,7 +167,7 @@ def _p1_reach(store: GraphStore, persons: set[str], policy: Policy) -> list[List
     P1 role (the decision day varies per entry), or naming them."""
     severe = policy.severe_lists
     roles = {s.role for kind in severe for s in policy.p1_specs(kind)}
-    employers = {r.target_uscc for r in store.expand(persons, Direction.OUT, roles)}
+    employers = store.neighbour_ids(persons, Direction.OUT, roles)
     return [
         *store.entries(subject_ids=employers, lists=severe),
         *store.entries(responsible_person_ids=persons, lists=severe),
@@ -190,15 +190,24 @@ def _p2_starts(p1: Iterable[Hit], severe: Iterable[ListEntry]) -> dict[str, list
 
 
 def related_via_person(
-    store: GraphStore, starts: dict[str, list[Hit]], as_of: date, policy: Policy
+    store: GraphStore,
+    starts: dict[str, list[Hit]],
+    as_of: date,
+    policy: Policy,
+    targets: Collection[str] | None = None,
 ) -> Iterator[Hit]:
     """P2: from each start person to every enterprise other than the entry's
     subject where the person's role is active **on as_of** —
     legal_representative, executive (any title but supervisor),
     actual_controller, shareholder at or above the control threshold
-    (``policy.rules.P2``; 001:L709, 000:L91): ``related_enterprise``."""
+    (``policy.rules.P2``; 001:L709, 000:L91): ``related_enterprise``.
+    With ``targets``, only the hits on those enterprises."""
     specs = policy.rules.P2.roles
-    rels = store.expand(starts, Direction.OUT, {s.role for s in specs}, as_of)
+    roles = {s.role for s in specs}
+    if targets is None:
+        rels = store.expand(starts, Direction.OUT, roles, as_of)
+    else:  # a nominee's thousand firms are not read when a few are wanted
+        rels = store.expand_between(starts, targets, roles, as_of)
     held = _holdings(rels)
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in rels:
@@ -359,10 +368,15 @@ def _trusted_flag(**fields: object) -> Flag:
 
 
 def compute_flags(
-    store: GraphStore, entries: list[ListEntry], as_of: date, policy: Policy | None = None
+    store: GraphStore,
+    entries: list[ListEntry],
+    as_of: date,
+    policy: Policy | None = None,
+    subjects: Collection[str] | None = None,
 ) -> list[Flag]:
     """All flags that ``entries`` produce on ``as_of`` (inactive ones give
-    none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule.
+    none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule;
+    with ``subjects``, only the flags of those subjects (the same flags).
     Five-node scenarios of every rule are in tests/queries/test_propagation.py.
     """
     policy = policy or default_policy()
@@ -370,12 +384,15 @@ def compute_flags(
     severe = [e for e in active if policy.is_severe(e.list)]
     firms = [e for e in severe if e.subject_type is NodeKind.ENTERPRISE]
     p1 = responsible_persons(store, firms, policy)
-    hits = chain(
+    wanted = None if subjects is None else set(subjects)
+    hits: Iterable[Hit] = chain(
         listed(active),  # L0
         p1,  # P1
-        related_via_person(store, _p2_starts(p1, severe), as_of, policy),  # P2
+        related_via_person(store, _p2_starts(p1, severe), as_of, policy, wanted),  # P2
         related_via_control(store, firms, as_of, policy),  # P3
     )
+    if wanted is not None:
+        hits = (h for h in hits if h.subject_id in wanted)
     return _flags(hits, policy)
 
 
@@ -425,7 +442,7 @@ def flags_for_subjects(
         if stored is not None:
             return [Flag.model_validate(f) for f in stored.flags]
     entries = candidate_entries(store, wanted, as_of, policy)
-    return [f for f in compute_flags(store, entries, as_of, policy) if f.subject_id in wanted]
+    return compute_flags(store, entries, as_of, policy, wanted)
 
 
 def all_flags(store: GraphStore, as_of: date, policy: Policy | None = None) -> list[Flag]:
