@@ -125,7 +125,7 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
     return [[*rows[name], GOALS[name], verdict[met[name]]] for name in GOALS]
 
 
-def _cpu(m: dict[str, Any]) -> str:
+def _hub_cpu(m: dict[str, Any]) -> str:
     return f" (CPU p95 {m['cpu_p95_ms']:.1f} ms)" if "cpu_p95_ms" in m else ""
 
 
@@ -140,13 +140,13 @@ def _issue17_rows(result: dict[str, Any]) -> dict[str, tuple[str, str, str, str]
     hubs, screening = m["hubs"], m["hub_screening"]
     base = proc.get("networkx")
     screened = [
-        f"{name} {_dist(screening[name])}{_cpu(screening[name])}"
+        f"{name} {_dist(screening[name])}{_hub_cpu(screening[name])}"
         for name in ("group", "nominee", "mass_address")
         if screening.get(name, {}).get("runs")
     ]
     live = screening.get("live", {})
     screened += [
-        f"flags computed live: {name} {_dist(live[name])}{_cpu(live[name])}"
+        f"flags computed live: {name} {_dist(live[name])}{_hub_cpu(live[name])}"
         for name in ("group", "nominee", "mass_address")
         if live.get(name, {}).get("runs")
     ]
