@@ -247,12 +247,17 @@ def _p2_reach(store: GraphStore, firms: list[str], as_of: date, policy: Policy) 
 
 # -- P3 related via control ----------------------------------------------------
 def related_via_control(
-    store: GraphStore, firm_entries: list[ListEntry], as_of: date, policy: Policy
+    store: GraphStore,
+    firm_entries: list[ListEntry],
+    as_of: date,
+    policy: Policy,
+    targets: Collection[str] | None = None,
 ) -> Iterator[Hit]:
     """P3: an active severe entry on an enterprise flags
     ``related_enterprise`` the enterprises it holds directly at or above
     the control threshold, its branches, and its parent if it is a branch —
-    relations active on as_of (``policy.rules.P3``; 000:L91, 001:L709)."""
+    relations active on as_of (``policy.rules.P3``; 000:L91, 001:L709).
+    With ``targets``, only the hits on those enterprises."""
     p3 = policy.rules.P3
     by_firm: dict[str, list[ListEntry]] = defaultdict(list)
     for e in firm_entries:
@@ -260,7 +265,11 @@ def related_via_control(
     if not by_firm or not (p3.control_holdings or p3.branches or p3.parent):
         return
     related: list[tuple[str, str, str]] = []  # (listed, related firm, relation)
-    out_rels = store.expand(by_firm, Direction.OUT, {Role.SHAREHOLDER, Role.BRANCH_OF}, as_of)
+    up = {Role.SHAREHOLDER, Role.BRANCH_OF}
+    if targets is None:
+        out_rels = store.expand(by_firm, Direction.OUT, up, as_of)
+    else:  # a listed group's thousands of subsidiaries are not read for a few
+        out_rels = store.expand_between(by_firm, targets, up, as_of)
     if p3.control_holdings:
         related += [
             (holder, firm, Role.SHAREHOLDER.value)
@@ -272,10 +281,12 @@ def related_via_control(
             (r.source_id, r.target_uscc, PARENT_OF) for r in out_rels if r.role is Role.BRANCH_OF
         ]
     if p3.branches:
-        related += [
-            (r.target_uscc, r.source_id, BRANCH_OF)
-            for r in store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
-        ]
+        branches = (
+            store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
+            if targets is None
+            else store.expand_between(targets, by_firm, {Role.BRANCH_OF}, as_of)
+        )
+        related += [(r.target_uscc, r.source_id, BRANCH_OF) for r in branches]
     for listed_firm, firm, rel in related:
         if firm == listed_firm:  # never related to itself (a self-held row)
             continue
@@ -389,7 +400,7 @@ def compute_flags(
         listed(active),  # L0
         p1,  # P1
         related_via_person(store, _p2_starts(p1, severe), as_of, policy, wanted),  # P2
-        related_via_control(store, firms, as_of, policy),  # P3
+        related_via_control(store, firms, as_of, policy, wanted),  # P3
     )
     if wanted is not None:
         hits = (h for h in hits if h.subject_id in wanted)

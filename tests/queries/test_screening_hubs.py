@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 from builders import GraphBuilder
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from credgraph.model import Role
@@ -29,7 +29,8 @@ def hub_graph() -> GraphBuilder:
     """Nominee N is legal representative of F0..F29 (F29 only until 2020),
     executive of F1, and shareholder of F2; holding firm H holds 60 % of F3
     and 10 % of F4; every firm is registered at ADDRESS. F0 is on the
-    serious-dishonesty list with N responsible."""
+    serious-dishonesty list with N responsible; group G (serious-illegal
+    list) holds F10..F14, has branch F15 and is a branch of F16."""
     g = GraphBuilder()
     g.person("N")
     g.firm("H")
@@ -42,6 +43,12 @@ def hub_graph() -> GraphBuilder:
     g.rel("H", "F3", "shareholder", pct=60, start="2018-01-01")
     g.rel("H", "F4", "shareholder", pct=10, start="2018-01-01")
     g.entry("E1", "F0", "serious_dishonesty", "2024-03-01", responsible=("N",))
+    g.firm("G")  # a listed group: holds F10..F14, F15 is its branch, it is F16's
+    for n in range(10, 15):
+        g.rel("G", f"F{n}", "shareholder", pct=60 if n < 14 else 20, start="2018-01-01")
+    g.rel("F15", "G", "branch_of", start="2018-01-01")
+    g.rel("G", "F16", "branch_of", start="2018-01-01")
+    g.entry("E2", "G", "serious_illegal", "2024-05-01")
     return g
 
 
@@ -95,6 +102,7 @@ def test_expand_between_is_expand_restricted_to_targets(
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@example(picked={10, 14, 15, 16}, person=False)
 @given(picked=st.sets(st.integers(0, FIRMS - 1), min_size=1, max_size=8), person=st.booleans())
 def test_flags_of_a_few_subjects_are_those_of_the_full_computation(
     hub: tuple[GraphStore, GraphBuilder], picked: set[int], person: bool
@@ -137,3 +145,22 @@ def test_screening_bidders_of_a_nominee_at_a_mass_address(
         assert [(r.entry_id, r.path) for r in related] == [("E1", [g["F0"], g["N"], bidder.uscc])]
         others = {r.other for r in bidder.reasons if r.code == "linked_bidder"}
         assert others == {g[n] for n in names} - {bidder.uscc}
+
+
+def test_flags_of_the_listed_groups_firms_are_computed_without_the_others(
+    hub: tuple[GraphStore, GraphBuilder],
+) -> None:
+    """P3 for a few of a listed group's firms: the controlled one, the branch
+    and the parent are flagged, the minority holding is not."""
+    store, g = hub
+    wanted = [g[n] for n in ("F10", "F14", "F15", "F16")]
+    p3 = [
+        (g.name_of(f.subject_id), f.entry_id, [g.name_of(n) for n in f.path], f.relations)
+        for f in flags_for_subjects(store, wanted, AS_OF)
+        if f.rule.value == "P3"
+    ]
+    assert p3 == [
+        ("F10", "E2", ["G", "F10"], ["shareholder"]),
+        ("F15", "E2", ["G", "F15"], ["branch_of"]),
+        ("F16", "E2", ["G", "F16"], ["parent_of"]),
+    ]
