@@ -6,7 +6,9 @@ the plain expansion and the full computation."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import pytest
 from builders import GraphBuilder
@@ -164,3 +166,39 @@ def test_flags_of_the_listed_groups_firms_are_computed_without_the_others(
         ("F15", "E2", ["G", "F15"], ["branch_of"]),
         ("F16", "E2", ["G", "F16"], ["parent_of"]),
     ]
+
+
+class ReadLog:
+    """A store proxy noting which ids the screening asks about."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self.inner = inner
+        self.usage: list[tuple[str, list[str]]] = []
+        self.looked_up: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def contact_usage(self, kind: str, values: Iterable[str]) -> dict[str, int]:
+        values = list(values)
+        self.usage.append((kind, values))
+        return self.inner.contact_usage(kind, values)
+
+    def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        ids = list(ids)
+        self.looked_up.update(ids)
+        return self.inner.contacts(ids)
+
+
+def test_a_mass_address_is_counted_once_not_walked(hub: tuple[GraphStore, GraphBuilder]) -> None:
+    """The 30 firms at the address are counted with one indexed count for
+    the one shared value; contacts are read for the bidders only, and the
+    ten pairs compared among themselves."""
+    store, g = hub
+    log = ReadLog(store)
+    bidders = [g[f"F{n}"] for n in (20, 21, 22, 23, 24)]
+    result = screen_bidders(log, bidders, as_of=AS_OF)  # type: ignore[arg-type]
+    assert log.usage == [("address", [ADDRESS])]
+    assert log.looked_up == set(bidders)
+    mass = [x for x in result.links if x.rule is not None and x.rule.value == "mass_contact"]
+    assert len(mass) == 10 and {x.count for x in mass} == {FIRMS}
