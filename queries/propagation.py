@@ -175,7 +175,7 @@ def _p1_reach(store: GraphStore, persons: set[str], policy: Policy) -> list[List
     P1 role (the decision day varies per entry), or naming them."""
     severe = policy.severe_lists
     roles = {s.role for kind in severe for s in policy.p1_specs(kind)}
-    employers = {r.target_uscc for r in store.expand(persons, Direction.OUT, roles)}
+    employers = store.neighbour_ids(persons, Direction.OUT, roles)
     return [
         *store.entries(subject_ids=employers, lists=severe),
         *store.entries(responsible_person_ids=persons, lists=severe),
@@ -198,17 +198,26 @@ def _p2_starts(p1: Iterable[Hit], severe: Iterable[ListEntry]) -> dict[str, list
 
 
 def related_via_person(
-    store: GraphStore, starts: dict[str, list[Hit]], as_of: date, policy: Policy
+    store: GraphStore,
+    starts: dict[str, list[Hit]],
+    as_of: date,
+    policy: Policy,
+    targets: Collection[str] | None = None,
 ) -> Iterator[Hit]:
     """P2: from each start person to every enterprise other than the entry's
     subject where the person's role is active **on as_of** —
     legal_representative, executive (any title but supervisor),
     actual_controller, shareholder at or above the control threshold
-    (``policy.rules.P2``; 001:L709, 000:L91): ``related_enterprise``."""
+    (``policy.rules.P2``; 001:L709, 000:L91): ``related_enterprise``.
+    With ``targets``, only the hits on those enterprises."""
     by_role: dict[Role, list[tuple[RoleSpec, float | None]]] = defaultdict(list)
     for spec in policy.rules.P2.roles:
         by_role[spec.role].append((spec, policy.min_share(spec)))
-    rels = store.expand(starts, Direction.OUT, set(by_role), as_of)
+    roles = set(by_role)
+    if targets is None:
+        rels = store.expand(starts, Direction.OUT, roles, as_of)
+    else:  # a nominee's thousand firms are not read when a few are wanted
+        rels = store.expand_between(starts, targets, roles, as_of)
     held = _holdings(rels)
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in rels:
@@ -240,12 +249,17 @@ def _p2_reach(store: GraphStore, firms: list[str], as_of: date, policy: Policy) 
 
 # -- P3 related via control ----------------------------------------------------
 def related_via_control(
-    store: GraphStore, firm_entries: list[ListEntry], as_of: date, policy: Policy
+    store: GraphStore,
+    firm_entries: list[ListEntry],
+    as_of: date,
+    policy: Policy,
+    targets: Collection[str] | None = None,
 ) -> Iterator[Hit]:
     """P3: an active severe entry on an enterprise flags
     ``related_enterprise`` the enterprises it holds directly at or above
     the control threshold, its branches, and its parent if it is a branch —
-    relations active on as_of (``policy.rules.P3``; 000:L91, 001:L709)."""
+    relations active on as_of (``policy.rules.P3``; 000:L91, 001:L709).
+    With ``targets``, only the hits on those enterprises."""
     p3 = policy.rules.P3
     by_firm: dict[str, list[ListEntry]] = defaultdict(list)
     for e in firm_entries:
@@ -253,7 +267,11 @@ def related_via_control(
     if not by_firm or not (p3.control_holdings or p3.branches or p3.parent):
         return
     related: list[tuple[str, str, str]] = []  # (listed, related firm, relation)
-    out_rels = store.expand(by_firm, Direction.OUT, {Role.SHAREHOLDER, Role.BRANCH_OF}, as_of)
+    up = {Role.SHAREHOLDER, Role.BRANCH_OF}
+    if targets is None:
+        out_rels = store.expand(by_firm, Direction.OUT, up, as_of)
+    else:  # a listed group's thousands of subsidiaries are not read for a few
+        out_rels = store.expand_between(by_firm, targets, up, as_of)
     if p3.control_holdings:
         related += [
             (holder, firm, Role.SHAREHOLDER.value)
@@ -265,10 +283,12 @@ def related_via_control(
             (r.source_id, r.target_uscc, PARENT_OF) for r in out_rels if r.role is Role.BRANCH_OF
         ]
     if p3.branches:
-        related += [
-            (r.target_uscc, r.source_id, BRANCH_OF)
-            for r in store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
-        ]
+        branches = (
+            store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
+            if targets is None
+            else store.expand_between(targets, by_firm, {Role.BRANCH_OF}, as_of)
+        )
+        related += [(r.target_uscc, r.source_id, BRANCH_OF) for r in branches]
     for listed_firm, firm, rel in related:
         if firm == listed_firm:  # never related to itself (a self-held row)
             continue
@@ -367,10 +387,15 @@ def _trusted_flag(fields: dict[str, object]) -> Flag:
 
 
 def compute_flags(
-    store: GraphStore, entries: list[ListEntry], as_of: date, policy: Policy | None = None
+    store: GraphStore,
+    entries: list[ListEntry],
+    as_of: date,
+    policy: Policy | None = None,
+    subjects: Collection[str] | None = None,
 ) -> list[Flag]:
     """All flags that ``entries`` produce on ``as_of`` (inactive ones give
-    none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule.
+    none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule;
+    with ``subjects``, only the flags of those subjects (the same flags).
     Five-node scenarios of every rule are in tests/queries/test_propagation.py.
     """
     policy = policy or default_policy()
@@ -378,12 +403,15 @@ def compute_flags(
     severe = [e for e in active if policy.is_severe(e.list)]
     firms = [e for e in severe if e.subject_type is NodeKind.ENTERPRISE]
     p1 = responsible_persons(store, firms, policy)
-    hits = chain(
+    wanted = None if subjects is None else set(subjects)
+    hits: Iterable[Hit] = chain(
         listed(active),  # L0
         p1,  # P1
-        related_via_person(store, _p2_starts(p1, severe), as_of, policy),  # P2
-        related_via_control(store, firms, as_of, policy),  # P3
+        related_via_person(store, _p2_starts(p1, severe), as_of, policy, wanted),  # P2
+        related_via_control(store, firms, as_of, policy, wanted),  # P3
     )
+    if wanted is not None:
+        hits = (h for h in hits if h.subject_id in wanted)
     return _flags(hits, policy)
 
 
@@ -433,7 +461,7 @@ def flags_for_subjects(
         if stored is not None:
             return [Flag.model_validate(f) for f in stored.flags]
     entries = candidate_entries(store, wanted, as_of, policy)
-    return [f for f in compute_flags(store, entries, as_of, policy) if f.subject_id in wanted]
+    return compute_flags(store, entries, as_of, policy, wanted)
 
 
 def all_flags(store: GraphStore, as_of: date, policy: Policy | None = None) -> list[Flag]:
