@@ -26,7 +26,7 @@ from datetime import date
 from credgraph.model import Batch, Flag, FlagKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
-from queries.changes import flag_changes
+from queries.changes import flag_feed
 from queries.propagation import compute_flags
 
 #: (subject_id, flag, entry_id): one flag per key (DESIGN §3)
@@ -93,7 +93,7 @@ def _save(
         flags,
         replace_entries=entry_ids,
         policy_key=policy.key(),
-        events=flag_changes(store, old, flags, as_of, policy, entry_ids),
+        feed=flag_feed(as_of, policy),
     )
     after = {_key(f) for f in flags}
     return FlagUpdate(as_of, flags, sorted(after - before), sorted(before - after), entry_ids)

@@ -19,7 +19,14 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from credgraph.store.feed import KIND_CODES, KINDS_BY_CODE, ChangeEvent, ChangeKind, NewEvent
+from credgraph.store.feed import (
+    ENTRY_FIELDS,
+    KIND_CODES,
+    KINDS_BY_CODE,
+    ChangeEvent,
+    ChangeKind,
+    FlagFeed,
+)
 
 _K = {kind: code for kind, code in KIND_CODES.items()}
 
@@ -30,19 +37,6 @@ def _changed(fields: Sequence[str]) -> str:
     return f"(SELECT json_group_object(f, json_array(o, n)) FROM ({rows}) WHERE o IS NOT n)"
 
 
-_ENTRY_FIELDS = (
-    "subject_id",
-    "list",
-    "category",
-    "reason",
-    "authority",
-    "case_no",
-    "decided_on",
-    "valid_until",
-    "removed_on",
-    "removal_reason",
-    "responsible",
-)
 _RELATION_DETAIL = """json_object('source_id', NEW.source_id, 'role', NEW.role,
  'title', NULLIF(NEW.title, ''), 'start_on', NULLIF(NEW.start_on, ''), 'end_on', NEW.end_on,
  'share_pct', NEW.share_pct)"""
@@ -91,7 +85,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS feed_entry_changed AFTER UPDATE ON entries
 WHEN NOT (OLD.removed_on IS NULL AND NEW.removed_on IS NOT NULL) BEGIN
   {_INSERT} VALUES ({_K[ChangeKind.ENTRY_CHANGED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
-    NULL, json_object('list', NEW.list, 'changed', json({_changed(_ENTRY_FIELDS)})));
+    NULL, json_object('list', NEW.list, 'changed', json({_changed(ENTRY_FIELDS)})));
 END;
 {RELATION_ADDED_TRIGGER};
 CREATE TRIGGER IF NOT EXISTS feed_relation_ended AFTER UPDATE ON relations
@@ -216,23 +210,94 @@ def mark(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
-def append(conn: sqlite3.Connection, events: Iterable[NewEvent]) -> None:
-    """Append events computed outside the store (flags, verdicts)."""
-    conn.executemany(
-        f"{_INSERT} VALUES (?,?,?,?,?,?,?)",
-        (
-            (
-                KIND_CODES[e.kind],
-                e.subject_id,
-                e.related_id,
-                e.entry_id,
-                e.flag,
-                e.as_of.isoformat() if e.as_of else None,
-                json.dumps(e.detail, ensure_ascii=False) if e.detail is not None else None,
-            )
-            for e in events
-        ),
+# -- flag and verdict events of save_flags, set-based ---------------------------
+_OLD_FLAGS = "temp.feed_old_flags"
+_FLAG_TEMP = f"""CREATE TEMP TABLE IF NOT EXISTS feed_old_flags(
+    subject_id TEXT, flag TEXT, entry_id TEXT, data TEXT, PRIMARY KEY(subject_id, flag, entry_id)
+) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS feed_conditions(
+    flag TEXT, list TEXT, bit INTEGER NOT NULL, PRIMARY KEY(flag, list)
+) WITHOUT ROWID;
+DELETE FROM {_OLD_FLAGS};
+DELETE FROM temp.feed_conditions"""
+_FLAG_DETAIL = """json_object('list', {0}.data->>'$.list', 'rule', {0}.data->>'$.rule',
+ 'path', {0}.data->'$.path', 'relations', {0}.data->'$.relations')"""
+_SAME_KEY = "{0}.subject_id = {1}.subject_id AND {0}.flag = {1}.flag AND {0}.entry_id = {1}.entry_id"
+_IN_SCOPE = "entry_id IN (SELECT value FROM json_each(:scope))"
+_FLAGS_REMOVED = f"""{_INSERT}
+SELECT {_K[ChangeKind.FLAG_REMOVED]}, o.subject_id, NULL, o.entry_id, o.flag, :as_of,
+  {_FLAG_DETAIL.format("o")}
+FROM {_OLD_FLAGS} o WHERE NOT EXISTS (SELECT 1 FROM flags n WHERE {_SAME_KEY.format("n", "o")})
+ORDER BY o.subject_id, o.flag, o.entry_id"""
+_FLAGS_ADDED = f"""{_INSERT}
+SELECT {_K[ChangeKind.FLAG_ADDED]}, n.subject_id, NULL, n.entry_id, n.flag, :as_of,
+  {_FLAG_DETAIL.format("n")}
+FROM flags n WHERE {{scope}}
+  NOT EXISTS (SELECT 1 FROM {_OLD_FLAGS} o WHERE {_SAME_KEY.format("n", "o")})
+ORDER BY n.subject_id, n.flag, n.entry_id"""
+# a subject's verdict mask: the union of its flags' condition bits (each a
+# power of two, so the sum of the distinct ones); before the save its flags
+# were the replaced ones and, for a save of some entries, its other flags
+_MASK = """(SELECT COALESCE(SUM(DISTINCT c.bit), 0) FROM ({0}) f
+  JOIN temp.feed_conditions c ON c.flag = f.flag AND c.list = f.data->>'$.list')"""
+_BEFORE = f"SELECT flag, data FROM {_OLD_FLAGS} WHERE subject_id = s.subject_id"
+_KEPT = f"""UNION ALL SELECT flag, data FROM flags WHERE subject_id = s.subject_id
+  AND NOT {_IN_SCOPE}"""
+_AFTER = "SELECT flag, data FROM flags WHERE subject_id = s.subject_id"
+_VERDICTS_CHANGED = f"""WITH subjects(subject_id) AS (
+  SELECT DISTINCT subject_id FROM changes WHERE seq > :mark),
+verdicts(subject_id, was, now) AS (SELECT s.subject_id,
+  json_extract(:verdicts, '$[' || {_MASK.format("{before}")} || ']'),
+  json_extract(:verdicts, '$[' || {_MASK.format(_AFTER)} || ']') FROM subjects s)
+{_INSERT}
+SELECT {_K[ChangeKind.VERDICT_CHANGED]}, subject_id, NULL, NULL, NULL, :as_of,
+  json_object('scenario', :scenario, 'from', was, 'to', now)
+FROM verdicts WHERE was <> now ORDER BY subject_id"""
+#: the statements of a save of all flags (False) and of some entries' (True)
+_FLAG_EVENTS = {
+    partial: (
+        _FLAGS_REMOVED,
+        _FLAGS_ADDED.format(scope=f"n.{_IN_SCOPE} AND" if partial else ""),
+        _VERDICTS_CHANGED.replace("{before}", f"{_BEFORE} {_KEPT}" if partial else _BEFORE),
     )
+    for partial in (False, True)
+}
+
+
+def snapshot_flags(conn: sqlite3.Connection, scope: str | None) -> None:
+    """Keep the flags a ``save_flags`` replaces (all, or those of the
+    entries of the JSON array ``scope``) for :func:`append_flag_events`."""
+    for statement in statements(_FLAG_TEMP):
+        conn.execute(statement)
+    if scope is None:
+        conn.execute(f"INSERT INTO {_OLD_FLAGS} SELECT subject_id, flag, entry_id, data FROM flags")
+    else:
+        conn.execute(
+            f"INSERT INTO {_OLD_FLAGS} SELECT subject_id, flag, entry_id, data FROM flags "
+            "WHERE entry_id IN (SELECT value FROM json_each(?))",
+            (scope,),
+        )
+
+
+def append_flag_events(conn: sqlite3.Connection, feed: FlagFeed, scope: str | None) -> None:
+    """Append the events of a ``save_flags`` (:class:`FlagFeed`) that has
+    written its flags after :func:`snapshot_flags`, set-based: flags removed
+    and added by key, then the verdicts that changed, by subject."""
+    removed, added, verdicts = _FLAG_EVENTS[scope is not None]
+    params: dict[str, object] = {"as_of": feed.as_of.isoformat(), "scope": scope or "[]"}
+    mark_before = mark(conn)
+    conn.execute(removed, params)
+    conn.execute(added, params)
+    if mark(conn) > mark_before:
+        conn.executemany(
+            "INSERT INTO temp.feed_conditions VALUES (?,?,?)",
+            ((flag, listed, bit) for (flag, listed), bit in feed.conditions.items()),
+        )
+        params.update(
+            mark=mark_before, verdicts=json.dumps(list(feed.verdicts)), scenario=feed.scenario
+        )
+        conn.execute(verdicts, params)
+    conn.execute(f"DELETE FROM {_OLD_FLAGS}")
 
 
 def close_tx(conn: sqlite3.Connection, before: int) -> None:

@@ -12,8 +12,8 @@ from datetime import date
 
 from credgraph.model import Flag
 from credgraph.store.base import StoredFlags
-from credgraph.store.feed import NewEvent
-from credgraph.store.sqlite import feed
+from credgraph.store.feed import FlagFeed
+from credgraph.store.sqlite.feed import append_flag_events, snapshot_flags
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.records import ids_param
 
@@ -38,15 +38,18 @@ class FlagStore(SqliteBase):
         flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
-        events: Sequence[NewEvent] = (),
+        feed: FlagFeed | None = None,
     ) -> None:
+        scope = None if replace_entries is None else ids_param(replace_entries)
         with self.transaction(bump=False) as conn:
-            if replace_entries is None:
+            if feed is not None:
+                snapshot_flags(conn, scope)
+            if scope is None:
                 conn.execute("DELETE FROM flags")
             else:
                 conn.execute(
                     "DELETE FROM flags WHERE entry_id IN (SELECT value FROM json_each(?))",
-                    (ids_param(replace_entries),),
+                    (scope,),
                 )
             conn.executemany(
                 "INSERT OR REPLACE INTO flags VALUES (?,?,?,?)",
@@ -57,7 +60,8 @@ class FlagStore(SqliteBase):
                 "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
                 (as_of.isoformat(), str(generation), policy_key),
             )
-            feed.append(conn, events)
+            if feed is not None:
+                append_flag_events(conn, feed, scope)
 
     def flags_state(self) -> tuple[date, int] | None:
         meta = dict(
