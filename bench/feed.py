@@ -55,7 +55,7 @@ def _without_feed() -> None:
     from queries import materialise
 
     sqlite_feed.BulkFeed.before = lambda self, relations: None  # type: ignore[method-assign]
-    materialise.flag_changes = lambda *args, **kwargs: []  # type: ignore[attr-defined]
+    materialise.flag_feed = lambda *args, **kwargs: None  # type: ignore[attr-defined]
 
 
 class FeedClock:
@@ -78,11 +78,11 @@ class FeedClock:
 
     def install(self) -> FeedClock:
         from credgraph.store.sqlite import feed as sqlite_feed
-        from queries import materialise
+        from credgraph.store.sqlite import flags
 
         self.watch(sqlite_feed.BulkFeed, "finish")
-        self.watch(sqlite_feed, "append")
-        self.watch(materialise, "flag_changes")
+        self.watch(flags, "snapshot_flags")
+        self.watch(flags, "append_flag_events")
         return self
 
 

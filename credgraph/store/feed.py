@@ -43,6 +43,9 @@ class ChangeKind(StrEnum):
     VERDICT_CHANGED = "verdict_changed"
 
 
+#: The kinds of the events ``save_flags`` records.
+FLAG_EVENT_KINDS = (ChangeKind.FLAG_ADDED, ChangeKind.FLAG_REMOVED, ChangeKind.VERDICT_CHANGED)
+
 #: Small codes of the kinds in the embedded store (stable: never renumber).
 KIND_CODES: dict[ChangeKind, int] = {k: i + 1 for i, k in enumerate(ChangeKind)}
 KINDS_BY_CODE: dict[int, ChangeKind] = {v: k for k, v in KIND_CODES.items()}

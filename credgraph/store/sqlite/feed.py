@@ -24,11 +24,11 @@ from credgraph.store.feed import (
     KIND_CODES,
     KINDS_BY_CODE,
     ChangeEvent,
+    FLAG_EVENT_KINDS,
     ChangeKind,
-    FlagFeed,
 )
 
-_K = {kind: code for kind, code in KIND_CODES.items()}
+K = {kind: code for kind, code in KIND_CODES.items()}
 
 
 def _changed(fields: Sequence[str]) -> str:
@@ -46,70 +46,85 @@ _REMOVED_BY_OBJECTION = """NEW.upheld = 1 AND (SELECT removed_on IS NULL
  OR removed_on > NEW.resolved_on FROM entries WHERE entry_id = NEW.entry_id)
  AND NOT EXISTS (SELECT 1 FROM objections p WHERE p.entry_id = NEW.entry_id AND p.upheld = 1
  AND p.objection_id <> NEW.objection_id AND p.resolved_on <= NEW.resolved_on)"""
-_INSERT = "INSERT INTO changes(kind, subject_id, related_id, entry_id, flag, as_of, detail)"
+INSERT = "INSERT INTO changes(kind, subject_id, related_id, entry_id, flag, as_of, detail)"
 
 RELATION_ADDED_TRIGGER = f"""CREATE TRIGGER IF NOT EXISTS feed_relation_added
 AFTER INSERT ON relations
 BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
+  {INSERT} VALUES ({K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
     NULL, {_RELATION_DETAIL});
 END"""
+#: the kinds of the events of ``save_flags``: their subjects have an index
+#: of their own, so that a first ``propagate`` (an event per flag, on
+#: subjects all over the key range) appends to a small index instead of
+#: splitting most pages of the index of a load's events
+#: splitting pages of the index of a load's events. (Written as ORs: a
+#: partial index's ``kind IN (…)`` builds its list for every row inserted.)
+FLAG_KINDS = f"({' OR '.join(f'kind = {K[k]}' for k in FLAG_EVENT_KINDS)})"
+#: the indexes of a load's events, rebuilt once after a large first load
 CHANGES_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS changes_by_subject ON changes(subject_id)",
+    "CREATE INDEX IF NOT EXISTS changes_data_by_subject ON changes(subject_id) "
+    f"WHERE NOT {FLAG_KINDS}",
     "CREATE INDEX IF NOT EXISTS changes_by_related ON changes(related_id) "
     "WHERE related_id IS NOT NULL",
+)
+FLAG_CHANGES_INDEX = (
+    "CREATE INDEX IF NOT EXISTS changes_flags_by_subject ON changes(kind, subject_id) "
+    f"WHERE {FLAG_KINDS}"
 )
 FEED_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS changes(
     seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, subject_id TEXT NOT NULL, related_id TEXT,
     entry_id TEXT, flag TEXT, as_of TEXT, detail TEXT
 );
+DROP INDEX IF EXISTS changes_by_subject;
 {CHANGES_INDEXES[0]};
 {CHANGES_INDEXES[1]};
+{FLAG_CHANGES_INDEX};
 CREATE TABLE IF NOT EXISTS change_tx(
     tx INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL UNIQUE,
     recorded_at TEXT NOT NULL
 );
 CREATE TRIGGER IF NOT EXISTS feed_entry_added AFTER INSERT ON entries BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.ENTRY_ADDED]}, NEW.subject_id, NULL, NEW.entry_id, NULL, NULL,
+  {INSERT} VALUES ({K[ChangeKind.ENTRY_ADDED]}, NEW.subject_id, NULL, NEW.entry_id, NULL, NULL,
     json_object('list', NEW.list, 'category', NEW.category, 'decided_on', NEW.decided_on,
       'valid_until', NEW.valid_until, 'removed_on', NEW.removed_on,
       'removal_reason', NEW.removal_reason, 'authority', NEW.authority));
 END;
 CREATE TRIGGER IF NOT EXISTS feed_entry_removed AFTER UPDATE ON entries
 WHEN OLD.removed_on IS NULL AND NEW.removed_on IS NOT NULL BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.ENTRY_REMOVED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
+  {INSERT} VALUES ({K[ChangeKind.ENTRY_REMOVED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
     NULL, json_object('list', NEW.list, 'removed_on', NEW.removed_on,
       'removal_reason', NEW.removal_reason));
 END;
 CREATE TRIGGER IF NOT EXISTS feed_entry_changed AFTER UPDATE ON entries
 WHEN NOT (OLD.removed_on IS NULL AND NEW.removed_on IS NOT NULL) BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.ENTRY_CHANGED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
+  {INSERT} VALUES ({K[ChangeKind.ENTRY_CHANGED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
     NULL, json_object('list', NEW.list, 'changed', json({_changed(ENTRY_FIELDS)})));
 END;
 {RELATION_ADDED_TRIGGER};
 CREATE TRIGGER IF NOT EXISTS feed_relation_ended AFTER UPDATE ON relations
 WHEN NEW.end_on IS NOT NULL AND OLD.end_on IS NOT NEW.end_on BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.RELATION_ENDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
+  {INSERT} VALUES ({K[ChangeKind.RELATION_ENDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
     NULL, {_RELATION_DETAIL});
 END;
 CREATE TRIGGER IF NOT EXISTS feed_relation_changed AFTER UPDATE ON relations
 WHEN NOT (NEW.end_on IS NOT NULL AND OLD.end_on IS NOT NEW.end_on) BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
+  {INSERT} VALUES ({K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
     NULL, json_set({_RELATION_DETAIL}, '$.changed',
       json({_changed(("share_pct", "end_on", "source_type"))})));
 END;
 CREATE TRIGGER IF NOT EXISTS feed_objection_filed AFTER INSERT ON objections BEGIN
-  {_INSERT} SELECT {_K[ChangeKind.ENTRY_CHANGED]}, e.subject_id, NULL, NEW.entry_id, NULL,
+  {INSERT} SELECT {K[ChangeKind.ENTRY_CHANGED]}, e.subject_id, NULL, NEW.entry_id, NULL,
     NEW.filed_on, json_object('list', e.list, 'objection',
       {_OBJECTION}, 'reason', NEW.reason, 'status', 'filed'), 'suspended', json('true'))
     FROM entries e WHERE e.entry_id = NEW.entry_id;
 END;
 CREATE TRIGGER IF NOT EXISTS feed_objection_resolved AFTER UPDATE ON objections
 WHEN OLD.resolved_on IS NULL AND NEW.resolved_on IS NOT NULL BEGIN
-  {_INSERT} SELECT
-    CASE WHEN {_REMOVED_BY_OBJECTION} THEN {_K[ChangeKind.ENTRY_REMOVED]}
-         ELSE {_K[ChangeKind.ENTRY_CHANGED]} END,
+  {INSERT} SELECT
+    CASE WHEN {_REMOVED_BY_OBJECTION} THEN {K[ChangeKind.ENTRY_REMOVED]}
+         ELSE {K[ChangeKind.ENTRY_CHANGED]} END,
     e.subject_id, NULL, NEW.entry_id, NULL, NEW.resolved_on,
     json_object('list', e.list, 'objection', {_OBJECTION}, 'resolved_on', NEW.resolved_on,
       'status', CASE WHEN NEW.upheld = 1 THEN 'upheld' ELSE 'rejected' END),
@@ -178,7 +193,7 @@ class BulkFeed:
         self.conn.execute("DROP TRIGGER IF EXISTS feed_relation_added")
         self.deferred = True
         if mark(self.conn) < REBUILD_BELOW:
-            self.conn.execute("DROP INDEX IF EXISTS changes_by_subject")
+            self.conn.execute("DROP INDEX IF EXISTS changes_data_by_subject")
             self.conn.execute("DROP INDEX IF EXISTS changes_by_related")
             self.rebuild = True
 
@@ -187,7 +202,7 @@ class BulkFeed:
         if self.deferred:
             detail = _RELATION_DETAIL.replace("NEW.", "r.")
             self.conn.execute(
-                f"{_INSERT} SELECT {_K[ChangeKind.RELATION_ADDED]}, r.target_uscc, r.source_id, "
+                f"{INSERT} SELECT {K[ChangeKind.RELATION_ADDED]}, r.target_uscc, r.source_id, "
                 f"NULL, NULL, NULL, {detail} FROM relations r ORDER BY r.target_uscc, r.source_id"
             )
             self.conn.execute(RELATION_ADDED_TRIGGER)
@@ -210,96 +225,6 @@ def mark(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
-# -- flag and verdict events of save_flags, set-based ---------------------------
-_OLD_FLAGS = "temp.feed_old_flags"
-_FLAG_TEMP = f"""CREATE TEMP TABLE IF NOT EXISTS feed_old_flags(
-    subject_id TEXT, flag TEXT, entry_id TEXT, data TEXT, PRIMARY KEY(subject_id, flag, entry_id)
-) WITHOUT ROWID;
-CREATE TEMP TABLE IF NOT EXISTS feed_conditions(
-    flag TEXT, list TEXT, bit INTEGER NOT NULL, PRIMARY KEY(flag, list)
-) WITHOUT ROWID;
-DELETE FROM {_OLD_FLAGS};
-DELETE FROM temp.feed_conditions"""
-_FLAG_DETAIL = """json_object('list', {0}.data->>'$.list', 'rule', {0}.data->>'$.rule',
- 'path', {0}.data->'$.path', 'relations', {0}.data->'$.relations')"""
-_SAME_KEY = "{0}.subject_id = {1}.subject_id AND {0}.flag = {1}.flag AND {0}.entry_id = {1}.entry_id"
-_IN_SCOPE = "entry_id IN (SELECT value FROM json_each(:scope))"
-_FLAGS_REMOVED = f"""{_INSERT}
-SELECT {_K[ChangeKind.FLAG_REMOVED]}, o.subject_id, NULL, o.entry_id, o.flag, :as_of,
-  {_FLAG_DETAIL.format("o")}
-FROM {_OLD_FLAGS} o WHERE NOT EXISTS (SELECT 1 FROM flags n WHERE {_SAME_KEY.format("n", "o")})
-ORDER BY o.subject_id, o.flag, o.entry_id"""
-_FLAGS_ADDED = f"""{_INSERT}
-SELECT {_K[ChangeKind.FLAG_ADDED]}, n.subject_id, NULL, n.entry_id, n.flag, :as_of,
-  {_FLAG_DETAIL.format("n")}
-FROM flags n WHERE {{scope}}
-  NOT EXISTS (SELECT 1 FROM {_OLD_FLAGS} o WHERE {_SAME_KEY.format("n", "o")})
-ORDER BY n.subject_id, n.flag, n.entry_id"""
-# a subject's verdict mask: the union of its flags' condition bits (each a
-# power of two, so the sum of the distinct ones); before the save its flags
-# were the replaced ones and, for a save of some entries, its other flags
-_MASK = """(SELECT COALESCE(SUM(DISTINCT c.bit), 0) FROM ({0}) f
-  JOIN temp.feed_conditions c ON c.flag = f.flag AND c.list = f.data->>'$.list')"""
-_BEFORE = f"SELECT flag, data FROM {_OLD_FLAGS} WHERE subject_id = s.subject_id"
-_KEPT = f"""UNION ALL SELECT flag, data FROM flags WHERE subject_id = s.subject_id
-  AND NOT {_IN_SCOPE}"""
-_AFTER = "SELECT flag, data FROM flags WHERE subject_id = s.subject_id"
-_VERDICTS_CHANGED = f"""WITH subjects(subject_id) AS (
-  SELECT DISTINCT subject_id FROM changes WHERE seq > :mark),
-verdicts(subject_id, was, now) AS (SELECT s.subject_id,
-  json_extract(:verdicts, '$[' || {_MASK.format("{before}")} || ']'),
-  json_extract(:verdicts, '$[' || {_MASK.format(_AFTER)} || ']') FROM subjects s)
-{_INSERT}
-SELECT {_K[ChangeKind.VERDICT_CHANGED]}, subject_id, NULL, NULL, NULL, :as_of,
-  json_object('scenario', :scenario, 'from', was, 'to', now)
-FROM verdicts WHERE was <> now ORDER BY subject_id"""
-#: the statements of a save of all flags (False) and of some entries' (True)
-_FLAG_EVENTS = {
-    partial: (
-        _FLAGS_REMOVED,
-        _FLAGS_ADDED.format(scope=f"n.{_IN_SCOPE} AND" if partial else ""),
-        _VERDICTS_CHANGED.replace("{before}", f"{_BEFORE} {_KEPT}" if partial else _BEFORE),
-    )
-    for partial in (False, True)
-}
-
-
-def snapshot_flags(conn: sqlite3.Connection, scope: str | None) -> None:
-    """Keep the flags a ``save_flags`` replaces (all, or those of the
-    entries of the JSON array ``scope``) for :func:`append_flag_events`."""
-    for statement in statements(_FLAG_TEMP):
-        conn.execute(statement)
-    if scope is None:
-        conn.execute(f"INSERT INTO {_OLD_FLAGS} SELECT subject_id, flag, entry_id, data FROM flags")
-    else:
-        conn.execute(
-            f"INSERT INTO {_OLD_FLAGS} SELECT subject_id, flag, entry_id, data FROM flags "
-            "WHERE entry_id IN (SELECT value FROM json_each(?))",
-            (scope,),
-        )
-
-
-def append_flag_events(conn: sqlite3.Connection, feed: FlagFeed, scope: str | None) -> None:
-    """Append the events of a ``save_flags`` (:class:`FlagFeed`) that has
-    written its flags after :func:`snapshot_flags`, set-based: flags removed
-    and added by key, then the verdicts that changed, by subject."""
-    removed, added, verdicts = _FLAG_EVENTS[scope is not None]
-    params: dict[str, object] = {"as_of": feed.as_of.isoformat(), "scope": scope or "[]"}
-    mark_before = mark(conn)
-    conn.execute(removed, params)
-    conn.execute(added, params)
-    if mark(conn) > mark_before:
-        conn.executemany(
-            "INSERT INTO temp.feed_conditions VALUES (?,?,?)",
-            ((flag, listed, bit) for (flag, listed), bit in feed.conditions.items()),
-        )
-        params.update(
-            mark=mark_before, verdicts=json.dumps(list(feed.verdicts)), scenario=feed.scenario
-        )
-        conn.execute(verdicts, params)
-    conn.execute(f"DELETE FROM {_OLD_FLAGS}")
-
-
 def close_tx(conn: sqlite3.Connection, before: int) -> None:
     """Record the transaction's seq range and time, if it wrote events
     (call just before COMMIT, with :func:`mark`'s value)."""
@@ -313,6 +238,12 @@ def close_tx(conn: sqlite3.Connection, before: int) -> None:
 
 def _ids(ids: Iterable[str]) -> str:
     return json.dumps(list(dict.fromkeys(ids)), ensure_ascii=False)
+
+
+# events whose subject or related id is one of ``ids``, through the indexes
+# (each term repeats a partial index's condition, so that it can be used)
+_ABOUT = f"""(NOT {FLAG_KINDS} AND c.subject_id IN ({{ids}})
+  OR {FLAG_KINDS} AND c.subject_id IN ({{ids}}) OR c.related_id IN ({{ids}}))"""
 
 
 def read_changes(
@@ -330,16 +261,11 @@ def read_changes(
         where.append("c.seq <= ?")
         args.append(upto_seq)
     if subject_ids is not None:
-        where.append(
-            "(c.subject_id IN (SELECT value FROM json_each(?)) "
-            "OR c.related_id IN (SELECT value FROM json_each(?)))"
-        )
-        ids = _ids(subject_ids)
-        args += [ids, ids]
+        where.append(_ABOUT.format(ids="SELECT value FROM json_each(?)"))
+        args += [_ids(subject_ids)] * 3
     if watchlist is not None:
-        watched = "SELECT subject_id FROM watched WHERE watchlist = ?"
-        where.append(f"(c.subject_id IN ({watched}) OR c.related_id IN ({watched}))")
-        args += [watchlist, watchlist]
+        where.append(_ABOUT.format(ids="SELECT subject_id FROM watched WHERE watchlist = ?"))
+        args += [watchlist] * 3
     rows = conn.execute(
         "SELECT c.seq, c.kind, c.subject_id, c.related_id, c.entry_id, c.flag, c.as_of, c.detail "
         f"FROM changes c WHERE {' AND '.join(where)} ORDER BY c.seq LIMIT ?",

@@ -13,7 +13,7 @@ from datetime import date
 from credgraph.model import Flag
 from credgraph.store.base import StoredFlags
 from credgraph.store.feed import FlagFeed
-from credgraph.store.sqlite.feed import append_flag_events, snapshot_flags
+from credgraph.store.sqlite.flag_events import append_flag_events, snapshot_flags
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.records import ids_param
 
@@ -61,7 +61,7 @@ class FlagStore(SqliteBase):
                 (as_of.isoformat(), str(generation), policy_key),
             )
             if feed is not None:
-                append_flag_events(conn, feed, scope)
+                append_flag_events(conn, feed, scope, flags)
 
     def flags_state(self) -> tuple[date, int] | None:
         meta = dict(
