@@ -32,6 +32,7 @@ VERDICT_SCENARIO = Scenario.PUBLIC_BIDDING
 MAX_PAGE = 1000
 _TZ = ZoneInfo("Asia/Shanghai")
 
+
 def flag_feed(as_of: date, policy: Policy | None = None) -> FlagFeed:
     """What a ``save_flags`` on ``as_of`` records (:class:`FlagFeed`): the
     flag events, and the public_bidding verdict as a table of the policy's

@@ -25,6 +25,7 @@ from credgraph.store.neo4j.cypher import feed as cypher
 
 _Tx = ManagedTransaction | Transaction
 
+
 class FeedWriter:
     """Appends the events of one transaction with consecutive seqs."""
 

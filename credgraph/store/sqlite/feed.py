@@ -21,10 +21,10 @@ from datetime import UTC, date, datetime
 
 from credgraph.store.feed import (
     ENTRY_FIELDS,
+    FLAG_EVENT_KINDS,
     KIND_CODES,
     KINDS_BY_CODE,
     ChangeEvent,
-    FLAG_EVENT_KINDS,
     ChangeKind,
 )
 

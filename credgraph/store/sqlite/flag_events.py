@@ -32,7 +32,9 @@ _IN_SCOPE = "entry_id IN (SELECT value FROM json_each(:scope))"
 # (what is left is list, rule, path and relations, in that order)
 _DETAIL = """json_remove({0}.data, '$.subject_id', '$.subject_type', '$.flag', '$.entry_id',
  '$.citation', '$.other_paths')"""
-_SAME_KEY = "{0}.subject_id = {1}.subject_id AND {0}.flag = {1}.flag AND {0}.entry_id = {1}.entry_id"
+_SAME_KEY = (
+    "{0}.subject_id = {1}.subject_id AND {0}.flag = {1}.flag AND {0}.entry_id = {1}.entry_id"
+)
 _REMOVED = f"""{INSERT}
 SELECT {K[ChangeKind.FLAG_REMOVED]}, o.subject_id, NULL, o.entry_id, o.flag, :as_of,
   {_DETAIL.format("o")}

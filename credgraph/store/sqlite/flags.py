@@ -13,8 +13,8 @@ from datetime import date
 from credgraph.model import Flag
 from credgraph.store.base import StoredFlags
 from credgraph.store.feed import FlagFeed
-from credgraph.store.sqlite.flag_events import append_flag_events, snapshot_flags
 from credgraph.store.sqlite.connection import SqliteBase
+from credgraph.store.sqlite.flag_events import append_flag_events, snapshot_flags
 from credgraph.store.sqlite.records import ids_param
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
