@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from credgraph.model import Flag, FlagKind, ListKind
 from credgraph.policy import default_policy
 from credgraph.store import EmbeddedStore
-from credgraph.store.feed import ChangeKind, FlagKey, NewEvent, flag_events
+from credgraph.store.feed import ENTRY_FIELDS, ChangeKind, FlagKey, NewEvent, flag_events
 from credgraph.store.sqlite.flags import flag_json
+from graph_loader.sources import COLUMNS
 from queries.changes import VERDICT_SCENARIO, flag_feed
 from queries.measures import flags_verdict
 
@@ -117,3 +118,16 @@ def test_the_verdict_table_gives_the_policys_verdicts() -> None:
     for held in itertools.chain.from_iterable(itertools.combinations(pairs, n) for n in (0, 1, 2)):
         expected = flags_verdict(held, VERDICT_SCENARIO, policy)
         assert feed.verdict((k.value, listed.value) for k, listed in held) == expected.value
+
+
+def test_the_compared_entry_fields_are_the_list_entries_columns() -> None:
+    """``ENTRY_FIELDS`` (both backends' ``entry_changed``) follow the CSV's
+    columns: all but the id, the responsible persons as stored."""
+    stored = {"responsible_person_ids": "responsible"}
+    columns = [stored.get(c, c) for c in COLUMNS["list_entries"] if c != "entry_id"]
+    assert list(ENTRY_FIELDS) == columns
+    with tempfile.TemporaryDirectory() as work:
+        store = EmbeddedStore(Path(work) / "store.db")
+        entry_columns = {r[1] for r in store._conn().execute("PRAGMA table_info(entries)")}
+        store.close()
+    assert set(ENTRY_FIELDS) <= entry_columns

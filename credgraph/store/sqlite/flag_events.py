@@ -102,9 +102,11 @@ def _append_verdicts(
     subjects = dict.fromkeys(r[0] for r in conn.execute(_SUBJECTS, params))
     bits = feed.conditions
     was, now = dict.fromkeys(subjects, 0), dict.fromkeys(subjects, 0)
-    for f in flags:  # (a str enum member is its value as a key)
-        if f.subject_id in now:
-            now[f.subject_id] |= bits.get((f.flag, f.list), 0)
+    # one flag per key, the last one given (as stored); a str enum member
+    # is its value as a key
+    written = {(f.subject_id, f.flag, f.entry_id): f.list for f in flags if f.subject_id in now}
+    for (subject, flag, _), listed in written.items():
+        now[subject] |= bits.get((flag, listed), 0)
     for subject, flag, listed in conn.execute(_OLD_HELD, params):
         was[subject] |= bits.get((flag, listed), 0)
     if partial:
