@@ -53,6 +53,10 @@ class BenchConfig:
     neo4j: str | None = None
     #: empty that Neo4j database first (the bench refuses one holding data)
     neo4j_wipe: bool = False
+    #: also measure the change feed's cost (``bench.feed``), or only that
+    feed: bool = False
+    feed_only: bool = False
+    feed_rounds: int = 3
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:

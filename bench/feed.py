@@ -1,25 +1,27 @@
-"""What the change feed costs (DESIGN §10): ``python -m bench.feed DATA_DIR``.
+"""What the change feed costs (DESIGN §10): ``credgraph bench --feed-only``
+(or ``--feed`` beside the other figures), or ``python -m bench.feed DATA_DIR``.
 
-Each figure is measured twice on the embedded store, with the feed and
-without it (its triggers dropped, the set-based bulk path and the flag
-events switched off), in a fresh process per load:
+Each figure is measured twice, with the feed and without it (the embedded
+store: its triggers dropped, the set-based bulk path and the flag events
+switched off; Neo4j: no events appended), in a fresh process per load:
 
 * the load of DATA_DIR into an empty store (wall and CPU seconds, events);
 * the first ``propagate`` (every flag is new: all recorded as added), then
   ``propagate`` 45 days later and back again, ``--repeats`` times each
   (only the date-driven differences are recorded; medians reported);
-* ``GET /changes`` through the API (in-process ASGI client): a watchlist of
-  1,000 firms read from before the second propagate, the same list polled
-  with the latest cursor (nothing new), and one subject's changes.
+* ``GET /changes`` through the API (in-process ASGI client, embedded store):
+  a watchlist of 1,000 firms read from before the second propagate, the same
+  list polled with the latest cursor (nothing new), and one subject's changes.
 
 The store phases run ``--rounds`` times, alternately without and with the
 feed, and each figure is the median. CPU seconds are the steadier figure on
 a shared machine; on a busy one even they differ by ±10 % between two runs
 of the same work, so the run with the feed also clocks the feed's own work
-directly (``feed_*_cpu``: the set-based events at the end of a load, and
-computing and appending a propagate's flag events; the triggers' share of
-a load, entries only, is not in it). Prints one JSON document;
-``--markdown`` prints the BENCHMARKS.md rows as well.
+directly (``feed_*_cpu``, ``feed_*_wall``: the set-based events at the end
+of a load, and a propagate's flag and verdict events; on Neo4j the events'
+statements, whose work is the server's, so their wall time; the triggers'
+share of an embedded load, entries only, is not in it). Prints one JSON
+document; ``--markdown`` prints the BENCHMARKS.md rows as well.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import resource
 import statistics
@@ -49,40 +52,60 @@ def _cpu() -> float:
     )
 
 
-def _without_feed() -> None:
+def _without_feed(neo4j: bool) -> None:
     """Switch the feed's writers off in this process (the baseline)."""
-    from credgraph.store.sqlite import feed as sqlite_feed
     from queries import materialise
 
-    sqlite_feed.BulkFeed.before = lambda self, relations: None  # type: ignore[method-assign]
-    materialise.flag_changes = lambda *args, **kwargs: []  # type: ignore[attr-defined]
+    setattr(materialise, "flag_feed", lambda *args, **kwargs: None)  # noqa: B010
+    if neo4j:
+        from credgraph.store.neo4j import feed as neo4j_feed
+
+        setattr(neo4j_feed.FeedWriter, "append", lambda self, events: None)  # noqa: B010
+    else:
+        from credgraph.store.sqlite import feed as sqlite_feed
+
+        setattr(sqlite_feed.BulkFeed, "before", lambda self, relations: None)  # noqa: B010
 
 
 class FeedClock:
-    """CPU seconds this process spends in the feed's own writers."""
+    """CPU and wall seconds this process spends in the feed's own writers."""
 
     def __init__(self) -> None:
-        self.spent = 0.0
+        self.cpu = self.wall = 0.0
+
+    def take(self) -> tuple[float, float]:
+        """The seconds clocked since the last take."""
+        spent = (self.cpu, self.wall)
+        self.cpu = self.wall = 0.0
+        return spent
 
     def watch(self, owner: Any, name: str) -> None:
         original = getattr(owner, name)
 
         def clocked(*args: Any, **kwargs: Any) -> Any:
-            started = time.process_time()
+            cpu, wall = time.process_time(), time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
-                self.spent += time.process_time() - started
+                self.cpu += time.process_time() - cpu
+                self.wall += time.perf_counter() - wall
 
         setattr(owner, name, clocked)
 
-    def install(self) -> FeedClock:
+    def install(self, neo4j: bool) -> FeedClock:
+        if neo4j:
+            from credgraph.store.neo4j import feed as neo4j_feed
+            from credgraph.store.neo4j import flags as neo4j_flags
+
+            self.watch(neo4j_feed.FeedWriter, "append")
+            self.watch(neo4j_flags, "_events")
+            return self
         from credgraph.store.sqlite import feed as sqlite_feed
-        from queries import materialise
+        from credgraph.store.sqlite import flags
 
         self.watch(sqlite_feed.BulkFeed, "finish")
-        self.watch(sqlite_feed, "append")
-        self.watch(materialise, "flag_changes")
+        self.watch(flags, "snapshot_flags")
+        self.watch(flags, "append_flag_events")
         return self
 
 
@@ -92,37 +115,55 @@ def _timed(work: Any) -> tuple[Any, float, float]:
     return result, time.perf_counter() - wall, _cpu() - cpu
 
 
-def phase_store(data: Path, db: Path, feed: bool, repeats: int) -> dict[str, Any]:
+def _open_empty(location: str) -> Any:
+    """An empty store at ``location`` (a file, emptied; a Neo4j URI, wiped)."""
+    from credgraph.store import open_store
+
+    if location.startswith(("neo4j:", "neo4j+s:", "bolt:", "bolt+s:")):
+        store = open_store(location)
+        store.wipe()  # type: ignore[attr-defined]
+        return store
+    for suffix in ("", "-wal", "-shm", "-audit", "-audit-wal", "-audit-shm"):
+        Path(f"{location}{suffix}").unlink(missing_ok=True)
+    return open_store(location)
+
+
+def phase_store(data: Path, location: str, feed: bool, repeats: int) -> dict[str, Any]:
     """Load and propagate into a fresh store, with or without the feed."""
-    from credgraph.store import EmbeddedStore
     from graph_loader import load_folder
     from queries.materialise import propagate
 
-    for suffix in ("", "-wal", "-shm", "-audit", "-audit-wal", "-audit-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    store = EmbeddedStore(db)
+    neo4j = not location.endswith(".db")
+    store = _open_empty(location)
     if not feed:
-        _without_feed()
-        conn = store._conn()
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
-            conn.execute(f"DROP TRIGGER {name}")
-    clock = FeedClock().install() if feed else FeedClock()
+        _without_feed(neo4j)
+        if not neo4j:
+            conn = store._conn()
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+                conn.execute(f"DROP TRIGGER {name}")
+    clock = FeedClock().install(neo4j) if feed else FeedClock()
     out: dict[str, Any] = {"feed": feed}
     _, out["load_wall"], out["load_cpu"] = _timed(lambda: load_folder(store, data))
     out["load_events"] = store.last_seq()
-    out["feed_load_cpu"], clock.spent = clock.spent, 0.0
+    out["feed_load_cpu"], out["feed_load_wall"] = clock.take()
     flags, out["propagate1_wall"], out["propagate1_cpu"] = _timed(lambda: propagate(store, AS_OF))
-    out["feed_propagate1_cpu"], clock.spent = clock.spent, 0.0
+    out["feed_propagate1_cpu"], out["feed_propagate1_wall"] = clock.take()
     out["flags"] = len(flags)
     out["propagate1_events"] = store.last_seq() - out["load_events"]
     out["before_propagate2"] = store.last_seq()
-    runs: list[tuple[float, float, int, float]] = []
+    runs: list[tuple[float, ...]] = []
     for day in [AS_OF + timedelta(days=45), AS_OF] * repeats:
-        before, clock.spent = store.last_seq(), 0.0
+        before = store.last_seq()
         _, wall, cpu = _timed(lambda day=day: propagate(store, day))
-        runs.append((wall, cpu, store.last_seq() - before, clock.spent))
+        runs.append((wall, cpu, store.last_seq() - before, *clock.take()))
     store.close()
-    keys = ("propagate2_wall", "propagate2_cpu", "propagate2_events", "feed_propagate2_cpu")
+    keys = (
+        "propagate2_wall",
+        "propagate2_cpu",
+        "propagate2_events",
+        "feed_propagate2_cpu",
+        "feed_propagate2_wall",
+    )
     for i, key in enumerate(keys):
         out[key] = statistics.median(r[i] for r in runs)
     out["propagate2_runs"] = len(runs)
@@ -181,11 +222,57 @@ def phase_api(db: Path, since: int, runs: int) -> dict[str, Any]:
     return out
 
 
-def _run(*args: str) -> dict[str, Any]:
+def _run(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.feed", *args], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "bench.feed", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.feed {' '.join(args)}: {done.stderr.strip()[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(
+    data: Path,
+    work: Path,
+    *,
+    rounds: int = 3,
+    repeats: int = 5,
+    runs: int = 50,
+    neo4j: str | None = None,
+) -> dict[str, Any]:
+    """The feed's cost on the sample ``data`` (see the module): on the
+    embedded store in ``work``, or on the Neo4j at ``neo4j`` (a URI, or the
+    folder of ``neo4j/ctl.sh up``; its database is wiped for every load)."""
+    work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    location = ""
+    if neo4j is not None:
+        from bench.neo4j_bench import neo4j_target
+
+        target = neo4j_target(neo4j)
+        location = target.uri
+        env |= {"CREDGRAPH_NEO4J_USER": target.user, "CREDGRAPH_NEO4J_PASSWORD": target.password}
+    common = [str(data), "--work", str(work), "--repeats", str(repeats)]
+    common += ["--location", location] if location else []
+    result: dict[str, Any] = {
+        "backend": "neo4j" if neo4j else "embedded",
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+    }
+    found: dict[str, list[dict[str, Any]]] = {"baseline": [], "feed": []}
+    for _ in range(rounds):  # alternately: a busy spell of the machine hits both
+        for side, on in (("baseline", "off"), ("feed", "on")):
+            found[side].append(_run(*common, "--phase", "store", "--feed", on, env=env))
+    result |= {side: _median(figures) for side, figures in found.items()}
+    if neo4j is None:
+        since = str(result["feed"]["before_propagate2"])
+        api = ("--phase", "api", "--since", since, "--runs", str(runs))
+        result["api"] = _run(*common, *api)
+    result["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
 
@@ -214,10 +301,12 @@ def _pct(ours: float, base: float) -> str:
 
 
 def markdown(result: dict[str, Any]) -> str:
+    """The BENCHMARKS.md rows of :func:`measure`'s result."""
     feed, base = result["feed"], result["baseline"]
+    neo4j = result.get("backend") == "neo4j"
     rows = [
-        f"| measurement (median of {feed['rounds']} rounds) | without the feed | with the feed "
-        "| difference | the feed's own work |",
+        f"| measurement ({result.get('backend', 'embedded')}, median of {feed['rounds']} rounds) "
+        "| without the feed | with the feed | difference | the feed's own work |",
         "|---|---|---|---|---|",
     ]
     for key, label in (
@@ -229,22 +318,25 @@ def markdown(result: dict[str, Any]) -> str:
             f"({feed['propagate2_events']:,.0f} events)",
         ),
     ):
-        own, base_cpu = feed[f"feed_{key}_cpu"], base[key + "_cpu"]
+        clock = "wall" if neo4j else "cpu"
+        own, whole = feed.get(f"feed_{key}_{clock}", 0.0), base[f"{key}_{clock}"]
         rows.append(
-            f"| {label} | {_secs(base[key + '_wall'])} wall, {_secs(base_cpu)} CPU "
+            f"| {label} | {_secs(base[key + '_wall'])} wall, {_secs(base[key + '_cpu'])} CPU "
             f"| {_secs(feed[key + '_wall'])} wall, {_secs(feed[key + '_cpu'])} CPU "
-            f"| {_pct(feed[key + '_cpu'], base_cpu)} CPU "
-            f"| {_secs(own)} CPU = {100 * own / base_cpu:.1f} % |"
+            f"| {_pct(feed[key + '_wall'], base[key + '_wall'])} wall, "
+            f"{_pct(feed[key + '_cpu'], base[key + '_cpu'])} CPU "
+            f"| {_secs(own)} {clock.upper() if clock == 'cpu' else clock} = "
+            f"{100 * own / whole:.1f} % |"
         )
-    api = result["api"]
-    rows += ["", "| `GET /changes` | p50 | p95 | events |", "|---|---|---|---|"]
-    for key, label in (
-        ("watchlist_page", "watchlist of 1,000 firms, one page from before propagate 2"),
-        ("watchlist_poll", "same watchlist, polled with the latest cursor"),
-        ("subject", "one subject"),
-    ):
-        a = api[key]
-        rows.append(f"| {label} | {a['p50_ms']} ms | {a['p95_ms']} ms | {a['events']} |")
+    if "api" in result:
+        rows += ["", "| `GET /changes` | p50 | p95 | events |", "|---|---|---|---|"]
+        for key, label in (
+            ("watchlist_page", "watchlist of 1,000 firms, one page from before propagate 2"),
+            ("watchlist_poll", "same watchlist, polled with the latest cursor"),
+            ("subject", "one subject"),
+        ):
+            a = result["api"][key]
+            rows.append(f"| {label} | {a['p50_ms']} ms | {a['p95_ms']} ms | {a['events']} |")
     return "\n".join(rows)
 
 
@@ -252,7 +344,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
     parser.add_argument("--work", type=Path, default=Path("bench-results"))
+    parser.add_argument("--neo4j", help="a Neo4j URI or the folder of neo4j/ctl.sh up")
     parser.add_argument("--phase", choices=("store", "api"))
+    parser.add_argument("--location", help=argparse.SUPPRESS)  # a phase's Neo4j URI
     parser.add_argument("--feed", choices=("on", "off"), default="on")
     parser.add_argument("--since", type=int, default=0)
     parser.add_argument("--runs", type=int, default=50)
@@ -260,23 +354,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
-    db = args.work / f"feed-{args.feed}.db"
+    location = args.location or str(args.work / f"feed-{args.feed}.db")
     if args.phase == "store":
-        print(json.dumps(phase_store(args.data, db, args.feed == "on", args.repeats)))
+        print(json.dumps(phase_store(args.data, location, args.feed == "on", args.repeats)))
         return
     if args.phase == "api":
-        print(json.dumps(phase_api(db, args.since, args.runs)))
+        print(json.dumps(phase_api(Path(location), args.since, args.runs)))
         return
-    args.work.mkdir(parents=True, exist_ok=True)
-    common = [str(args.data), "--work", str(args.work)]
-    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "feed": []}
-    for _ in range(args.rounds):  # alternately: a busy spell of the machine hits both
-        for side, on in (("baseline", "off"), ("feed", "on")):
-            store_args = ("--phase", "store", "--feed", on, "--repeats", str(args.repeats))
-            runs[side].append(_run(*common, *store_args))
-    result: dict[str, Any] = {side: _median(found) for side, found in runs.items()}
-    since = str(result["feed"]["before_propagate2"])
-    result["api"] = _run(*common, "--phase", "api", "--since", since, "--runs", str(args.runs))
+    result = measure(
+        args.data,
+        args.work,
+        rounds=args.rounds,
+        repeats=args.repeats,
+        runs=args.runs,
+        neo4j=args.neo4j,
+    )
     print(json.dumps(result))
     if args.markdown:
         print(markdown(result))

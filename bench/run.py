@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, hubs, processes
+from bench import baseline, feed, hubs, processes
 from bench.common import (
     BenchConfig,
     BenchError,
@@ -178,6 +178,9 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> dict[str
         neo4j_info = prepare(target, location, config.neo4j_wipe)
     say(f"sample of {n:,} enterprises (seed {seed})")
     folder, result["sample"] = sample_folder(out, n, seed)
+    if config.feed_only:
+        result["feed"] = _feed_figures(folder, config, say)
+        return _finish(result, out, started)
     firms = first_column(folder / "enterprises.csv")
     everyone = firms + first_column(folder / "persons.csv")
     say("hubs of the sample")
@@ -209,7 +212,30 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> dict[str
         )
     if target is not None:
         result["neo4j"] = neo4j_figures(target, neo4j_info, embedded, config, as_of, say)
+    if config.feed:  # last: on Neo4j it loads (and wipes) the database again
+        result["feed"] = _feed_figures(folder, config, say)
     result["goals"] = goals(result)
+    return _finish(result, out, started)
+
+
+def _feed_figures(folder: Path, config: BenchConfig, say: Progress) -> dict[str, Any]:
+    """The change feed's cost (:mod:`bench.feed`) on the embedded store and,
+    with ``config.neo4j``, on that Neo4j (its database is wiped per load)."""
+    say(f"change feed: load and propagate with and without it ({config.feed_rounds} rounds)")
+    rounds = config.feed_rounds
+    figures = {"embedded": feed.measure(folder, config.out / "feed", rounds=rounds)}
+    if config.neo4j:
+        say("change feed on Neo4j")
+        figures["neo4j"] = feed.measure(
+            folder, config.out / "feed", rounds=rounds, neo4j=config.neo4j
+        ) | {"location": config.neo4j}
+    return figures
+
+
+def _finish(result: dict[str, Any], out: Path, started: float) -> dict[str, Any]:
+    """Close the result and write ``OUT/bench-N.json``."""
+    n = result["enterprises"]
+    result.setdefault("goals", [])
     result["duration_s"] = round(time.perf_counter() - started, 1)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bench import feed
 from bench.run import GOALS, MAP_NODES, BenchConfig, BenchError, run_bench
 from cli.common import err, fail, out
 from credgraph.outputs import atomic_write
@@ -181,9 +182,40 @@ def _issue17_rows(result: dict[str, Any]) -> dict[str, tuple[str, str, str, str]
     }
 
 
+def feed_markdown(result: dict[str, Any]) -> list[str]:
+    """The change feed's rows (``--feed``, ``--feed-only``) per backend."""
+    lines: list[str] = []
+    for backend, figures in result.get("feed", {}).items():
+        load = figures["loadavg_start"][0], figures["loadavg_end"][0]
+        lines += [
+            "",
+            f"Change feed on the {backend} store (load average {load[0]} at start, "
+            f"{load[1]} at end):",
+            "",
+            feed.markdown(figures),
+        ]
+    return lines
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The BENCHMARKS.md fragment: a heading, the command, the machine, the table."""
     mc = result["machine"]
+    if "metrics" not in result:  # --feed-only
+        n, seed = result["enterprises"], result["seed"]
+        on = result["feed"].get("neo4j", {})
+        neo4j = f" --neo4j {on['location']}" if on else ""
+        return (
+            "\n".join(
+                [
+                    f"### change feed, {n:,} enterprises (seed {seed})",
+                    "",
+                    f"`credgraph bench --enterprises {n} --seed {seed} --feed-only{neo4j}` on "
+                    f"{mc['usable_cores']} cores, Python {mc['python']}, SQLite {mc['sqlite']}.",
+                    *feed_markdown(result),
+                ]
+            )
+            + "\n"
+        )
     n, seed = result["enterprises"], result["seed"]
     commit = (mc.get("commit") or "?") + (
         " + local changes" if mc.get("uncommitted_changes") else ""
@@ -205,6 +237,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [_md_row(row) for row in table_rows(result)]
     if "neo4j" in result:
         lines += ["", *neo4j_markdown(result)]
+    lines += feed_markdown(result)
     return "\n".join(lines) + "\n"
 
 
@@ -325,12 +358,16 @@ def neo4j_markdown(result: dict[str, Any]) -> list[str]:
 
 
 def print_table(result: dict[str, Any], stderr: bool = False) -> None:
+    console = err if stderr else out
+    if "feed" in result:
+        console.print("\n".join(feed_markdown(result)), markup=False, highlight=False)
+    if "metrics" not in result:  # --feed-only
+        return
     table = Table(title=f"credgraph bench — {result['enterprises']:,} enterprises")
     for col in COLUMNS:
         table.add_column(col, overflow="fold")
     for row in table_rows(result):
         table.add_row(*(escape(c.replace("**", "")) for c in row))
-    console = err if stderr else out
     if not console.is_terminal:  # redirected: wide enough that rows stay one line
         console = Console(file=console.file, width=200, highlight=False)
     console.print(table)
@@ -384,6 +421,20 @@ def bench(
     neo4j_wipe: Annotated[
         bool, typer.Option("--neo4j-wipe", help="Empty that Neo4j database first.")
     ] = False,
+    with_feed: Annotated[
+        bool,
+        typer.Option(
+            "--feed",
+            help="Also measure the change feed's cost: load and propagate with and without "
+            "it (fresh processes, alternately), GET /changes latency; with --neo4j on both.",
+        ),
+    ] = False,
+    feed_only: Annotated[
+        bool, typer.Option("--feed-only", help="Measure only the change feed's cost.")
+    ] = False,
+    feed_rounds: Annotated[
+        int, typer.Option("--feed-rounds", min=1, help="Rounds (loads) per side of --feed.")
+    ] = 3,
 ) -> None:
     """Measure load, propagation, queries, maps, hubs, start-up and API at N
     enterprises against the goals of issues 9 and 17, beside a naive networkx
@@ -404,6 +455,9 @@ def bench(
         hub_runs=hub_runs,
         neo4j=neo4j,
         neo4j_wipe=neo4j_wipe,
+        feed=with_feed,
+        feed_only=feed_only,
+        feed_rounds=feed_rounds,
     )
     try:
         result = run_bench(config, progress=lambda step: err.print(f"[dim]bench:[/dim] {step}"))

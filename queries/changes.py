@@ -3,9 +3,10 @@
 Entry, relation and objection events are detected by the store in the
 transaction that writes them. Flag events are the difference between the
 materialised flags a ``propagate`` (or an incremental refresh) replaces and
-the ones it writes, so they are written with them, in the same transaction
-(``save_flags(events=…)``): date-driven changes — an entry expiring between
-two evaluation days — come out of the same difference. A subject whose
+the ones it writes, so the store derives them as it writes the flags, in
+the same transaction (``save_flags(feed=flag_feed(…))``; the embedded store
+set-based, in SQL): date-driven changes — an entry expiring between two
+evaluation days — come out of the same difference. A subject whose
 public_bidding verdict (DESIGN §4) differs between its flags before and
 after gets a ``verdict_changed`` event.
 """
@@ -14,119 +15,47 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from credgraph.model import Flag, FlagKind, ListKind, Scenario
+from credgraph.model import FlagKind, ListKind, Scenario
 from credgraph.policy import Policy, default_policy
-from credgraph.store import GraphStore
-from credgraph.store.feed import ChangeEvent, ChangeKind, MonitorStore, NewEvent
+from credgraph.store.feed import ChangeEvent, FlagFeed, MonitorStore
 from queries.errors import InvalidRequest
-from queries.measures import Verdict, flags_verdict
+from queries.measures import flag_condition, flags_verdict
 
 #: the scenario whose verdict the feed follows (DESIGN §10)
 VERDICT_SCENARIO = Scenario.PUBLIC_BIDDING
 MAX_PAGE = 1000
 _TZ = ZoneInfo("Asia/Shanghai")
 
-_Key = tuple[str, str, str]  # (subject_id, flag, entry_id)
 
-
-def _flag(value: Flag | Mapping[str, Any]) -> Flag:
-    return value if isinstance(value, Flag) else Flag.model_validate(value)
-
-
-def _detail(f: Flag) -> dict[str, Any]:
-    return {
-        "list": f.list.value,
-        "rule": f.rule.value,
-        "path": list(f.path),
-        "relations": list(f.relations),
-    }
-
-
-def _key(f: Flag) -> _Key:
-    return (f.subject_id, f.flag.value, f.entry_id)
-
-
-def _verdicts(
-    flags: Iterable[Flag], subjects: Collection[str], policy: Policy
-) -> dict[str, Verdict]:
-    held: dict[str, list[tuple[FlagKind, ListKind]]] = defaultdict(list)
-    for f in flags:
-        if f.subject_id in subjects:
-            held[f.subject_id].append((f.flag, f.list))
-    return {s: flags_verdict(held.get(s, ()), VERDICT_SCENARIO, policy) for s in subjects}
-
-
-def flag_changes(
-    store: GraphStore,
-    old_flags: Iterable[Flag | Mapping[str, Any]],
-    new_flags: Sequence[Flag],
-    as_of: date,
-    policy: Policy | None = None,
-    replace_entries: Collection[str] | None = None,
-) -> list[NewEvent]:
-    """The events of replacing the stored flags ``old_flags`` (all of them,
-    or those of ``replace_entries``) with ``new_flags``: flags removed,
-    flags added, then verdicts changed, each by subject."""
+def flag_feed(as_of: date, policy: Policy | None = None) -> FlagFeed:
+    """What a ``save_flags`` on ``as_of`` records (:class:`FlagFeed`): the
+    flag events, and the public_bidding verdict as a table of the policy's
+    measure conditions — each condition one bit, each mask the verdict that
+    flags with those conditions give (:func:`flags_verdict`)."""
     policy = policy or default_policy()
-    scope = None if replace_entries is None else set(replace_entries)
-    old = {_key(f): f for f in map(_flag, old_flags)}
-    new = {_key(f): f for f in new_flags}
-    removed = sorted(old.keys() - new.keys())
-    added = sorted(new.keys() - old.keys())
-    if not removed and not added:
-        return []
-    events = [
-        NewEvent(
-            kind=ChangeKind.FLAG_REMOVED,
-            subject_id=k[0],
-            entry_id=k[2],
-            flag=k[1],
-            as_of=as_of,
-            detail=_detail(old[k]),
-        )
-        for k in removed
+    bits: dict[str, int] = {}
+    conditions: dict[tuple[str, str], int] = {}
+    sample: dict[int, tuple[FlagKind, ListKind]] = {}
+    for kind in FlagKind:
+        for listed in ListKind:
+            condition = flag_condition(kind, listed, policy)
+            if condition is not None:
+                bit = bits.setdefault(condition, 1 << len(bits))
+                conditions[(kind.value, listed.value)] = bit
+                sample.setdefault(bit, (kind, listed))
+    verdicts = [
+        flags_verdict((p for b, p in sample.items() if mask & b), VERDICT_SCENARIO, policy).value
+        for mask in range(1 << len(bits))
     ]
-    events += [
-        NewEvent(
-            kind=ChangeKind.FLAG_ADDED,
-            subject_id=k[0],
-            entry_id=k[2],
-            flag=k[1],
-            as_of=as_of,
-            detail=_detail(new[k]),
-        )
-        for k in added
-    ]
-    subjects = {k[0] for k in (*removed, *added)}
-    if scope is None:
-        before_flags: Iterable[Flag] = old.values()
-        after_flags: Iterable[Flag] = new.values()
-    else:
-        held = store.stored_flags(subject_ids=subjects)
-        before_list = [_flag(f) for f in (held.flags if held else [])]
-        before_flags = before_list
-        after_flags = [f for f in before_list if f.entry_id not in scope] + list(new.values())
-    before = _verdicts(before_flags, subjects, policy)
-    after = _verdicts(after_flags, subjects, policy)
-    events += [
-        NewEvent(
-            kind=ChangeKind.VERDICT_CHANGED,
-            subject_id=s,
-            as_of=as_of,
-            detail={"scenario": VERDICT_SCENARIO.value, "from": before[s], "to": after[s]},
-        )
-        for s in sorted(subjects)
-        if before[s] != after[s]
-    ]
-    return events
+    return FlagFeed(
+        as_of=as_of, scenario=VERDICT_SCENARIO.value, conditions=conditions, verdicts=verdicts
+    )
 
 
 # -- reading -------------------------------------------------------------------

@@ -26,7 +26,7 @@ from datetime import date
 from credgraph.model import Batch, Flag, FlagKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
-from queries.changes import flag_changes
+from queries.changes import flag_feed
 from queries.propagation import compute_flags
 
 #: (subject_id, flag, entry_id): one flag per key (DESIGN §3)
@@ -84,31 +84,18 @@ def _save(
     policy: Policy,
     entry_ids: frozenset[str] | None,
 ) -> FlagUpdate:
-    """Store ``flags`` with the change-feed events of the difference: only
-    the subjects whose keys differ are read back whole (a re-run that finds
-    the same flags reads keys only)."""
+    """Store ``flags``; the store records the change-feed events of the
+    difference in the same transaction (a re-run reads keys only)."""
     before = store.stored_flag_keys(entry_ids=entry_ids) or set()
     after = {_key(f) for f in flags}
     removed, added = before - after, after - before
-    subjects = {k[0] for k in removed} | {k[0] for k in added}
-    old: list[Flag] = []
-    if before and subjects:  # their flags before, for the verdict events
-        stored = store.stored_flags(subject_ids=subjects)
-        old = [f for f in (stored.flags if stored else []) if _key(f) in before]
     store.save_flags(
         as_of,
         generation,
         flags,
         replace_entries=entry_ids,
         policy_key=policy.key(),
-        events=flag_changes(
-            store,
-            old,
-            [f for f in flags if f.subject_id in subjects],
-            as_of,
-            policy,
-            entry_ids,
-        ),
+        feed=flag_feed(as_of, policy),
     )
     return FlagUpdate(as_of, flags, sorted(added), sorted(removed), entry_ids)
 

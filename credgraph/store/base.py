@@ -42,7 +42,7 @@ from credgraph.model import (
     Relation,
     Role,
 )
-from credgraph.store.feed import MonitorStore, NewEvent
+from credgraph.store.feed import FlagFeed, MonitorStore
 
 
 class SearchField(StrEnum):
@@ -269,15 +269,15 @@ class FlagCache(Protocol):
         flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
-        events: Sequence[NewEvent] = (),
+        feed: FlagFeed | None = None,
     ) -> None:
         """Materialise flags for one as_of. With ``replace_entries`` None all
         stored flags are replaced; otherwise only the flags of those entries
-        (incremental propagation). One flag per (subject_id, flag, entry_id):
-        the last one given wins. Records ``as_of``, ``generation`` and
-        ``policy_key`` (which policy computed them), and appends ``events``
-        (the flag changes, ``queries.changes``) to the change feed in the
-        same transaction."""
+        (incremental propagation; the flags given are theirs). One flag per
+        (subject_id, flag, entry_id): the last one given wins. Records
+        ``as_of``, ``generation`` and ``policy_key`` (which policy computed
+        them), and with ``feed`` appends the flag and verdict changes it
+        describes to the change feed, in the same transaction."""
 
     def flags_state(self) -> tuple[date, int] | None:
         """``(as_of, generation)`` of the materialised flags, if any."""

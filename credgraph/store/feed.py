@@ -17,9 +17,10 @@ leaves the graph's generation alone.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -42,9 +43,33 @@ class ChangeKind(StrEnum):
     VERDICT_CHANGED = "verdict_changed"
 
 
+#: The kinds of the events ``save_flags`` records.
+FLAG_EVENT_KINDS = (ChangeKind.FLAG_ADDED, ChangeKind.FLAG_REMOVED, ChangeKind.VERDICT_CHANGED)
+
 #: Small codes of the kinds in the embedded store (stable: never renumber).
 KIND_CODES: dict[ChangeKind, int] = {k: i + 1 for i, k in enumerate(ChangeKind)}
 KINDS_BY_CODE: dict[int, ChangeKind] = {v: k for k, v in KIND_CODES.items()}
+
+
+#: The compared fields of a list entry (``entry_changed``'s ``changed``):
+#: the columns of ``list_entries.csv`` but its id, ``responsible_person_ids``
+#: compared as the stored ``responsible`` (ids joined by ``;``).
+ENTRY_FIELDS = (
+    "subject_id",
+    "list",
+    "category",
+    "reason",
+    "authority",
+    "case_no",
+    "decided_on",
+    "valid_until",
+    "removed_on",
+    "removal_reason",
+    "responsible",
+)
+
+#: (subject_id, flag, entry_id): one materialised flag per key (DESIGN §3)
+FlagKey = tuple[str, str, str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +88,87 @@ class NewEvent:
     flag: str | None = None
     as_of: date | None = None
     detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlagFeed:
+    """What ``save_flags`` records in the feed, derived by the store from the
+    flags it replaces and writes, in the same transaction: ``flag_removed``
+    then ``flag_added`` events by key (detail: list, rule, path, relations),
+    then ``verdict_changed`` by subject for the subjects of those events
+    whose ``scenario`` verdict (all their stored flags) differs before and
+    after, all with ``as_of``.
+
+    The verdict is a table (the policy's, ``queries.changes.flag_feed``): a
+    flag ``(flag, list)`` sets the bits ``conditions`` gives it (none when
+    absent), and the verdict of a subject is ``verdicts[mask]`` for the
+    union of its flags' bits — so a backend computes it in its own query
+    language as well as in Python (:func:`flag_events`).
+    """
+
+    as_of: date
+    scenario: str
+    conditions: Mapping[tuple[str, str], int]
+    verdicts: Sequence[str]
+
+    def verdict(self, pairs: Iterable[tuple[str, str]]) -> str:
+        """The verdict of a subject whose flags are ``(flag, list)`` pairs."""
+        mask = 0
+        for pair in pairs:
+            mask |= self.conditions.get(pair, 0)
+        return self.verdicts[mask]
+
+    def detail(self, data: str) -> dict[str, Any]:
+        """A flag event's detail from the flag's stored JSON."""
+        flag = json.loads(data)
+        return {k: flag[k] for k in ("list", "rule", "path", "relations")}
+
+
+def flag_events(
+    feed: FlagFeed,
+    old: Mapping[FlagKey, str],
+    new: Mapping[FlagKey, str],
+    kept: Iterable[tuple[FlagKey, str]] = (),
+) -> list[NewEvent]:
+    """The events (:class:`FlagFeed`) of replacing the stored flags ``old``
+    with ``new`` (flags as their stored JSON, by key); ``kept``: the other
+    stored flags of the same subjects, which the save leaves alone."""
+    removed = sorted(old.keys() - new.keys())
+    added = sorted(new.keys() - old.keys())
+    events = [
+        NewEvent(
+            kind=kind,
+            subject_id=key[0],
+            entry_id=key[2],
+            flag=key[1],
+            as_of=feed.as_of,
+            detail=feed.detail(flags[key]),
+        )
+        for kind, keys, flags in (
+            (ChangeKind.FLAG_REMOVED, removed, old),
+            (ChangeKind.FLAG_ADDED, added, new),
+        )
+        for key in keys
+    ]
+    subjects = {k[0] for k in (*removed, *added)}
+    before: dict[str, list[tuple[str, str]]] = {s: [] for s in subjects}
+    after: dict[str, list[tuple[str, str]]] = {s: [] for s in subjects}
+    for held, flags in ((before, (*kept, *old.items())), (after, (*kept, *new.items()))):
+        for key, data in flags:
+            if key[0] in subjects:
+                held[key[0]].append((key[1], json.loads(data)["list"]))
+    for subject in sorted(subjects):
+        was, now = feed.verdict(before[subject]), feed.verdict(after[subject])
+        if was != now:
+            events.append(
+                NewEvent(
+                    kind=ChangeKind.VERDICT_CHANGED,
+                    subject_id=subject,
+                    as_of=feed.as_of,
+                    detail={"scenario": feed.scenario, "from": was, "to": now},
+                )
+            )
+    return events
 
 
 class ChangeEvent(BaseModel):

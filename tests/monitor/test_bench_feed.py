@@ -1,6 +1,7 @@
-"""``python -m bench.feed`` (the change feed's cost) on a tiny sample: the
-baseline really runs without the feed, the measured run with it, and the
-Markdown rows come out. No time is asserted."""
+"""``python -m bench.feed`` and ``credgraph bench --feed-only`` (the change
+feed's cost) on a tiny sample: the baseline really runs without the feed,
+the measured run with it, and the Markdown rows come out. No time is
+asserted."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from bench.feed import markdown
+from cli.main import app
 from graph_loader.sample import generate_sample
 
 
@@ -36,3 +40,18 @@ def test_bench_feed_measures_with_and_without_the_feed(tmp_path: Path) -> None:
     assert api["subject"]["events"] > 0
     assert "\n".join(lines[1:]) == markdown(result)
     assert "| load (" in lines[3]
+
+
+def test_credgraph_bench_feed_only_reports_the_feed_figures(tmp_path: Path) -> None:
+    args = ["bench", "--enterprises", "300", "--out", str(tmp_path), "--feed-only"]
+    res = CliRunner().invoke(app, [*args, "--feed-rounds", "1", "--markdown"])
+    assert res.exit_code == 0, res.output
+    fragment = (tmp_path / "bench-300.md").read_text("utf-8")
+    assert fragment in res.stdout
+    assert "`credgraph bench --enterprises 300 --seed 42 --feed-only` on" in fragment
+    result = json.loads((tmp_path / "bench-300.json").read_text("utf-8"))
+    assert "metrics" not in result and set(result["feed"]) == {"embedded"}
+    figures = result["feed"]["embedded"]
+    assert figures["feed"]["rounds"] == figures["baseline"]["rounds"] == 1
+    assert figures["feed"]["propagate1_events"] > 0 == figures["baseline"]["propagate1_events"]
+    assert markdown(figures) in fragment

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 from builders import GraphBuilder
 
-from credgraph.model import Batch
+from credgraph.model import Batch, Flag, FlagKind, ListKind, NodeKind, Rule
 from credgraph.store.feed import ChangeKind
 from credgraph.store.sqlite import EmbeddedStore
 from credgraph.store.sqlite.feed import FEED_STATEMENTS
 from credgraph.store.sqlite.monitor import MONITOR_STATEMENTS
 from credgraph.store.sqlite.schema import SCHEMA_VERSION
+from queries.changes import flag_feed
 
 CREATED = re.compile(r"CREATE (TABLE|INDEX|TRIGGER) IF NOT EXISTS (\w+)")
 CONTACT_INDEXES = ("enterprises_by_phone", "enterprises_by_email", "enterprises_by_address")
@@ -67,3 +69,39 @@ def test_a_version_2_store_without_the_contact_indexes_gets_them(tmp_path: Path)
     store = EmbeddedStore(path)
     assert set(CONTACT_INDEXES) <= objects(path)
     assert [e.kind for e in store.changes(0)] == [ChangeKind.RELATION_ADDED]  # feed kept
+
+
+def test_a_version_3_store_gets_the_flag_events_subject_index(tmp_path: Path) -> None:
+    """Version 3 had one subject index for every event; version 4 keeps the
+    flag and verdict events' subjects apart (a first propagate appends to a
+    small index): the events stay readable by subject and watchlist."""
+    path = tmp_path / "v3.db"
+    g = version_2(path, [])
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX changes_data_by_subject")
+        conn.execute("DROP INDEX changes_flags_by_subject")
+        conn.execute("CREATE INDEX changes_by_subject ON changes(subject_id)")
+        conn.execute("PRAGMA user_version = 3")
+    store = EmbeddedStore(path)
+    made = objects(path)
+    assert {"changes_data_by_subject", "changes_flags_by_subject"} <= made
+    assert "changes_by_subject" not in made
+    day = date(2024, 1, 1)
+    store.save_flags(day, store.generation(), [_flag(g["A"])], feed=flag_feed(day))
+    store.create_watchlist("w", "cli")
+    store.watch("w", [g["A"]])
+    by_subject = [e.kind for e in store.changes(0, subject_ids=[g["A"]])]
+    added, verdict = ChangeKind.FLAG_ADDED, ChangeKind.VERDICT_CHANGED
+    assert by_subject == [ChangeKind.RELATION_ADDED, added, verdict]
+    assert [e.kind for e in store.changes(0, watchlist="w")] == by_subject
+    by_person = [e.kind for e in store.changes(0, subject_ids=[g["wang"]])]
+    assert by_person == [ChangeKind.RELATION_ADDED]  # through the relation's other end
+    store.close()
+
+
+def _flag(subject: str) -> Flag:
+    return Flag(
+        subject_id=subject, subject_type=NodeKind.ENTERPRISE, flag=FlagKind.LISTED,
+        list=ListKind.SERIOUS_DISHONESTY, entry_id="E1", rule=Rule.L0, citation="003:L24",
+        path=[subject], relations=[],
+    )  # fmt: skip

@@ -39,6 +39,7 @@ from credgraph.store import Direction
 from credgraph.store.base import SearchField
 from credgraph.store.feed import DeliveryAttempt, PendingDelivery
 from credgraph.store.neo4j import backend, cypher
+from queries.changes import flag_feed
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("lint_cypher.mjs")
@@ -237,8 +238,11 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
              list=ListKind.RED, entry_id="E1", rule=Rule.L0, citation="003:L24", path=["U1"],
              relations=[])
     ]  # fmt: skip
-    store.save_flags(date(2024, 1, 3), 2, flags)
+    feed = flag_feed(date(2024, 1, 3))
+    store.save_flags(date(2024, 1, 3), 2, flags, feed=feed)
     store.save_flags(date(2024, 1, 3), 2, flags, replace_entries=["E1"])
+    store.save_flags(date(2024, 1, 3), 2, [], replace_entries=["E1"], feed=feed)  # its subject's
+    store.save_flags(date(2024, 1, 3), 2, flags)
     store.save_flags(date(2024, 1, 3), 2, [])  # ends the flag
     store.append_audit("k", "admin", "GET /audit", ["U1"], None)
     store.generation()

@@ -83,7 +83,7 @@ from credgraph.store.base import (
     UnknownCommitment,
     UnknownObjection,
 )
-from credgraph.store.feed import NewEvent
+from credgraph.store.feed import FlagFeed
 from credgraph.store.neo4j import feed, loading, records
 from credgraph.store.neo4j.cypher import feed as feed_cypher
 from credgraph.store.neo4j.cypher import flags as flag_cypher
@@ -288,10 +288,10 @@ class Neo4jStore(Neo4jMonitor):
         flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
-        events: Sequence[NewEvent] = (),
+        feed: FlagFeed | None = None,
     ) -> None:
         save_flag_run(
-            self._write, self._read, as_of, generation, flags, replace_entries, policy_key, events
+            self._write, self._read, as_of, generation, flags, replace_entries, policy_key, feed
         )
 
     def append_audit(

@@ -20,24 +20,10 @@ from typing import Any
 
 from neo4j import ManagedTransaction, Transaction
 
-from credgraph.store.feed import ChangeEvent, ChangeKind, NewEvent
+from credgraph.store.feed import ENTRY_FIELDS, ChangeEvent, ChangeKind, NewEvent
 from credgraph.store.neo4j.cypher import feed as cypher
 
 _Tx = ManagedTransaction | Transaction
-
-_ENTRY_FIELDS = (
-    "subject_id",
-    "list",
-    "category",
-    "reason",
-    "authority",
-    "case_no",
-    "decided_on",
-    "valid_until",
-    "removed_on",
-    "removal_reason",
-    "responsible",
-)
 
 
 class FeedWriter:
@@ -80,7 +66,7 @@ class FeedWriter:
 # -- what a write changes ------------------------------------------------------
 def _entry_values(p: Mapping[str, Any]) -> dict[str, Any]:
     """The compared fields of an entry's stored properties (or of a row's)."""
-    values = {f: p.get(f) for f in _ENTRY_FIELDS}
+    values = {f: p.get(f) for f in ENTRY_FIELDS}
     values["responsible"] = ";".join(p.get("responsible_person_ids") or ())
     return values
 
@@ -106,7 +92,7 @@ def entry_event(
         return NewEvent(
             kind=ChangeKind.ENTRY_ADDED, subject_id=subject, entry_id=entry_id, detail=detail
         )
-    changed = {f: [old[f], new[f]] for f in _ENTRY_FIELDS if old[f] != new[f]}
+    changed = {f: [old[f], new[f]] for f in ENTRY_FIELDS if old[f] != new[f]}
     if not changed:
         return None
     if old["removed_on"] is None and new["removed_on"] is not None:

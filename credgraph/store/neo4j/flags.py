@@ -3,7 +3,8 @@
 Only flags that changed are written (a changed or vanished flag's version is
 ended, a new or changed one gets a version in the new run), each kind in
 transactions of ``CHUNK`` rows; the run becomes visible in one small
-transaction at the end, with the change feed's flag events. Readers see the
+transaction at the end, with the change feed's flag and verdict events
+(``FlagFeed``, computed from the flags read and written). Readers see the
 previous run until then.
 """
 
@@ -17,7 +18,7 @@ from neo4j import Record
 
 from credgraph.model import Flag
 from credgraph.store.base import StoreError
-from credgraph.store.feed import NewEvent
+from credgraph.store.feed import FlagFeed, NewEvent, flag_events
 from credgraph.store.neo4j import feed, records
 from credgraph.store.neo4j.cypher import flags as cypher
 from credgraph.store.neo4j.loading import CHUNK, Tx, chunks
@@ -41,7 +42,7 @@ def save_flags(
     flags: Sequence[Flag],
     replace_entries: Collection[str] | None,
     policy_key: str,
-    events: Sequence[NewEvent] = (),
+    flag_feed: FlagFeed | None = None,
 ) -> None:
     # one flag per (subject_id, flag, entry_id): the last one wins
     rows: dict[Key, dict[str, Any]] = {}
@@ -57,6 +58,7 @@ def save_flags(
     stored = dict(_current(read, replace_entries))
     ended = [list(key) for key, data in stored.items() if rows.get(key, {}).get("data") != data]
     created = [row for key, row in rows.items() if stored.get(key) != row["data"]]
+    events = [] if flag_feed is None else _events(read, flag_feed, stored, rows, replace_entries)
     for keys in chunks(ended):
         run_write(_in_run(run, cypher.END_FLAGS, {"keys": keys, "run": run}))
     for chunk in chunks(created):
@@ -77,6 +79,27 @@ def save_flags(
     committed = run_write(commit)
     if committed is None:
         raise StoreError("materialised flags: a later propagation began before this one ended")
+
+
+def _events(
+    read: Read,
+    flag_feed: FlagFeed,
+    stored: dict[Key, str],
+    rows: dict[Key, dict[str, Any]],
+    replace_entries: Collection[str] | None,
+) -> list[NewEvent]:
+    """The feed's events of replacing ``stored`` by ``rows`` (``flag_events``);
+    a save of some entries reads the other flags of its subjects (kept)."""
+    new = {key: str(row["data"]) for key, row in rows.items()}
+    kept: list[tuple[Key, str]] = []
+    if replace_entries is not None:
+        subjects = unique(k[0] for k in stored.keys() ^ new.keys())
+        scope = set(replace_entries)
+        for ids in chunks(subjects, CHUNK):
+            for r in read(cypher.CURRENT_SUBJECT_FLAGS, subject_ids=ids):
+                if r["entry_id"] not in scope:
+                    kept.append(((r["subject_id"], r["flag"], r["entry_id"]), r["data"]))
+    return flag_events(flag_feed, stored, new, kept)
 
 
 def _clean(run_write: RunWrite, statement: str, current: int) -> None:

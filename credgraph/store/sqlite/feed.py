@@ -15,13 +15,25 @@ from __future__ import annotations
 
 import bisect
 import json
+import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
-from credgraph.store.feed import KIND_CODES, KINDS_BY_CODE, ChangeEvent, ChangeKind, NewEvent
+from credgraph.store.feed import (
+    ENTRY_FIELDS,
+    FLAG_EVENT_KINDS,
+    KIND_CODES,
+    KINDS_BY_CODE,
+    ChangeEvent,
+    ChangeKind,
+)
 
-_K = {kind: code for kind, code in KIND_CODES.items()}
+log = logging.getLogger(__name__)
+
+K = {kind: code for kind, code in KIND_CODES.items()}
 
 
 def _changed(fields: Sequence[str]) -> str:
@@ -30,19 +42,6 @@ def _changed(fields: Sequence[str]) -> str:
     return f"(SELECT json_group_object(f, json_array(o, n)) FROM ({rows}) WHERE o IS NOT n)"
 
 
-_ENTRY_FIELDS = (
-    "subject_id",
-    "list",
-    "category",
-    "reason",
-    "authority",
-    "case_no",
-    "decided_on",
-    "valid_until",
-    "removed_on",
-    "removal_reason",
-    "responsible",
-)
 _RELATION_DETAIL = """json_object('source_id', NEW.source_id, 'role', NEW.role,
  'title', NULLIF(NEW.title, ''), 'start_on', NULLIF(NEW.start_on, ''), 'end_on', NEW.end_on,
  'share_pct', NEW.share_pct)"""
@@ -52,70 +51,85 @@ _REMOVED_BY_OBJECTION = """NEW.upheld = 1 AND (SELECT removed_on IS NULL
  OR removed_on > NEW.resolved_on FROM entries WHERE entry_id = NEW.entry_id)
  AND NOT EXISTS (SELECT 1 FROM objections p WHERE p.entry_id = NEW.entry_id AND p.upheld = 1
  AND p.objection_id <> NEW.objection_id AND p.resolved_on <= NEW.resolved_on)"""
-_INSERT = "INSERT INTO changes(kind, subject_id, related_id, entry_id, flag, as_of, detail)"
+INSERT = "INSERT INTO changes(kind, subject_id, related_id, entry_id, flag, as_of, detail)"
 
 RELATION_ADDED_TRIGGER = f"""CREATE TRIGGER IF NOT EXISTS feed_relation_added
 AFTER INSERT ON relations
 BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
+  {INSERT} VALUES ({K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
     NULL, {_RELATION_DETAIL});
 END"""
+#: the kinds of the events of ``save_flags``: their subjects have an index
+#: of their own, so that a first ``propagate`` (an event per flag, on
+#: subjects all over the key range) appends to a small index instead of
+#: splitting most pages of the index of a load's events
+#: splitting pages of the index of a load's events. (Written as ORs: a
+#: partial index's ``kind IN (…)`` builds its list for every row inserted.)
+FLAG_KINDS = f"({' OR '.join(f'kind = {K[k]}' for k in FLAG_EVENT_KINDS)})"
+#: the indexes of a load's events, rebuilt once after a large first load
 CHANGES_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS changes_by_subject ON changes(subject_id)",
+    "CREATE INDEX IF NOT EXISTS changes_data_by_subject ON changes(subject_id) "
+    f"WHERE NOT {FLAG_KINDS}",
     "CREATE INDEX IF NOT EXISTS changes_by_related ON changes(related_id) "
     "WHERE related_id IS NOT NULL",
+)
+FLAG_CHANGES_INDEX = (
+    "CREATE INDEX IF NOT EXISTS changes_flags_by_subject ON changes(kind, subject_id) "
+    f"WHERE {FLAG_KINDS}"
 )
 FEED_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS changes(
     seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, subject_id TEXT NOT NULL, related_id TEXT,
     entry_id TEXT, flag TEXT, as_of TEXT, detail TEXT
 );
+DROP INDEX IF EXISTS changes_by_subject;
 {CHANGES_INDEXES[0]};
 {CHANGES_INDEXES[1]};
+{FLAG_CHANGES_INDEX};
 CREATE TABLE IF NOT EXISTS change_tx(
     tx INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL UNIQUE,
     recorded_at TEXT NOT NULL
 );
 CREATE TRIGGER IF NOT EXISTS feed_entry_added AFTER INSERT ON entries BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.ENTRY_ADDED]}, NEW.subject_id, NULL, NEW.entry_id, NULL, NULL,
+  {INSERT} VALUES ({K[ChangeKind.ENTRY_ADDED]}, NEW.subject_id, NULL, NEW.entry_id, NULL, NULL,
     json_object('list', NEW.list, 'category', NEW.category, 'decided_on', NEW.decided_on,
       'valid_until', NEW.valid_until, 'removed_on', NEW.removed_on,
       'removal_reason', NEW.removal_reason, 'authority', NEW.authority));
 END;
 CREATE TRIGGER IF NOT EXISTS feed_entry_removed AFTER UPDATE ON entries
 WHEN OLD.removed_on IS NULL AND NEW.removed_on IS NOT NULL BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.ENTRY_REMOVED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
+  {INSERT} VALUES ({K[ChangeKind.ENTRY_REMOVED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
     NULL, json_object('list', NEW.list, 'removed_on', NEW.removed_on,
       'removal_reason', NEW.removal_reason));
 END;
 CREATE TRIGGER IF NOT EXISTS feed_entry_changed AFTER UPDATE ON entries
 WHEN NOT (OLD.removed_on IS NULL AND NEW.removed_on IS NOT NULL) BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.ENTRY_CHANGED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
-    NULL, json_object('list', NEW.list, 'changed', json({_changed(_ENTRY_FIELDS)})));
+  {INSERT} VALUES ({K[ChangeKind.ENTRY_CHANGED]}, NEW.subject_id, NULL, NEW.entry_id, NULL,
+    NULL, json_object('list', NEW.list, 'changed', json({_changed(ENTRY_FIELDS)})));
 END;
 {RELATION_ADDED_TRIGGER};
 CREATE TRIGGER IF NOT EXISTS feed_relation_ended AFTER UPDATE ON relations
 WHEN NEW.end_on IS NOT NULL AND OLD.end_on IS NOT NEW.end_on BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.RELATION_ENDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
+  {INSERT} VALUES ({K[ChangeKind.RELATION_ENDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
     NULL, {_RELATION_DETAIL});
 END;
 CREATE TRIGGER IF NOT EXISTS feed_relation_changed AFTER UPDATE ON relations
 WHEN NOT (NEW.end_on IS NOT NULL AND OLD.end_on IS NOT NEW.end_on) BEGIN
-  {_INSERT} VALUES ({_K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
+  {INSERT} VALUES ({K[ChangeKind.RELATION_ADDED]}, NEW.target_uscc, NEW.source_id, NULL, NULL,
     NULL, json_set({_RELATION_DETAIL}, '$.changed',
       json({_changed(("share_pct", "end_on", "source_type"))})));
 END;
 CREATE TRIGGER IF NOT EXISTS feed_objection_filed AFTER INSERT ON objections BEGIN
-  {_INSERT} SELECT {_K[ChangeKind.ENTRY_CHANGED]}, e.subject_id, NULL, NEW.entry_id, NULL,
+  {INSERT} SELECT {K[ChangeKind.ENTRY_CHANGED]}, e.subject_id, NULL, NEW.entry_id, NULL,
     NEW.filed_on, json_object('list', e.list, 'objection',
       {_OBJECTION}, 'reason', NEW.reason, 'status', 'filed'), 'suspended', json('true'))
     FROM entries e WHERE e.entry_id = NEW.entry_id;
 END;
 CREATE TRIGGER IF NOT EXISTS feed_objection_resolved AFTER UPDATE ON objections
 WHEN OLD.resolved_on IS NULL AND NEW.resolved_on IS NOT NULL BEGIN
-  {_INSERT} SELECT
-    CASE WHEN {_REMOVED_BY_OBJECTION} THEN {_K[ChangeKind.ENTRY_REMOVED]}
-         ELSE {_K[ChangeKind.ENTRY_CHANGED]} END,
+  {INSERT} SELECT
+    CASE WHEN {_REMOVED_BY_OBJECTION} THEN {K[ChangeKind.ENTRY_REMOVED]}
+         ELSE {K[ChangeKind.ENTRY_CHANGED]} END,
     e.subject_id, NULL, NEW.entry_id, NULL, NEW.resolved_on,
     json_object('list', e.list, 'objection', {_OBJECTION}, 'resolved_on', NEW.resolved_on,
       'status', CASE WHEN NEW.upheld = 1 THEN 'upheld' ELSE 'rejected' END),
@@ -184,24 +198,41 @@ class BulkFeed:
         self.conn.execute("DROP TRIGGER IF EXISTS feed_relation_added")
         self.deferred = True
         if mark(self.conn) < REBUILD_BELOW:
-            self.conn.execute("DROP INDEX IF EXISTS changes_by_subject")
+            self.conn.execute("DROP INDEX IF EXISTS changes_data_by_subject")
             self.conn.execute("DROP INDEX IF EXISTS changes_by_related")
             self.rebuild = True
 
     def finish(self) -> None:
-        """Write the deferred events and restore the trigger and indexes."""
+        """Write the deferred events and restore the trigger and indexes
+        (each step's time logged at debug level)."""
         if self.deferred:
             detail = _RELATION_DETAIL.replace("NEW.", "r.")
-            self.conn.execute(
-                f"{_INSERT} SELECT {_K[ChangeKind.RELATION_ADDED]}, r.target_uscc, r.source_id, "
-                f"NULL, NULL, NULL, {detail} FROM relations r ORDER BY r.target_uscc, r.source_id"
-            )
+            with _clocked("relation_added events"):
+                self.conn.execute(
+                    f"{INSERT} SELECT {K[ChangeKind.RELATION_ADDED]}, r.target_uscc, r.source_id, "
+                    f"NULL, NULL, NULL, {detail} FROM relations r "
+                    "ORDER BY r.target_uscc, r.source_id"
+                )
             self.conn.execute(RELATION_ADDED_TRIGGER)
             self.deferred = False
         if self.rebuild:
             for statement in CHANGES_INDEXES:
-                self.conn.execute(statement)
+                with _clocked(statement.split(" ON ")[0].rsplit(" ", 1)[-1]):
+                    self.conn.execute(statement)
             self.rebuild = False
+
+
+@contextmanager
+def _clocked(step: str) -> Iterator[None]:
+    """Log a step's CPU and wall seconds at debug level."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    yield
+    log.debug(
+        "change feed: %s in %.2f s CPU, %.2f s wall",
+        step,
+        time.process_time() - cpu,
+        time.perf_counter() - wall,
+    )
 
 
 def mark(conn: sqlite3.Connection) -> int:
@@ -214,25 +245,6 @@ def mark(conn: sqlite3.Connection) -> int:
             raise
         return -1
     return int(row[0])
-
-
-def append(conn: sqlite3.Connection, events: Iterable[NewEvent]) -> None:
-    """Append events computed outside the store (flags, verdicts)."""
-    conn.executemany(
-        f"{_INSERT} VALUES (?,?,?,?,?,?,?)",
-        (
-            (
-                KIND_CODES[e.kind],
-                e.subject_id,
-                e.related_id,
-                e.entry_id,
-                e.flag,
-                e.as_of.isoformat() if e.as_of else None,
-                json.dumps(e.detail, ensure_ascii=False) if e.detail is not None else None,
-            )
-            for e in events
-        ),
-    )
 
 
 def close_tx(conn: sqlite3.Connection, before: int) -> None:
@@ -250,6 +262,12 @@ def _ids(ids: Iterable[str]) -> str:
     return json.dumps(list(dict.fromkeys(ids)), ensure_ascii=False)
 
 
+# events whose subject or related id is one of ``ids``, through the indexes
+# (each term repeats a partial index's condition, so that it can be used)
+_ABOUT = f"""(NOT {FLAG_KINDS} AND c.subject_id IN ({{ids}})
+  OR {FLAG_KINDS} AND c.subject_id IN ({{ids}}) OR c.related_id IN ({{ids}}))"""
+
+
 def read_changes(
     conn: sqlite3.Connection,
     after_seq: int,
@@ -265,16 +283,11 @@ def read_changes(
         where.append("c.seq <= ?")
         args.append(upto_seq)
     if subject_ids is not None:
-        where.append(
-            "(c.subject_id IN (SELECT value FROM json_each(?)) "
-            "OR c.related_id IN (SELECT value FROM json_each(?)))"
-        )
-        ids = _ids(subject_ids)
-        args += [ids, ids]
+        where.append(_ABOUT.format(ids="SELECT value FROM json_each(?)"))
+        args += [_ids(subject_ids)] * 3
     if watchlist is not None:
-        watched = "SELECT subject_id FROM watched WHERE watchlist = ?"
-        where.append(f"(c.subject_id IN ({watched}) OR c.related_id IN ({watched}))")
-        args += [watchlist, watchlist]
+        where.append(_ABOUT.format(ids="SELECT subject_id FROM watched WHERE watchlist = ?"))
+        args += [watchlist] * 3
     rows = conn.execute(
         "SELECT c.seq, c.kind, c.subject_id, c.related_id, c.entry_id, c.flag, c.as_of, c.detail "
         f"FROM changes c WHERE {' AND '.join(where)} ORDER BY c.seq LIMIT ?",

@@ -13,9 +13,9 @@ from json.encoder import encode_basestring
 
 from credgraph.model import Flag
 from credgraph.store.base import StoredFlags
-from credgraph.store.feed import NewEvent
-from credgraph.store.sqlite import feed
+from credgraph.store.feed import FlagFeed
 from credgraph.store.sqlite.connection import SqliteBase
+from credgraph.store.sqlite.flag_events import append_flag_events, snapshot_flags
 from credgraph.store.sqlite.records import ids_param
 
 #: (subject_id, flag, entry_id): the key of a stored flag
@@ -78,10 +78,13 @@ class FlagStore(SqliteBase):
         flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
-        events: Sequence[NewEvent] = (),
+        feed: FlagFeed | None = None,
     ) -> None:
         rows = {(f.subject_id, f.flag.value, f.entry_id): f for f in flags}
+        scope = None if replace_entries is None else ids_param(replace_entries)
         with self.transaction(bump=False) as conn:
+            if feed is not None:
+                snapshot_flags(conn, scope)
             # only the difference is written: a re-run that finds the same
             # flags leaves every row as it was and rewrites the state alone
             conn.executemany(
@@ -98,7 +101,8 @@ class FlagStore(SqliteBase):
                 "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
                 (as_of.isoformat(), str(generation), policy_key),
             )
-            feed.append(conn, events)
+            if feed is not None:
+                append_flag_events(conn, feed, scope, flags)
 
     @staticmethod
     def _flag_keys(conn: sqlite3.Connection, entry_ids: Iterable[str] | None) -> set[FlagKey]:

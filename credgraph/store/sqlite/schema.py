@@ -14,7 +14,9 @@ from credgraph.store.sqlite.fts import SEARCH_SCHEMA
 #:    two met, the change feed, watchlists and webhooks
 #: 3: both (every upgrade step is idempotent: a version-2 store of either
 #:    kind gets what it lacks)
-SCHEMA_VERSION = 3
+#: 4: the change feed's subject index split in two (flag and verdict events
+#:    apart from a load's)
+SCHEMA_VERSION = 4
 
 #: page cache (negative = KiB): 256 MiB for queries, 1 GiB during a bulk load
 CACHE_KIB = -262_144

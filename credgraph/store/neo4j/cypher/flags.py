@@ -52,6 +52,11 @@ MATCH (f:Flag)
 WHERE f.from_run IS NOT NULL AND f.to_run IS NULL
 RETURN f.subject_id AS subject_id, f.flag AS flag, f.entry_id AS entry_id, f.data AS data
 """
+CURRENT_SUBJECT_FLAGS = """
+MATCH (f:Flag)
+WHERE f.subject_id IN $subject_ids AND f.from_run IS NOT NULL AND f.to_run IS NULL
+RETURN f.subject_id AS subject_id, f.flag AS flag, f.entry_id AS entry_id, f.data AS data
+"""
 CURRENT_ENTRY_FLAGS = """
 MATCH (f:Flag)
 WHERE f.entry_id IN $entry_ids AND f.to_run IS NULL
@@ -132,6 +137,7 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
     "REOPEN_FLAGS": _CLEAN,
     "DROP_ENDED_FLAGS": _CLEAN,
     "CURRENT_FLAGS": {},
+    "CURRENT_SUBJECT_FLAGS": {"subject_ids": [_USCC]},
     "CURRENT_ENTRY_FLAGS": {"entry_ids": ["E1"]},
     "LOCK_FLAG_RUN": {"run": 4},
     "END_FLAGS": {"keys": [[_USCC, "listed", "E1"]], "run": 4},
