@@ -193,7 +193,8 @@ def persons(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
     c = _Chunk(columns, size)
     id_type = c.enum("id_type", IdType, IdType.RESIDENT_ID)
     pid = [v.upper() for v in c.raw("person_id")]
-    resident = [i for i, t in enumerate(id_type) if t == IdType.RESIDENT_ID.value]
+    resident_value = IdType.RESIDENT_ID.value
+    resident = [i for i, t in enumerate(id_type) if t == resident_value]
     if len(resident) == size:
         c.mark(resident_ok(pid).tolist(), lambda ok: not ok)
     else:  # passports and others are rare: the row parser checks them
@@ -208,6 +209,14 @@ def persons(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
 
 _PERSON_ONLY = {Role.LEGAL_REPRESENTATIVE.value, Role.EXECUTIVE.value}
 _HOLDERS = {Role.SHAREHOLDER.value, Role.ACTUAL_CONTROLLER.value}
+# enum values read once: ``.value`` is a Python-level property, and the
+# checks below run for millions of rows
+_BRANCH_OF, _EXECUTIVE, _SHAREHOLDER = (
+    Role.BRANCH_OF.value,
+    Role.EXECUTIVE.value,
+    Role.SHAREHOLDER.value,
+)
+_KIND_VALUE: dict[NodeKind | None, str | None] = {kind: kind.value for kind in NodeKind}
 
 
 def relations(
@@ -232,13 +241,13 @@ def relations(
             or s == t
             or tk is not NodeKind.ENTERPRISE
             or (sk is NodeKind.ENTERPRISE and r in _PERSON_ONLY)
-            or (sk is NodeKind.PERSON and r == Role.BRANCH_OF.value)
-            or (ti is not None and r != Role.EXECUTIVE.value)
+            or (sk is NodeKind.PERSON and r == _BRANCH_OF)
+            or (ti is not None and r != _EXECUTIVE)
             or (sh is not None and r not in _HOLDERS)
-            or (sh is None and r == Role.SHAREHOLDER.value)
+            or (sh is None and r == _SHAREHOLDER)
             or (st is not None and en is not None and en < st)
         ):
             c.bad.add(i)
-    kind_values = [k.value if k is not None else None for k in source_kind]
+    kind_values = list(map(_KIND_VALUE.get, source_kind))
     values: list[list[Any]] = [source, kind_values, target, role, title, share, start, end]
     return values, c.bad

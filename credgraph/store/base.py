@@ -103,7 +103,11 @@ class PlainWriter(Protocol):
     unique by identity within one bulk block; each is upserted by identity
     like :meth:`BulkWriter.upsert` would."""
 
-    def write_plain(self, table: str, rows: list[tuple[Any, ...]]) -> None: ...
+    def write_plain(
+        self, table: str, rows: list[tuple[Any, ...]], keys: list[Any] | None = None
+    ) -> None:
+        """``keys``: the backend's search keys of the rows, when the caller
+        computed them ahead (the embedded store's ``search_keys``)."""
 
 
 @runtime_checkable

@@ -13,13 +13,14 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from credgraph.model import Batch, from_plain
 from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
 from credgraph.store.sqlite.connection import SqliteBase
-from credgraph.store.sqlite.fts import index_names, index_nodes
+from credgraph.store.sqlite.fts import DocKeys, doc_keys, index_names, index_nodes
 from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, RELATIONS_BY_TARGET
 
 UPSERT_ENTERPRISE = """
@@ -75,6 +76,18 @@ INSERT_PLAIN = {
     "persons": "INSERT INTO persons VALUES (?,?,?,?,?,?,?)",
     "relations": "INSERT INTO relations VALUES (?,?,?,?,?,?,?,?)",
 }
+
+
+#: where a plain row of a searchable table holds the name
+NAME_FIELD = {"enterprises": 1, "persons": 2}
+
+
+def search_keys(table: str, rows: list[tuple[Any, ...]]) -> list[DocKeys] | None:
+    """The search keys of plain rows of ``table`` (None: not a searchable
+    table), for :meth:`_SqliteBulk.write_plain`: a load computes them in its
+    parsing process, off the writer's core."""
+    field = NAME_FIELD.get(table)
+    return None if field is None else [doc_keys(r[field]) for r in rows]
 
 
 class BulkLoad(SqliteBase):
@@ -225,8 +238,12 @@ class _SqliteBulk:
                 self.conn.execute("DROP INDEX IF EXISTS relations_by_target")
                 self.index_dropped = True
 
-    def write_plain(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """Plain rows (:data:`credgraph.model.PLAIN`) of one table."""
+    def write_plain(
+        self, table: str, rows: list[tuple[Any, ...]], keys: list[DocKeys] | None = None
+    ) -> None:
+        """Plain rows (:data:`credgraph.model.PLAIN`) of one table; ``keys``
+        are the search keys of the rows' names (:func:`search_keys`), when
+        the caller computed them."""
         if not rows:
             return
         if table == "entries":
@@ -247,8 +264,9 @@ class _SqliteBulk:
                 sql, ((r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7]) for r in rows)
             )
             return
-        name = 1 if table == "enterprises" else 2
-        index_nodes(self.conn, {r[0]: r[name] for r in rows})
+        name = NAME_FIELD[table]
+        known = None if keys is None else dict(zip(map(itemgetter(0), rows), keys, strict=True))
+        index_nodes(self.conn, {r[0]: r[name] for r in rows}, known)
         self.conn.executemany(sql, rows)
 
     def finish(self) -> None:
