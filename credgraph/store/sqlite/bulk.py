@@ -21,7 +21,7 @@ from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.fts import DocKeys, doc_keys, index_names, index_nodes
-from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, RELATIONS_BY_TARGET
+from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, DEFERRED_INDEXES
 
 UPSERT_ENTERPRISE = """
 INSERT INTO enterprises VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -213,30 +213,42 @@ class _Abort(Exception):
 
 
 class _SqliteBulk:
-    """Writes of one bulk transaction. Loading relations into an empty table
-    drops the target index and builds it once at the end, inside the same
-    transaction: one sorted build instead of millions of random inserts.
-    Plain rows into a table that was empty when the block began are plain
-    inserts (the loader hands every identity once per load)."""
+    """Writes of one bulk transaction. Writing into a table that is empty
+    drops its secondary indexes (:data:`DEFERRED_INDEXES`) and builds them
+    once at the end, inside the same transaction: one sorted build instead
+    of millions of random inserts. Plain rows into a table that was empty
+    at their first batch are plain inserts (the loader hands every identity
+    once per load)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.aborted = False
-        self.index_dropped = False
-        self.relations_seen = False
+        #: per table written with plain rows: whether it was empty before
         self.empty: dict[str, bool] = {}
+        self.checked: set[str] = set()
+        #: index statements to run at the end of the block
+        self.deferred: list[str] = []
 
     def upsert(self, batch: Batch) -> None:
-        if batch.relations:
-            self._before_relations()
+        for table in DEFERRED_INDEXES:
+            if getattr(batch, table):
+                self._defer_indexes(table)
         write_batch(self.conn, batch)
 
-    def _before_relations(self) -> None:
-        if not self.relations_seen:
-            self.relations_seen = True
-            if self.conn.execute("SELECT 1 FROM relations LIMIT 1").fetchone() is None:
-                self.conn.execute("DROP INDEX IF EXISTS relations_by_target")
-                self.index_dropped = True
+    def _empty(self, table: str) -> bool:
+        return self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+
+    def _defer_indexes(self, table: str) -> None:
+        """Before the block's first write to ``table``: drop its deferred
+        indexes if it is empty (:meth:`finish` builds them)."""
+        if table in self.checked:
+            return
+        self.checked.add(table)
+        if self._empty(table):
+            for statement in DEFERRED_INDEXES.get(table, ()):
+                name = statement.split("EXISTS", 1)[1].split()[0]
+                self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+                self.deferred.append(statement)
 
     def write_plain(
         self, table: str, rows: list[tuple[Any, ...]], keys: list[DocKeys] | None = None
@@ -255,11 +267,10 @@ class _SqliteBulk:
             return
         empty = self.empty.get(table)
         if empty is None:
-            found = self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-            empty = self.empty[table] = found is None
+            empty = self.empty[table] = self._empty(table)
+        self._defer_indexes(table)
         sql = (INSERT_PLAIN if empty else UPSERT_PLAIN)[table]
         if table == "relations":
-            self._before_relations()
             self.conn.executemany(
                 sql, ((r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7]) for r in rows)
             )
@@ -270,9 +281,9 @@ class _SqliteBulk:
         self.conn.executemany(sql, rows)
 
     def finish(self) -> None:
-        if self.index_dropped:
-            self.conn.execute(RELATIONS_BY_TARGET)
-            self.index_dropped = False
+        for statement in self.deferred:
+            self.conn.execute(statement)
+        self.deferred = []
 
     def abort(self) -> None:
         self.aborted = True
