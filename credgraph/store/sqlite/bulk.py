@@ -20,7 +20,14 @@ from credgraph.model import Batch, from_plain
 from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
 from credgraph.store.sqlite.connection import SqliteBase
-from credgraph.store.sqlite.fts import DocKeys, doc_keys, index_names, index_nodes
+from credgraph.store.sqlite.fts import (
+    DocKeys,
+    doc_keys,
+    index_names,
+    index_nodes,
+    merge_all,
+    pause_merging,
+)
 from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, DEFERRED_INDEXES
 
 UPSERT_ENTERPRISE = """
@@ -228,6 +235,8 @@ class _SqliteBulk:
         self.checked: set[str] = set()
         #: index statements to run at the end of the block
         self.deferred: list[str] = []
+        #: the search index was empty: its segments are merged at the end
+        self.fill_search: bool | None = None
 
     def upsert(self, batch: Batch) -> None:
         for table in DEFERRED_INDEXES:
@@ -275,6 +284,10 @@ class _SqliteBulk:
                 sql, ((r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7]) for r in rows)
             )
             return
+        if self.fill_search is None:
+            self.fill_search = self._empty("search_docs")
+            if self.fill_search:
+                pause_merging(self.conn)
         name = NAME_FIELD[table]
         known = None if keys is None else dict(zip(map(itemgetter(0), rows), keys, strict=True))
         index_nodes(self.conn, {r[0]: r[name] for r in rows}, known)
@@ -284,6 +297,9 @@ class _SqliteBulk:
         for statement in self.deferred:
             self.conn.execute(statement)
         self.deferred = []
+        if self.fill_search:
+            merge_all(self.conn)
+            self.fill_search = False
 
     def abort(self) -> None:
         self.aborted = True

@@ -143,6 +143,26 @@ def _docs(conn: sqlite3.Connection, docs: list[tuple[int, str]], delete: bool) -
         _write_docs(conn, [(doc, doc_keys(name)) for doc, name in part], delete)
 
 
+#: FTS5's default ``automerge`` (merge 4 segments of a level into one)
+AUTOMERGE = 4
+
+
+def pause_merging(conn: sqlite3.Connection) -> None:
+    """For a bulk fill of an empty index: no incremental merges of segments
+    while millions of documents go in (:func:`merge_all` merges once at the
+    end, a fifth less work at a million names)."""
+    for table in COLUMNS:
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', 0)")
+
+
+def merge_all(conn: sqlite3.Connection) -> None:
+    """End of a bulk fill: every table's segments merged into one, then the
+    default merging again."""
+    for table in COLUMNS:
+        conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', {AUTOMERGE})")
+
+
 def search_index_current(conn: sqlite3.Connection) -> bool:
     row = conn.execute("SELECT value FROM meta WHERE key = 'search_index'").fetchone()
     return row is not None and row[0] == INDEX_VERSION
