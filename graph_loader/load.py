@@ -290,8 +290,8 @@ def _parsed_elsewhere(
 ) -> Generator[Parsed, None, None]:
     """:func:`_parsed` in a child process (:mod:`graph_loader.pipeline`),
     which looks ids up in the store as committed before this load and also
-    computes the search keys of the names (a quarter of the writer's work
-    otherwise)."""
+    computes the search keys of the names (pinyin and character pairs:
+    Python work the writer would otherwise do)."""
     path = str(getattr(store, "path"))  # noqa: B009 - an EmbeddedStore
 
     def produce() -> Iterator[Parsed]:
