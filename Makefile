@@ -6,7 +6,7 @@ STORE   ?= demo/credgraph.db
 DEMO_N  ?= 2000
 BENCH_N ?= 100000
 
-.PHONY: setup demo test lint typecheck pytest bench clean node_modules chromium neo4j-up neo4j-down
+.PHONY: setup demo test lint typecheck pytest bench clean node_modules chromium neo4j-up neo4j-down locale
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,7 +14,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Translations (DESIGN §12): the .po is the source, the compiled .mo is
+# committed too (a wheel or the Docker image needs no build step) and rebuilt
+# here whenever the .po changes; a test checks that both agree.
+LOCALE_PO := credgraph/locale/zh_CN/LC_MESSAGES/credgraph.po
+LOCALE_MO := $(LOCALE_PO:.po=.mo)
+
+$(LOCALE_MO): $(LOCALE_PO) $(STAMP)
+	$(VENV)/bin/pybabel -q compile -d credgraph/locale -D credgraph
+	touch $(LOCALE_MO)
+
+# After changing user-visible words in Python or the report template:
+# extract them, merge into the .po (then translate the new empty entries) and compile.
+locale: $(STAMP)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ -k T_:1c,2 -k gettext --no-location \
+		--omit-header -o credgraph/locale/credgraph.pot credgraph queries cli viz
+	$(VENV)/bin/pybabel -q update -i credgraph/locale/credgraph.pot -d credgraph/locale \
+		-D credgraph -l zh_CN --no-fuzzy-matching --ignore-obsolete -w 100
+	$(VENV)/bin/pybabel -q compile -d credgraph/locale -D credgraph
+
+setup: $(STAMP) $(LOCALE_MO)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -56,7 +75,7 @@ neo4j-down:
 
 # The whole suite on both backends: a live Neo4j for the run, stopped even when
 # tests fail. Without Java the Neo4j tests skip, saying so.
-pytest: $(STAMP) $(NODE_STAMP) chromium
+pytest: $(STAMP) $(LOCALE_MO) $(NODE_STAMP) chromium
 	@if command -v java >/dev/null 2>&1; then \
 		trap 'neo4j/ctl.sh down' EXIT INT TERM; \
 		neo4j/ctl.sh up || exit 1; \

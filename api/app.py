@@ -13,14 +13,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import audit, problems
 from api.budget import Budgets
+from api.docs import mount_docs
 from api.explorer import mount_explorer
+from api.i18n import request_language
 from api.refs import RefCodec, load_secret
 from api.routers import ROUTERS
 from api.security import KeyRing
@@ -41,31 +43,6 @@ Who stands behind a dishonest firm, with evidence. Every endpoint but
 `procurement` see personal ids masked. Errors are `application/problem+json`
 (RFC 9457). Query endpoints take `as_of` (default today in Asia/Shanghai).
 """
-
-
-DOCS_ASSETS = "/docs-assets"
-
-
-def mount_docs(app: FastAPI) -> None:
-    """OpenAPI docs at ``/docs`` with Swagger UI from the ``swagger-ui-bundle``
-    package: nothing is fetched from a CDN (offline machines, and no third-party
-    script on the origin that holds the explorer's key)."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
-
-    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
-
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title="credgraph API",
-            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-            swagger_favicon_url="",
-        )
-
-    app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False)
 
 
 class SecurityHeaders:
@@ -182,7 +159,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from queries.webhooks import BackgroundDelivery
+
+        # webhooks are delivered by a thread of their own, never on a request's path
+        delivery = BackgroundDelivery(store, settings.delivery_interval)
+        if settings.delivery_interval > 0:
+            delivery.start()
         yield
+        if settings.delivery_interval > 0:
+            delivery.stop()
         audit.close(store)
         store.close()
 
@@ -193,6 +178,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served below from the package: no CDN, works offline
         redoc_url=None,
+        dependencies=[Depends(request_language)],  # ?lang= / Accept-Language (DESIGN §12)
     )
     app.state.store = store
     app.state.keyring = KeyRing(keys_path)

@@ -162,13 +162,46 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def record_refusal(request: Request, status: int, subject_ids: Iterable[str] = ()) -> None:
+#: the fields of a request body that name subjects (POST /measures/check, /screenings,
+#: /watchlists)
+BODY_ID_FIELDS = ("subject_id", "bidders", "ids")
+#: at most this many ids of one body are written to the audit log
+MAX_BODY_IDS = 100
+
+
+def body_asked(body: object) -> tuple[list[str], str | None]:
+    """The subject ids and the ``as_of`` text a request body asked for
+    (whatever it was, valid or not), for the audit of a refused request.
+
+    >>> body_asked({"bidders": ["A", "B", 3], "as_of": "2025-01-02", "depth": 9})
+    (['A', 'B'], '2025-01-02')
+    >>> body_asked(["not", "an", "object"])
+    ([], None)
+    """
+    if not isinstance(body, dict):
+        return [], None
+    ids: list[str] = []
+    for field in BODY_ID_FIELDS:
+        value = body.get(field)
+        values = value if isinstance(value, list) else [value]
+        ids += [v for v in values if isinstance(v, str)]
+    as_of = body.get("as_of")
+    return ids[:MAX_BODY_IDS], as_of if isinstance(as_of, str) else None
+
+
+def record_refusal(
+    request: Request, status: int, subject_ids: Iterable[str] = (), body: object = None
+) -> None:
     """Log a lookup that was refused (403), found nothing (404) or was
     invalid (422) for a known caller, with the ids and parameters it asked
-    for and its as_of when one was given (RULES §9)."""
+    for and its as_of when one was given, in the query or in the body
+    (``body``, or what a router kept in ``request.state.body``) (RULES §9)."""
     caller: Caller | None = getattr(request.state, "caller", None)
     if caller is None:
         return
+    body_ids, body_as_of = body_asked(
+        body if body is not None else getattr(request.state, "body", None)
+    )
     route = request.scope.get("route")
     # named like the answered lookups' endpoints ("GET /entities/{id}")
     path = getattr(route, "path", request.url.path).replace("{entity_id}", "{id}")
@@ -178,8 +211,9 @@ def record_refusal(request: Request, status: int, subject_ids: Iterable[str] = (
         *(str(v) for v in request.path_params.values()),
         *caller.asked,
         *(query[k] for k in ID_PARAMS if k in query),
+        *(i for i in body_ids if i not in caller.asked),
     ]
-    as_of = _day(query.get("as_of"))
+    as_of = _day(query.get("as_of") or body_as_of)
     asked = {k: v for k, v in query.items() if k not in ID_PARAMS and not (k == "as_of" and as_of)}
     store: GraphStore = request.app.state.store
     endpoint = f"{request.method} {path}"

@@ -131,7 +131,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     detail = f"{'.'.join(map(str, first.loc))}: {first.msg}" if first else "invalid request"
     from api.audit import record_refusal
 
-    record_refusal(request, 422)
+    record_refusal(request, 422, body=exc.body)
     return problem_response(
         request,
         422,

@@ -28,9 +28,11 @@ from api.keys import ApiKey, ApiRole, find_key, read_keys
 from api.masking import dump, masked_body
 from api.refs import RefCodec, is_ref
 from credgraph.ids import MAX_ID_LENGTH, is_resident_id, is_uscc, mask_person_id, normalise_id
-from credgraph.model import IdType, NodeKind
+from credgraph.model import IdType, NodeKind, Person
 from credgraph.store import GraphStore
+from credgraph.textids import id_candidates, mask_ids_in_text
 from queries.errors import InvalidRequest, UnknownEntity
+from queries.explain import explain, overlay
 from queries.report import CreditReport
 
 log = logging.getLogger(__name__)
@@ -212,9 +214,21 @@ def resolve_ids(caller: Caller, store: GraphStore, values: Iterable[str]) -> lis
 def body_for(caller: Caller, store: GraphStore, result: BaseModel | list[Any]) -> Any:
     """A query result as ``caller`` may read it: the CLI's JSON, with persons
     as refs and ids in free text masked for the masked roles."""
-    if caller.masked:
-        return masked_body(caller, store, result)
-    return dump(result)
+    words = explain(store, dump(result))  # labels and explanations, request's language
+    if not caller.masked:
+        return words
+    return overlay(masked_body(caller, store, result), words, _masked_text(store))
+
+
+def _masked_text(store: GraphStore) -> Callable[[str], str]:
+    """Masks personal ids in the words copied onto a masked body."""
+
+    def text(value: str) -> str:
+        nodes = store.nodes(id_candidates(value)) if any(c.isdigit() for c in value) else {}
+        persons = {i: n.id_type for i, n in nodes.items() if isinstance(n, Person)}
+        return mask_ids_in_text(value, persons)
+
+    return text
 
 
 def shaped(caller: Caller, store: GraphStore, result: BaseModel | list[Any]) -> JSONResponse:

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from importlib.metadata import version
 from math import ceil
 from pathlib import Path
@@ -22,6 +23,36 @@ MIB = 1024 * 1024
 
 class BenchError(RuntimeError):
     """A step of the benchmark could not run (load failed, server did not start)."""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to measure; the defaults are those of issues 9 and 17."""
+
+    enterprises: int
+    seed: int = 42
+    out: Path = Path("bench-results")
+    skip_api: bool = False
+    skip_baseline: bool = False
+    ego_runs: int = 200
+    ego_depth: int = 2
+    ego_limit: int = 300
+    screening_runs: int = 50
+    screening_bidders: int = 20
+    screening_depth: int = 4
+    path_pairs: int = 200
+    path_max_depth: int = 6
+    api_seconds: float = 10.0
+    api_clients: int = 8
+    #: wall-clock budget of each baseline section; the rest of its items are skipped
+    baseline_budget_s: float = 60.0
+    #: fresh processes per process figure (start-up, propagate, hub map)
+    process_runs: int = 3
+    hub_runs: int = 20
+    #: also measure this Neo4j (URI, or the state folder of ``make neo4j-up``)
+    neo4j: str | None = None
+    #: empty that Neo4j database first (the bench refuses one holding data)
+    neo4j_wipe: bool = False
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:
@@ -136,3 +167,38 @@ def budgeted(
         ms.append(seconds * 1000)
         results.append(value)
     return ms, results, False
+
+
+def process_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) that process ``pid`` has used so far, from
+    ``/proc``; None when it cannot be read (not local, gone, not Linux)."""
+    if pid is None:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class CpuMeter:
+    """CPU seconds spent between :meth:`start` and :meth:`figures`: this
+    process's, and a server process's when its pid is known (a local Neo4j):
+    steadier than wall times on a shared machine."""
+
+    def __init__(self, server_pid: int | None = None) -> None:
+        self.server_pid = server_pid
+        self.start()
+
+    def start(self) -> None:
+        self._ours = time.process_time()
+        self._server = process_cpu(self.server_pid)
+
+    def figures(self) -> dict[str, float | None]:
+        ours: dict[str, float | None] = {"cpu_s": round(time.process_time() - self._ours, 3)}
+        if self.server_pid is None:
+            return ours
+        now = process_cpu(self.server_pid)
+        spent = None if now is None or self._server is None else round(now - self._server, 2)
+        return ours | {"server_cpu_s": spent}

@@ -27,14 +27,13 @@ import os
 import random
 import resource
 import time
-from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench import baseline, hubs, processes
 from bench.common import (
+    BenchConfig,
     BenchError,
     Progress,
     budgeted,
@@ -47,148 +46,25 @@ from bench.common import (
     timed,
 )
 from bench.goals import GOALS, goals
-from bench.steps import (
-    MAP_NODES,
-    api_load,
-    incremental,
-    linked_pairs,
-    measure_load,
-    measure_map,
-    sample_folder,
-)
+from bench.neo4j_bench import EmbeddedRun, neo4j_figures, neo4j_target, prepare
+from bench.steps import MAP_NODES, api_load, incremental, measure_load, measure_map, sample_folder
+from bench.workload import Timings, Workload, full_propagation, make_workload, our_queries
 from credgraph.outputs import atomic_write
 from credgraph.policy import default_policy
 from credgraph.store import GraphStore, open_store
 from graph_loader.sample import DEFAULT_AS_OF
-from queries.materialise import propagate
-from queries.network import ego_network
-from queries.paths import find_paths
-from queries.screening import screen_bidders
 
 __all__ = ["GOALS", "MAP_NODES", "BenchConfig", "BenchError", "goals", "run_bench"]
 
 BENCH_VERSION = 2
 
 
-@dataclass(frozen=True)
-class BenchConfig:
-    """What to measure; the defaults are those of issues 9 and 17."""
-
-    enterprises: int
-    seed: int = 42
-    out: Path = Path("bench-results")
-    skip_api: bool = False
-    skip_baseline: bool = False
-    ego_runs: int = 200
-    ego_depth: int = 2
-    ego_limit: int = 300
-    screening_runs: int = 50
-    screening_bidders: int = 20
-    screening_depth: int = 4
-    path_pairs: int = 200
-    path_max_depth: int = 6
-    api_seconds: float = 10.0
-    api_clients: int = 8
-    #: wall-clock budget of each baseline section; the rest of its items are skipped
-    baseline_budget_s: float = 60.0
-    #: fresh processes per process figure (start-up, propagate, hub map)
-    process_runs: int = 3
-    hub_runs: int = 20
-
-
 # -- the run -------------------------------------------------------------------
-@dataclass
-class _Workload:
-    """The random subjects of one run, the same for ours and the baseline."""
-
-    subjects: list[str]
-    rounds: list[list[str]]
-    pairs: list[tuple[str, str]]
-    random_pairs: int
-
-
-@dataclass
-class _Timings:
-    """Per-item milliseconds of our queries, for the ratios."""
-
-    ego: list[float]
-    screening: list[float]
-    paths: list[float]
-    path_lengths: list[int | None]
-
-
-def _workload(
-    store: GraphStore,
-    config: BenchConfig,
-    firms: list[str],
-    everyone: list[str],
-    rng: random.Random,
-) -> _Workload:
-    k = min(config.screening_bidders, len(firms))
-    random_pairs = config.path_pairs - config.path_pairs // 2
-    pairs = [(a, b) for a, b in (rng.sample(everyone, 2) for _ in range(random_pairs))]
-    pairs += linked_pairs(store, everyone, config.path_pairs // 2, DEFAULT_AS_OF, rng)
-    return _Workload(
-        subjects=rng.sample(everyone, min(config.ego_runs, len(everyone))),
-        rounds=[rng.sample(firms, k) for _ in range(config.screening_runs)],
-        pairs=pairs,
-        random_pairs=random_pairs,
-    )
-
-
-def _our_queries(
-    store: GraphStore, work: _Workload, config: BenchConfig, say: Progress
-) -> tuple[dict[str, Any], _Timings]:
-    as_of, unbounded = DEFAULT_AS_OF, float("inf")
-    say(f"ego networks ({len(work.subjects)})")
-    ego_ms, egos, _ = budgeted(
-        work.subjects,
-        unbounded,
-        lambda s: ego_network(store, s, as_of, depth=config.ego_depth, limit=config.ego_limit),
-    )
-    say(f"screenings ({len(work.rounds)})")
-    scr_ms, screened, _ = budgeted(
-        work.rounds,
-        unbounded,
-        lambda b: screen_bidders(store, b, "public_bidding", as_of, config.screening_depth),
-    )
-    say(f"shortest paths ({len(work.pairs)} pairs)")
-    path_ms, found, _ = budgeted(
-        work.pairs,
-        unbounded,
-        lambda p: find_paths(store, p[0], p[1], as_of, max_depth=config.path_max_depth),
-    )
-    lengths = [len(r.paths[0].nodes) - 1 if r.paths else None for r in found]
-    metrics = {
-        "ego_network": stats(ego_ms)
-        | {
-            "depth": config.ego_depth,
-            "limit": config.ego_limit,
-            "mean_nodes": round(sum(len(e.nodes) for e in egos) / max(len(egos), 1), 1),
-            "max_nodes": max((len(e.nodes) for e in egos), default=0),
-        },
-        "screening": stats(scr_ms)
-        | {
-            "bidders": len(work.rounds[0]) if work.rounds else 0,
-            "depth": config.screening_depth,
-            "mean_links": round(sum(len(r.links) for r in screened) / max(len(screened), 1), 1),
-        },
-        "paths": stats(path_ms)
-        | {
-            "pairs": len(work.pairs),
-            "linked_pairs": len(work.pairs) - work.random_pairs,
-            "max_depth": config.path_max_depth,
-            "found": sum(x is not None for x in lengths),
-        },
-    }
-    return metrics, _Timings(ego_ms, scr_ms, path_ms, lengths)
-
-
 def _baseline_queries(
     bg: baseline.BaselineGraph,
     flags: set[baseline.FlagKey],
-    work: _Workload,
-    ours: _Timings,
+    work: Workload,
+    ours: Timings,
     config: BenchConfig,
 ) -> tuple[dict[str, Any], dict[str, float | None]]:
     budget = config.baseline_budget_s
@@ -229,21 +105,6 @@ def _baseline_queries(
         "paths_p50": ratio(path_ms, ours.paths),
     }
     return metrics, ratios
-
-
-def _propagation(store: GraphStore, as_of: date) -> tuple[dict[str, Any], set[baseline.FlagKey]]:
-    """Full propagation in this process: the first run (cold caches) and a
-    second one."""
-    default_policy()  # parsed once per process: not part of propagation
-    seconds, flags = timed(lambda: propagate(store, as_of))
-    again, _ = timed(lambda: propagate(store, as_of))
-    keys = {(f.subject_id, f.flag.value, f.entry_id) for f in flags}
-    return {
-        "seconds": round(seconds, 3),
-        "second_run_s": round(again, 3),
-        "flags": len(flags),
-        "by_rule": dict(sorted(Counter(f.rule.value for f in flags).items())),
-    }, keys
 
 
 def _hub_figures(
@@ -292,7 +153,9 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> dict[str
     """Measure everything of issues 9 and 17 and write ``OUT/bench-N.json``.
 
     Returns that JSON document: ``machine``, ``sample``, ``metrics`` (ours),
-    ``baseline`` and ``ratios`` (absent with ``skip_baseline``) and ``goals``.
+    ``baseline`` and ``ratios`` (absent with ``skip_baseline``), ``goals``,
+    and with ``config.neo4j`` the same figures on that Neo4j (``neo4j``,
+    :mod:`bench.neo4j_bench`).
     """
     say = progress or (lambda _: None)
     n, seed, out, as_of = config.enterprises, config.seed, config.out, DEFAULT_AS_OF
@@ -307,6 +170,12 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> dict[str
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
     }
+    location = config.neo4j
+    target = neo4j_target(location) if location else None
+    neo4j_info: dict[str, Any] = {}
+    if location and target:  # before anything is measured: it answers and it is empty
+        say(f"Neo4j at {target.uri}: empty?")
+        neo4j_info = prepare(target, location, config.neo4j_wipe)
     say(f"sample of {n:,} enterprises (seed {seed})")
     folder, result["sample"] = sample_folder(out, n, seed)
     firms = first_column(folder / "enterprises.csv")
@@ -320,23 +189,26 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> dict[str
     metrics["load"] = measure_load(folder, store_path, out / f"load-{n}.log")
     store = open_store(str(store_path))
     try:
-        _in_process(store, folder, found, firms, everyone, config, rng, result, say)
+        embedded = _in_process(store, folder, found, firms, everyone, config, rng, result, say)
     finally:
         store.close()
+    embedded.store_path = store_path
     metrics.update(
         _process_figures(store_path, folder, found.group, rng.choice(firms), config, say)
     )
     if "ratios" in result and "ratio" in metrics["propagation_process"]:
         result["ratios"]["propagation_process"] = metrics["propagation_process"]["ratio"]
+    # a public key: firms by USCC (persons reach it only as refs, DESIGN §7)
+    embedded.api_ids = rng.sample(firms, min(10_000, len(firms)))
     if config.skip_api:
         metrics["api"] = {"skipped": "--skip-api"}
     else:
         say(f"API load run ({config.api_clients} clients, {config.api_seconds:g} s)")
-        # a public key: firms by USCC (persons reach it only as refs, DESIGN §7)
-        ids = rng.sample(firms, min(10_000, len(firms)))
         metrics["api"] = api_load(
-            store_path, ids, out, config.api_seconds, config.api_clients, seed
+            store_path, embedded.api_ids, out, config.api_seconds, config.api_clients, seed
         )
+    if target is not None:
+        result["neo4j"] = neo4j_figures(target, neo4j_info, embedded, config, as_of, say)
     result["goals"] = goals(result)
     result["duration_s"] = round(time.perf_counter() - started, 1)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -358,11 +230,12 @@ def _in_process(
     rng: random.Random,
     result: dict[str, Any],
     say: Progress,
-) -> None:
-    """Every figure taken in this process, on the open store."""
+) -> EmbeddedRun:
+    """Every figure taken in this process, on the open store; the items and
+    answers a Neo4j run reuses."""
     metrics, as_of = result["metrics"], DEFAULT_AS_OF
     say("full propagation")
-    metrics["propagation_full"], ours_flags = _propagation(store, as_of)
+    metrics["propagation_full"], ours_flags = full_propagation(store, as_of)
     bg: baseline.BaselineGraph | None = None
     base_flags: set[baseline.FlagKey] = set()
     if not config.skip_baseline:
@@ -378,9 +251,10 @@ def _in_process(
     say("incremental propagation after one new severe entry")
     listed = _listed(folder)
     fresh = [f for f in firms if f not in listed] or firms
-    metrics["propagation_incremental"] = incremental(store, rng.choice(fresh), as_of, config.seed)
-    work = _workload(store, config, firms, everyone, rng)
-    queried, timings = _our_queries(store, work, config, say)
+    firm = rng.choice(fresh)
+    metrics["propagation_incremental"] = incremental(store, firm, as_of, config.seed)
+    work = make_workload(store, config, firms, everyone, rng)
+    queried, timings = our_queries(store, work, config, say)
     metrics.update(queried)
     say("map of 1,000 nodes")
     metrics["map"] = measure_map(
@@ -394,6 +268,7 @@ def _in_process(
         result["ratios"].update(ratios)
         del bg
         gc.collect()
+    return EmbeddedRun(Path(), folder, work, timings, ours_flags, firm, [])
 
 
 def _baseline_propagation(

@@ -44,15 +44,19 @@ def sample_folder(out: Path, enterprises: int, seed: int) -> tuple[Path, dict[st
     return folder, info | {"reused": False}
 
 
-def measure_load(folder: Path, store_path: Path, log_path: Path) -> dict[str, Any]:
-    """``credgraph load`` in a subprocess: wall time and its own peak RSS."""
-    for file in store_files(store_path):
-        Path(file).unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "cli.main", "load", str(folder), "--store", str(store_path)]
-    cmd += ["--rejects", str(log_path.with_suffix(".rejects.csv"))]
+def run_measured(
+    what: str,
+    cmd: list[str],
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> tuple[float, Any]:
+    """Run ``cmd`` (``what``, for errors) with its output in ``log_path``:
+    wall seconds and the rusage of that process (its descendants waited for
+    included); :class:`BenchError` with the log's tail when it fails."""
     with log_path.open("wb") as log:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
         try:
             # wait4: the rusage of this child alone (RUSAGE_CHILDREN mixes all children)
             _, status, usage = os.wait4(proc.pid, 0)
@@ -64,14 +68,32 @@ def measure_load(folder: Path, store_path: Path, log_path: Path) -> dict[str, An
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         tail = log_path.read_text("utf-8", errors="replace")[-2000:]
-        raise BenchError(f"credgraph load exited with {proc.returncode}:\n{tail}")
-    return {
+        raise BenchError(f"{what} exited with {proc.returncode}:\n{tail}")
+    return seconds, usage
+
+
+def measure_load(
+    folder: Path, store: Path | str, log_path: Path, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """``credgraph load`` in a subprocess: wall time, its CPU seconds and its
+    own peak RSS. ``store`` is a fresh embedded store file (removed first) or
+    a Neo4j URI (``env`` then holds its credentials)."""
+    if isinstance(store, Path):
+        for file in store_files(store):
+            Path(file).unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "cli.main", "load", str(folder), "--store", str(store)]
+    cmd += ["--rejects", str(log_path.with_suffix(".rejects.csv"))]
+    environ = None if env is None else os.environ | env
+    seconds, usage = run_measured("credgraph load", cmd, log_path, environ)
+    figures = {
         "seconds": round(seconds, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mib": round(usage.ru_maxrss * 1024 / MIB, 1),  # ru_maxrss is KiB on Linux
-        "store_mib": mib(
-            sum(p.stat().st_size for p in store_path.parent.glob(store_path.name + "*"))
-        ),
     }
+    if isinstance(store, Path):
+        files = store.parent.glob(store.name + "*")
+        figures["store_mib"] = mib(sum(p.stat().st_size for p in files))
+    return figures
 
 
 def incremental(store: GraphStore, firm: str, as_of: date, seed: int) -> dict[str, Any]:
@@ -203,26 +225,30 @@ def _wait_healthy(proc: subprocess.Popen[bytes], base: str, timeout: float) -> N
 
 
 def api_load(
-    store_path: Path,
+    store: Path | str,
     ids: Sequence[str],
     out: Path,
     seconds: float,
     clients: int,
     seed: int,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``credgraph serve`` in a subprocess; ``clients`` threads GET
+    """``credgraph serve --store STORE`` in a subprocess (``env``: more
+    settings, e.g. Neo4j credentials); ``clients`` threads GET
     ``/entities/{id}`` on random ids for ``seconds``; the server is stopped after."""
     keys = out / "bench-keys.toml"
     keys.unlink(missing_ok=True)
     key = add_key(keys, "bench", "public")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "cli.main", "serve", "--store", str(store_path)]
+    cmd = [sys.executable, "-m", "cli.main", "serve", "--store", str(store)]
     cmd += ["--host", "127.0.0.1", "--port", str(port)]
     # no request budget: the run measures the server, not the key's rate limit
-    env = os.environ | {"CREDGRAPH_KEYS_FILE": str(keys), "CREDGRAPH_RATE_LIMITS": "{}"}
-    with (out / "serve.log").open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    settings = {"CREDGRAPH_KEYS_FILE": str(keys), "CREDGRAPH_RATE_LIMITS": "{}"} | (env or {})
+    environ = os.environ | settings
+    log_name = "serve.log" if isinstance(store, Path) else "serve-neo4j.log"
+    with (out / log_name).open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=environ)
         try:
             _wait_healthy(proc, base, 120.0)
             return _drive(base, key, ids, seconds, clients, seed)

@@ -178,10 +178,13 @@ def markdown(result: dict[str, Any]) -> str:
     commit = (mc.get("commit") or "?") + (
         " + local changes" if mc.get("uncommitted_changes") else ""
     )
+    flags = "" if "baseline" in result else " --skip-baseline"
+    flags += " --skip-api" if "skipped" in result["metrics"]["api"] else ""
+    flags += f" --neo4j {result['neo4j']['location']}" if "neo4j" in result else ""
     lines = [
         f"### {n:,} enterprises (seed {seed}, commit {commit})",
         "",
-        f"`credgraph bench --enterprises {n} --seed {seed}` on {mc['usable_cores']} cores, "
+        f"`credgraph bench --enterprises {n} --seed {seed}{flags}` on {mc['usable_cores']} cores, "
         f"{mc['ram_gib']} GiB RAM ({mc.get('cpu') or 'CPU unknown'}), Python {mc['python']}, "
         f"SQLite {mc['sqlite']}, networkx {mc['networkx']}; load average "
         f"{mc['loadavg_start'][0]} at start; the run took {result['duration_s']:.0f} s.",
@@ -189,10 +192,126 @@ def markdown(result: dict[str, Any]) -> str:
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
     ]
-    lines += [
-        "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in table_rows(result)
-    ]
+    lines += [_md_row(row) for row in table_rows(result)]
+    if "neo4j" in result:
+        lines += ["", *neo4j_markdown(result)]
     return "\n".join(lines) + "\n"
+
+
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+# -- Neo4j beside the embedded store (--neo4j) -----------------------------------
+NEO4J_COLUMNS = ("measurement", "embedded", "Neo4j", "Neo4j / embedded")
+
+
+def _cpu(m: dict[str, Any]) -> str:
+    """CPU seconds of a section: ours, and the server's when measured."""
+    text = f"CPU {m['cpu_s']:.2f} s" if m.get("cpu_s") is not None else ""
+    if m.get("server_cpu_s") is not None:
+        text += f" + server {m['server_cpu_s']:.2f} s"
+    return text
+
+
+def _load(m: dict[str, Any]) -> str:
+    server = m.get("server_cpu_s")
+    return (
+        f"{m['seconds']:.1f} s, CPU {m['cpu_s']:.1f} s"
+        + (f" + server {server:.1f} s" if server is not None else "")
+        + f", peak RSS {m['peak_rss_mib']:,.0f} MiB"
+    )
+
+
+def _slower(neo4j: float | None, embedded: float | None) -> str:
+    return "—" if not neo4j or not embedded else f"{neo4j / embedded:.3g}×"
+
+
+def _query_row(name: str, label: str, e: dict[str, Any], n: dict[str, Any]) -> list[str]:
+    with_max = name == "paths"
+    return [
+        label,
+        f"{_dist(e[name], with_max)}; {_cpu(e[name])}",
+        f"{_dist(n[name], with_max)}; {_cpu(n[name])}",
+        _slower(n[name].get("p50_ms"), e[name].get("p50_ms")),
+    ]
+
+
+def neo4j_rows(result: dict[str, Any]) -> list[list[str]]:
+    """The embedded store's figures beside the same ones on Neo4j."""
+    e, n = result["metrics"], result["neo4j"]
+    el, nl, imp = e["load"], n["load"], n["admin_import"]
+    ef, nf = e["propagation_full"], n["propagation_full"]
+    ei, ni = e["propagation_incremental"], n["propagation_incremental"]
+    rows = [
+        [
+            "load (`credgraph load`, subprocess; Neo4j: driver, bounded transactions)",
+            _load(el),
+            _load(nl),
+            _slower(nl["seconds"], el["seconds"]),
+        ],
+        [
+            "load via `export neo4j-import` + `neo4j-admin database import full`",
+            "—",
+            str(imp["skipped"])
+            if "skipped" in imp
+            else f"export {_s(imp['export_s'])} + import {_s(imp['import_s'])} "
+            f"(CPU {imp['import_cpu_s']:.1f} s, peak RSS {imp['import_peak_rss_mib']:,.0f} MiB): "
+            f"{imp.get('nodes', 0):,} nodes, {imp.get('relationships', 0):,} relationships",
+            _slower(imp.get("export_s", 0) + imp.get("import_s", 0), el["seconds"]),
+        ],
+        [
+            "full propagation, in process",
+            f"{_s(ef['seconds'])} (second run {_s(ef['second_run_s'])}), {_cpu(ef)}, "
+            f"{ef['flags']:,} flags",
+            f"{_s(nf['seconds'])} (second run {_s(nf['second_run_s'])}), {_cpu(nf)}, "
+            f"{nf['flags']:,} flags",
+            _slower(nf["seconds"], ef["seconds"]),
+        ],
+        [
+            "incremental propagation, 1 new severe entry",
+            f"{ei['seconds'] * 1000:.1f} ms (+ upsert {ei['upsert_seconds'] * 1000:.1f} ms)",
+            f"{ni['seconds'] * 1000:.1f} ms (+ upsert {ni['upsert_seconds'] * 1000:.1f} ms)",
+            _slower(ni["seconds"], ei["seconds"]),
+        ],
+        _query_row("ego_network", "ego network depth 2, limit 300", e, n),
+        _query_row("screening", "screening 20 bidders, depth 4", e, n),
+        _query_row("paths", f"shortest paths ≤ 6 hops ({n['paths']['found']} found)", e, n),
+        [
+            "API `GET /entities/{id}`",
+            _api(e["api"]),
+            _api(n["api"]),
+            _slower(n["api"].get("p50_ms"), e["api"].get("p50_ms")) + " (p50)",
+        ],
+    ]
+    different = [name for name, same in n["same_answers"].items() if not same]
+    rows.append(
+        [
+            "same answers (flags; ego networks, screenings, paths item by item)",
+            "—",
+            "all the same" if not different else "**different**: " + ", ".join(different),
+            "—",
+        ]
+    )
+    return rows
+
+
+def neo4j_markdown(result: dict[str, Any]) -> list[str]:
+    n = result["neo4j"]
+    counts = n["counts"]
+    return [
+        f"#### Neo4j beside the embedded store ({n['server']}, same run)",
+        "",
+        f"`--neo4j` {n['uri']} (database {n['database']}): {counts['enterprises']:,} "
+        f"enterprises, {counts['persons']:,} persons, {counts['relations']:,} relations, "
+        f"{counts['entries']:,} entries loaded. CPU: this process's"
+        + (", + server: the Neo4j process's" if n["server_pid_known"] else "")
+        + ". Neo4j / embedded: wall-time (or p50) ratio.",
+        "",
+        "| " + " | ".join(NEO4J_COLUMNS) + " |",
+        "|" + "---|" * len(NEO4J_COLUMNS),
+        *(_md_row(row) for row in neo4j_rows(result)),
+    ]
 
 
 def print_table(result: dict[str, Any], stderr: bool = False) -> None:
@@ -205,6 +324,13 @@ def print_table(result: dict[str, Any], stderr: bool = False) -> None:
     if not console.is_terminal:  # redirected: wide enough that rows stay one line
         console = Console(file=console.file, width=200, highlight=False)
     console.print(table)
+    if "neo4j" in result:
+        both = Table(title=f"embedded and Neo4j ({result['neo4j']['server']})")
+        for col in NEO4J_COLUMNS:
+            both.add_column(col, overflow="fold")
+        for row in neo4j_rows(result):
+            both.add_row(*(escape(c.replace("**", "")) for c in row))
+        console.print(both)
 
 
 @app.command()
@@ -236,6 +362,18 @@ def bench(
         int, typer.Option("--process-runs", min=1, help="Fresh processes per process figure.")
     ] = 3,
     hub_runs: Annotated[int, typer.Option("--hub-runs", min=1)] = 20,
+    neo4j: Annotated[
+        str | None,
+        typer.Option(
+            "--neo4j",
+            help="Also measure this Neo4j, beside the embedded store: its URI (credentials "
+            "from CREDGRAPH_NEO4J_USER/_PASSWORD) or the folder of make neo4j-up (.neo4j). "
+            "Its database must be empty.",
+        ),
+    ] = None,
+    neo4j_wipe: Annotated[
+        bool, typer.Option("--neo4j-wipe", help="Empty that Neo4j database first.")
+    ] = False,
 ) -> None:
     """Measure load, propagation, queries, maps, hubs, start-up and API at N
     enterprises against the goals of issues 9 and 17, beside a naive networkx
@@ -254,6 +392,8 @@ def bench(
         baseline_budget_s=baseline_budget,
         process_runs=process_runs,
         hub_runs=hub_runs,
+        neo4j=neo4j,
+        neo4j_wipe=neo4j_wipe,
     )
     try:
         result = run_bench(config, progress=lambda step: err.print(f"[dim]bench:[/dim] {step}"))

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from credgraph.i18n import N_, code_label, gettext
 from credgraph.store import (
     NEO4J_SCHEMES,
     GraphStore,
@@ -188,21 +189,50 @@ def check_output(
         raise fail(f"{option} {path}: folder {path.parent} does not exist")
 
 
+#: Column names of the CLI's tables, translated by :func:`emit_table` (DESIGN §12).
+COLUMNS = (
+    N_("subject"), N_("flag"), N_("list"), N_("entry"), N_("rule"), N_("path"),
+    N_("relations"), N_("other"), N_("citation"), N_("explanation"), N_("hops"),
+    N_("owner"), N_("name"), N_("type"), N_("pct"), N_("ubo"), N_("chains"), N_("firm"),
+    N_("id"), N_("flags"), N_("more"), N_("source"), N_("role"), N_("target"), N_("title"),
+    N_("share %"), N_("from"), N_("to"), N_("ended"), N_("field"), N_("value"), N_("status"),
+    N_("decided"), N_("valid until"), N_("removed"), N_("reason"), N_("objections"),
+    N_("roles"), N_("scenario"), N_("verdict"), N_("measures"), N_("bidder"), N_("reasons"),
+    N_("kind"), N_("evidence"), N_("detail"), N_("code"), N_("description"), N_("level"),
+    N_("population"), N_("ratio"), N_("drawn"), N_("matter"), N_("made"), N_("promised by"),
+    N_("fulfilled"), N_("proposal"), N_("days overdue"), N_("due"), N_("task"), N_("event"),
+    N_("late"), N_("label"),
+    N_("identity"), N_("list entries"), N_("owners"), N_("holdings"), N_("edges"),
+    N_("bidders"), N_("links"), N_("commitments"), N_("delta"),
+)  # fmt: skip
+
+
 def names_of(store: GraphStore, ids: Iterable[str]) -> dict[str, str]:
     """The names of the nodes among ``ids``, by id (for tables)."""
     return {node_id: node.name for node_id, node in store.nodes(set(ids)).items()}
 
 
 def evidence_line(path: Sequence[str], relations: Sequence[str], names: dict[str, str]) -> str:
-    """A path with the relation of each hop between its nodes, by name.
-
-    >>> evidence_line(["A", "p", "B"], ["legal_representative", "executive"], {"p": "张三"})
-    'A ─legal_representative─ 张三 ─executive─ B'
-    """
+    """A path with the relation of each hop between its nodes, by name, the
+    relations named in the language in force: ``A ─法定代表人─ 张三 ─高管─ B``."""
     parts = [names.get(path[0], path[0])] if path else []
     for node, rel in zip(path[1:], relations, strict=False):
-        parts.append(f"─{rel}─ {names.get(node, node)}")
+        parts.append(f"─{code_label(rel)}─ {names.get(node, node)}")
     return " ".join(parts)
+
+
+def codes(values: Iterable[object]) -> str:
+    """Codes (relations, flags…) named in the language in force, comma-separated."""
+    return ", ".join(code_label(v) for v in values)
+
+
+def measure_label(code: str) -> str:
+    """A measure's short name from the policy's words, in the language in force."""
+    from credgraph.i18n import current_lang
+    from credgraph.policy import default_policy
+
+    words = default_policy().explanations.measures.get(code)
+    return words.label.text(current_lang()) if words else code
 
 
 def to_jsonable(result: Any) -> Any:
@@ -213,14 +243,26 @@ def to_jsonable(result: Any) -> Any:
     return result
 
 
-def emit_json(result: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(result), ensure_ascii=False, indent=2) + "\n")
+def explained(store: GraphStore, result: Any) -> Any:
+    """The JSON data of ``result`` with labels and explanations in the
+    language in force (``--lang``); codes stay as they are."""
+    from queries.explain import explain
+
+    return explain(store, to_jsonable(result))
+
+
+def emit_json(result: Any, store: GraphStore | None = None) -> None:
+    """``result`` as JSON on stdout; with ``store``, explained (DESIGN §12)."""
+    data = explained(store, result) if store is not None else to_jsonable(result)
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def emit_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(title=title, show_lines=False)
+    """A table in the language in force: column names and code cells
+    (``reject``, ``dishonest_debtor``…) translated, everything else as is."""
+    table = Table(title=gettext(title), show_lines=False)
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(gettext(col), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else escape(str(v)) for v in row))
+        table.add_row(*("" if v is None else escape(code_label(v)) for v in row))
     out.print(table)

@@ -93,7 +93,7 @@ def graphml_cmd(file: FileArg, store: StoreOpt = None, as_of: AsOfOpt = None) ->
     With --as-of only the relations active that day; node flags are those of
     as_of (default today).
     """
-    from graph_loader.export import export_graphml
+    from graph_loader.export.graphml import export_graphml
 
     check_output(file, "FILE", store=store)
     day = parse_as_of(as_of) if as_of else None
@@ -110,7 +110,7 @@ def ftm_cmd(file: FileArg, store: StoreOpt = None, as_of: AsOfOpt = None) -> Non
     With --as-of only the relations active and the entries in force that day;
     otherwise the whole history.
     """
-    from graph_loader.export import export_ftm
+    from graph_loader.export.ftm import export_ftm
 
     check_output(file, "FILE", store=store)
     day = parse_as_of(as_of) if as_of else None

@@ -15,13 +15,16 @@ from cli.common import (
     emit_json,
     emit_table,
     err,
+    explained,
     fail,
     parse_as_of,
     store_from,
 )
+from credgraph.i18n import gettext
 from credgraph.ids import normalise_id
 from credgraph.model import Flag
 from credgraph.policy import today
+from credgraph.store import GraphStore
 from queries import objections as objection_ops
 from queries.materialise import propagate
 from queries.propagation import all_flags, flags_for_subjects
@@ -42,26 +45,39 @@ def propagate_cmd(store: StoreOpt = None, as_of: AsOfOpt = None) -> None:
     )
 
 
-def print_flags(flags: list[Flag], fmt: OutputFormat, title: str) -> None:
+#: flags explained with a sentence each (beyond, a whole-store listing stays terse)
+EXPLAIN_AT_MOST = 5000
+
+
+def print_flags(
+    flags: list[Flag], fmt: OutputFormat, title: str, store: GraphStore | None = None
+) -> None:
+    """Flags as JSON or a table; with ``store`` (and not too many), each with
+    its label and explanation in the language in force."""
+    data = [f.model_dump(mode="json") for f in flags]
+    if store is not None and len(flags) <= EXPLAIN_AT_MOST:
+        data = explained(store, data)
     if fmt is OutputFormat.JSON:
-        emit_json(flags)
+        emit_json(data)
         return
     emit_table(
         title,
-        ["subject", "flag", "list", "entry", "rule", "path", "relations", "other", "citation"],
+        ["subject", "flag", "list", "entry", "rule", "path", "relations", "other", "citation"]
+        + (["explanation"] if data and "explanation" in data[0] else []),
         [
             (
-                f.subject_id,
-                f.flag.value,
-                f.list.value,
-                f.entry_id,
-                f.rule.value,
-                " → ".join(f.path),
-                ", ".join(f.relations),
-                f.other_paths,
-                f.citation,
+                f["subject_id"],
+                f["flag"],
+                f["list"],
+                f["entry_id"],
+                f["rule"],
+                " → ".join(f["path"]),
+                ", ".join(f["relations"]),
+                f["other_paths"],
+                f["citation"],
+                *([f["explanation"]] if "explanation" in f else []),
             )
-            for f in flags
+            for f in data
         ],
     )
 
@@ -85,7 +101,7 @@ def flags_cmd(
             if not db.existing_ids([sid]):
                 raise fail(f"unknown subject {sid}", 2)
             flags = flags_for_subjects(db, [sid], day)
-    print_flags(flags, fmt, f"flags on {day}")
+        print_flags(flags, fmt, gettext("flags on {day}").format(day=day), db)
 
 
 objection_app = typer.Typer(help="File and resolve objections to list entries (003:L32).")

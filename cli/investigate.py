@@ -18,15 +18,19 @@ from cli.common import (
     OutputFormat,
     StoreOpt,
     check_output,
+    codes,
     emit_json,
     emit_table,
     err,
+    explained,
     fail,
+    measure_label,
     names_of,
     out,
     parse_as_of,
     store_from,
 )
+from credgraph.i18n import gettext, term
 from queries.network import NetworkResult, ego_network
 from queries.ownership import OwnershipResult, ownership
 from queries.paths import PathsResult, find_paths
@@ -75,13 +79,13 @@ def paths_cmd(
         emit_json(result)
         return
     if not result.paths:
-        err.print(f"no path within {result.max_depth} hops on {day}")
+        err.print(gettext("no path within {n} hops on {day}").format(n=result.max_depth, day=day))
         return
     emit_table(
-        f"paths {result.from_id} → {result.to_id} on {day}",
+        gettext("paths {a} → {b} on {day}").format(a=result.from_id, b=result.to_id, day=day),
         ["#", "hops", "path", "relations"],
         [
-            (i, len(p.relations), _chain(p.nodes, names), ", ".join(p.relations))
+            (i, len(p.relations), _chain(p.nodes, names), codes(p.relations))
             for i, p in enumerate(result.paths, 1)
         ],
     )
@@ -113,7 +117,11 @@ def ownership_cmd(
 
 
 def _print_ownership(result: OwnershipResult, names: dict[str, str]) -> None:
-    _line(f"{names.get(result.uscc, '')} ({result.uscc}) on {result.as_of}")
+    _line(
+        gettext("{name} ({id}) on {day}").format(
+            name=names.get(result.uscc, ""), id=result.uscc, day=result.as_of
+        )
+    )
     emit_table(
         "owners",
         ["owner", "name", "type", "pct", "ubo", "chains"],
@@ -123,19 +131,21 @@ def _print_ownership(result: OwnershipResult, names: dict[str, str]) -> None:
                 names.get(o.id, ""),
                 o.type.value,
                 f"{o.pct:.2f}",
-                "yes" if any(u.person_id == o.id for u in result.ubos) else "",
+                gettext("yes") if any(u.person_id == o.id for u in result.ubos) else "",
                 "\n".join(" → ".join(p) for p in o.paths),
             )
             for o in result.owners
         ],
     )
     ac = result.actual_controller
-    _line(
-        "actual controller: "
-        + (f"{_chain(ac.path[:1], names)} ({ac.basis}) via {' → '.join(ac.path)}" if ac else "none")
-    )
+    who = gettext("none")
+    if ac:
+        who = gettext("{who} ({basis}) via {path}").format(
+            who=_chain(ac.path[:1], names), basis=term("basis", ac.basis), path=" → ".join(ac.path)
+        )
+    _line(gettext("actual controller: {who}").format(who=who))
     for cycle in result.cycles:
-        _line("circular ownership: " + " → ".join(cycle))
+        _line(gettext("circular ownership: {cycle}").format(cycle=" → ".join(cycle)))
     emit_table(
         "holdings",
         ["firm", "name", "pct", "chains"],
@@ -173,21 +183,22 @@ def network_cmd(
         check_output(html, "--html", store=store)
     with store_from(store) as db:
         result: NetworkResult = ego_network(db, center, day, depth, limit, include_ended)
+        words = explained(db, result)
     if maps is not None:
-        maps.render_map(result, html)
+        maps.render_map(words, html)
         err.print(f"map written to {html}")
     if fmt is OutputFormat.JSON:
-        emit_json(result)
+        emit_json(words)
         return
     emit_table(
-        f"network of {result.center} on {day}: nodes",
+        gettext("network of {id} on {day}: nodes").format(id=result.center, day=day),
         ["id", "type", "name", "flags", "more"],
         [
             (
                 n.id,
                 n.type.value,
                 n.name,
-                ", ".join(sorted({f"{f.flag.value} ({f.entry_id})" for f in n.flags})),
+                ", ".join(sorted({f"{term('flag', f.flag)} ({f.entry_id})" for f in n.flags})),
                 n.hidden_neighbours or "",
             )
             for n in result.nodes
@@ -205,7 +216,7 @@ def network_cmd(
                 e.share_pct,
                 e.start_on,
                 e.end_on,
-                "ended" if e.ended else "",
+                gettext("ended") if e.ended else "",
             )
             for e in result.edges
         ],
@@ -226,11 +237,12 @@ def report_cmd(
     reports = _viz("viz.report", "--format html") if fmt is ReportFormat.HTML else None
     with store_from(store) as db:
         report: CreditReport = credit_report(db, subject, day)
+        words = explained(db, report) if fmt is not ReportFormat.TABLE else None
     if reports is not None:
-        sys.stdout.write(str(reports.render_report_html(report)))
+        sys.stdout.write(str(reports.render_report_html(words)))
         return
     if fmt is ReportFormat.JSON:
-        emit_json(report)
+        emit_json(words)
         return
     _print_report(report)
 
@@ -238,11 +250,22 @@ def report_cmd(
 def _print_report(report: CreditReport) -> None:
     identity = report.model_dump(mode="json", include={"identity"})["identity"]
     name = identity.get("name", "")
-    _line(f"credit report: {name} ({report.subject_id}, {report.subject_type}) on {report.as_of}")
+    _line(
+        gettext("credit report: {name} ({id}, {type}) on {day}").format(
+            name=name,
+            id=report.subject_id,
+            type=term("type", report.subject_type),
+            day=report.as_of,
+        )
+    )
     emit_table(
         "identity",
         ["field", "value"],
-        [(k, v) for k, v in identity.items() if v is not None],
+        [
+            (term("field", k), term("kind", v) if k == "kind" else v)
+            for k, v in identity.items()
+            if v is not None
+        ],
     )
     emit_table(
         "list entries",
@@ -271,28 +294,29 @@ def _print_report(report: CreditReport) -> None:
                 f.entry_id,
                 f.rule.value,
                 " → ".join(f.path),
-                ", ".join(f.relations),
+                codes(f.relations),
                 f.citation,
             )
             for f in report.flags
         ],
     )
     emit_table(
-        f"related parties ({report.related_parties_total})",
+        gettext("related parties ({n})").format(n=report.related_parties_total),
         ["id", "name", "roles", "flags"],
-        [(p.id, p.name, _roles(p.roles), ", ".join(p.flags)) for p in report.related_parties],
+        [(p.id, p.name, _roles(p.roles), codes(p.flags)) for p in report.related_parties],
     )
     if report.ownership is not None:
         own = report.ownership
         emit_table(
-            f"top owners ({own.owners_total})",
+            gettext("top owners ({n})").format(n=own.owners_total),
             ["owner", "type", "pct"],
             [(o.id, o.type.value, f"{o.pct:.2f}") for o in own.owners],
         )
-        ubos = ", ".join(f"{u.person_id} {u.pct:.2f}%" for u in own.ubos) or "none"
+        ubos = ", ".join(f"{u.person_id} {u.pct:.2f}%" for u in own.ubos) or gettext("none")
         ac = own.actual_controller
-        _line(f"UBOs: {ubos}")
-        _line(f"actual controller: {f'{ac.id} ({ac.basis})' if ac else 'none'}")
+        _line(gettext("UBOs: {ubos}").format(ubos=ubos))
+        who = f"{ac.id} ({term('basis', ac.basis)})" if ac else gettext("none")
+        _line(gettext("actual controller: {who}").format(who=who))
     emit_table(
         "measures",
         ["scenario", "verdict", "measures"],
@@ -300,7 +324,7 @@ def _print_report(report: CreditReport) -> None:
             (
                 m.scenario.value,
                 m.verdict.value,
-                "; ".join(f"{a.code} ({a.citation})" for a in m.measures),
+                "; ".join(f"{measure_label(a.code)} ({a.citation})" for a in m.measures),
             )
             for m in report.measures
         ],
@@ -310,7 +334,8 @@ def _print_report(report: CreditReport) -> None:
 def _roles(roles: Iterable[PartyRole]) -> str:
     parts = []
     for r in roles:
-        label = r.role.value + (f"/{r.title.value}" if r.title else "")
+        label = term("role", r.role) + (f"/{term('title', r.title)}" if r.title else "")
         label += f" {r.share_pct:g}%" if r.share_pct else ""
-        parts.append(f"{label} in subject" if r.direction == "in" else f"subject is {label}")
+        text = gettext("{role} in subject") if r.direction == "in" else gettext("subject is {role}")
+        parts.append(text.format(role=label))
     return ", ".join(parts)

@@ -48,6 +48,11 @@ COMMANDS: dict[str, Command] = {
     "serve": Command("serve", "Serve the HTTP API and the web explorer."),
     "demo": Command("serve", "Sample + load + propagate + serve, with a printed demo key."),
     "bench": Command("bench", "Benchmark load, propagation, queries, maps and API."),
+    "watch": Command("monitor", "Watchlists: add, import, list and remove watched subjects."),
+    "changes": Command("monitor", "The change feed: what changed, when and why."),
+    "webhook": Command("monitor", "Webhooks: signed POSTs of a watchlist's changes."),
+    "deliver": Command("monitor", "Send due webhook deliveries once (for cron)."),
+    "history": Command("monitor", "Dated timeline of an entity: listings, roles, flags."),
 }
 
 
@@ -105,8 +110,25 @@ def _global_options(
             show_default=False,
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="CREDGRAPH_LANG",
+            help="Language of tables, reports and explanations: zh (default) or en.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Options for every command; the policy is validated before any work."""
+    """Options for every command; the policy and language are checked before any work."""
+    from credgraph.i18n import parse_lang, set_lang
+
+    chosen = parse_lang(lang)
+    if lang is not None and chosen is None:
+        from cli.common import fail
+
+        raise fail(f"--lang {lang!r}: choose zh or en")
+    set_lang(chosen)  # None: CREDGRAPH_LANG's default (zh), whatever ran before
     if policy is not None:
         from cli.common import fail
         from credgraph.policy import PolicyError, use_policy_file

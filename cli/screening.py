@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.common import (
     AsOfOpt,
@@ -24,6 +25,7 @@ from cli.common import (
     parse_as_of,
     store_from,
 )
+from credgraph.i18n import code_label, current_lang, gettext, parse_lang, set_lang, term
 from credgraph.model import Scenario
 from credgraph.outputs import atomic_write
 from credgraph.policy import Policy, default_policy
@@ -45,11 +47,12 @@ app = typer.Typer()
 
 
 def _reason_line(reason: Reason, names: dict[str, str]) -> str:
-    """One reason: code, list, entry, rule, evidence path, detail, citation."""
-    fields = (reason.code, reason.list.value if reason.list else None, reason.entry_id)
+    """One reason, codes named in the language in force: code, list, entry,
+    rule, evidence path, detail, citation, then the explanation."""
+    fields = (code_label(reason.code), term("list", reason.list), reason.entry_id)
     parts = [" ".join(f for f in fields if f)]
     if reason.rule:
-        parts.append(reason.rule)
+        parts.append(code_label(reason.rule))
     if len(reason.path) > 1:
         parts.append(evidence_line(reason.path, reason.relations, names))
     parts += [p for p in (reason.detail, reason.citation) if p]
@@ -58,9 +61,16 @@ def _reason_line(reason: Reason, names: dict[str, str]) -> str:
 
 
 def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
+    heading = escape(gettext("Screening"))
     out.print(
-        f"[bold]Screening[/bold] {result.scenario.value} on {result.as_of}: "
-        f"{len(result.bidders)} bidders, {len(result.links)} links"
+        f"[bold]{heading}[/bold] "
+        + gettext("{scenario} on {day}: {bidders} bidders, {links} links").format(
+            scenario=term("scenario", result.scenario),
+            day=result.as_of,
+            bidders=len(result.bidders),
+            links=len(result.links),
+        ),
+        highlight=False,
     )
     emit_table(
         "bidders",
@@ -76,14 +86,14 @@ def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
     )
     emit_table(
         "links",
-        ["kind", "rule", "pct", "evidence", "detail"],
+        ["kind", "rule", "pct", "evidence", "explanation"],
         [
             (
                 link.kind.value,
                 link.rule.value if link.rule else None,
                 f"{link.pct:.2f}" if link.pct is not None else None,
                 evidence_line(link.path, link.relations, names),
-                link.detail,
+                link.explanation or link.detail,
             )
             for link in result.links
         ],
@@ -91,35 +101,53 @@ def print_screening(result: ScreeningResult, names: dict[str, str]) -> None:
 
 
 def print_measures(result: MeasuresResult, names: dict[str, str]) -> None:
+    """The verdict, its reasons and the measures, in the language in force
+    (a measure's name and sentence from the policy's ``explanations``)."""
     subject = names.get(result.subject_id, "")
     out.print(
-        f"[bold]{result.subject_id}[/bold] {subject} — {result.scenario.value} on "
-        f"{result.as_of}: [bold]{result.verdict.value}[/bold]"
+        f"[bold]{result.subject_id}[/bold] {escape(subject)} — "
+        + gettext("{scenario} on {day}").format(
+            scenario=term("scenario", result.scenario), day=result.as_of
+        )
+        + gettext(": ")
+        + f"[bold]{escape(term('verdict', result.verdict))}[/bold]",
+        highlight=False,
     )
     emit_table(
         "reasons",
         ["code", "entry", "evidence", "citation"],
         [
             (
-                " ".join(x for x in (r.code, r.list.value if r.list else None) if x),
-                " ".join(x for x in (r.entry_id, r.rule) if x),
+                " ".join(x for x in (code_label(r.code), term("list", r.list)) if x),
+                " ".join(x for x in (r.entry_id, code_label(r.rule or "")) if x),
                 " · ".join(x for x in (evidence_line(r.path, r.relations, names), r.detail) if x),
                 r.citation,
             )
             for r in result.reasons
         ],
     )
+    words = default_policy().explanations.measures
+    lang = current_lang()
     emit_table(
         "measures",
-        ["code", "description", "citation"],
-        [(m.code, m.description, m.citation) for m in result.measures],
+        ["label", "description", "citation"],
+        [
+            (
+                words[m.code].label.text(lang) if m.code in words else m.code,
+                words[m.code].text.text(lang) if m.code in words else m.description,
+                m.citation,
+            )
+            for m in result.measures
+        ],
     )
 
 
 LangOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--lang", envvar="CREDGRAPH_LANG", help="Language of explanations and reports: zh or en."
+        "--lang",
+        help="Language of explanations and reports: zh or en (default: the global --lang).",
+        show_default=False,
     ),
 ]
 OUT_SUFFIXES = (".xlsx", ".csv", ".html")
@@ -193,7 +221,7 @@ def screen_cmd(
     depth: Annotated[
         int, typer.Option("--depth", help=f"Ownership/control chain depth (max {MAX_DEPTH}).")
     ] = DEFAULT_DEPTH,
-    lang: LangOpt = "zh",
+    lang: LangOpt = None,
     store: StoreOpt = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
@@ -205,6 +233,12 @@ def screen_cmd(
         check_output(out_path, "--out", store=store, inputs=[file] if file else [])
         if out_path.suffix.lower() not in OUT_SUFFIXES:
             raise fail(f"--out {out_path}: the name must end in .xlsx, .csv or .html")
+    if lang is not None:
+        chosen = parse_lang(lang)
+        if chosen is None:
+            raise fail(f"--lang {lang!r}: choose zh or en")
+        set_lang(chosen)
+    lang = current_lang()
     day = parse_as_of(as_of)
     rows = _read_file(file) if file is not None else None
     with store_from(store) as db:
@@ -223,12 +257,14 @@ def screen_cmd(
             emit_json(
                 result
                 if rows is not None
-                else result.lots[0].model_dump(mode="json", exclude={"lot"})
+                else result.lots[0].model_dump(mode="json", exclude={"lot"}),
+                db,
             )
             return
         for lot in result.lots:
             if lot.lot is not None:
-                out.print(f"[bold]Lot {lot.lot}[/bold]")
+                lot_word = gettext("Lot")
+                out.print(f"[bold]{escape(lot_word)} {escape(lot.lot)}[/bold]")
             ids = [b.uscc for b in lot.bidders] + [n for x in lot.links for n in x.path]
             ids += [n for b in lot.bidders for r in b.reasons for n in r.path]
             print_screening(lot, names_of(db, ids))
@@ -247,7 +283,7 @@ def measures_cmd(
     with store_from(store) as db:
         result = check_measures(db, subject, scenario, day)
         if fmt is OutputFormat.JSON:
-            emit_json(result)
+            emit_json(result, db)
             return
         ids = [result.subject_id, *(n for r in result.reasons for n in r.path)]
         print_measures(result, names_of(db, ids))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.common import (
     AsOfOpt,
@@ -26,8 +27,9 @@ from cli.common import (
     parse_as_of,
     store_from,
 )
+from credgraph.i18n import code_label, current_lang, gettext, term
 from credgraph.ids import normalise_id
-from credgraph.policy import today
+from credgraph.policy import default_policy, today
 from graph_loader.sources import UnusableInput
 from queries.errors import QueryError
 from queries.measures import Reason
@@ -68,7 +70,7 @@ def _day(value: str | None, option: str) -> date:
 def _reason_row(r: Reason, names: dict[str, str]) -> tuple[str, str, str, str | None]:
     evidence = evidence_line(r.path, r.relations, names) if len(r.path) > 1 else ""
     return (
-        " ".join(x for x in (r.code, r.list.value if r.list else None) if x),
+        " ".join(x for x in (code_label(r.code), term("list", r.list)) if x),
         " ".join(x for x in (r.entry_id, r.rule) if x),
         " · ".join(x for x in (evidence, r.detail) if x),
         r.citation,
@@ -77,10 +79,16 @@ def _reason_row(r: Reason, names: dict[str, str]) -> tuple[str, str, str, str | 
 
 # -- level -----------------------------------------------------------------------
 def print_level(result: CreditLevel, names: dict[str, str]) -> None:
+    words = default_policy().explanations.levels.get(result.level)
+    ratio = f"{result.sampling_ratio * 100:g}%"
+    level = words.label.text(current_lang()).format(ratio=ratio) if words else result.level
+    text = words.text.text(current_lang()).format(ratio=ratio) if words else result.description
+    heading = gettext("credit level on {day}").format(day=result.as_of)
     out.print(
-        f"[bold]{result.subject_id}[/bold] {names.get(result.subject_id, '')} — credit level on "
-        f"{result.as_of}: [bold]{result.level}[/bold] ({result.description}; sampling ratio "
-        f"{result.sampling_ratio:g}) · {result.citation}"
+        f"[bold]{result.subject_id}[/bold] {escape(names.get(result.subject_id, ''))} — "
+        f"{escape(heading)}{escape(gettext(': '))}[bold]{escape(level)}[/bold] · "
+        f"{escape(text)} · {result.citation}",
+        highlight=False,
     )
     emit_table(
         "reasons",
@@ -101,7 +109,7 @@ def level_cmd(
     with store_from(store) as db:
         result = credit_level(db, subject, day)
         if fmt is OutputFormat.JSON:
-            emit_json(result)
+            emit_json(result, db)
             return
         ids = [result.subject_id, *(n for r in result.reasons for n in r.path)]
         print_level(result, names_of(db, ids))

@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from credgraph.model import ListKind, Relation, Role, Scenario, Title
+from credgraph.model import FlagKind, ListKind, Relation, Role, Scenario, Title
 
 #: libyaml's loader when available (7× faster: the policy is read at every CLI start)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -229,6 +229,46 @@ class Supervision(_Strict):
         return {spec.level: spec.ratio for spec in self.levels}
 
 
+# -- words (DESIGN §12): labels and explanation templates, zh and en ------------
+class Words(_Strict):
+    """One text in each language (a template with ``{placeholders}``)."""
+
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class Labelled(_Strict):
+    """A short ``label`` and an explanation ``text``."""
+
+    label: Words
+    text: Words
+
+
+class Explanations(_Strict):
+    """The ``explanations`` section: what ``queries.explain`` fills in."""
+
+    entry: Words
+    by_authority: Words
+    flag_labels: dict[FlagKind, Words]
+    #: by rule, with the variants P2_direct, P3_branch and P3_parent
+    flags: dict[str, Words]
+    reasons: dict[str, Labelled]
+    measures: dict[str, Labelled]
+    levels: dict[str, Labelled]
+    level_and_green_channel: Words
+
+    @model_validator(mode="after")
+    def _complete(self) -> Explanations:
+        missing = [k.value for k in FlagKind if k not in self.flag_labels]
+        missing += [r for r in ("L0", "P1", "P2", "P3") if r not in self.flags]
+        if missing:
+            raise ValueError(f"explanations missing for {missing}")
+        return self
+
+
 # -- laws cited by clause and the bidder-link rules (DESIGN §6) ----------------
 class Source(_Strict):
     """A law cited by clause: ``KEY:34.2`` is article 34, paragraph 2."""
@@ -332,9 +372,21 @@ class Policy(_Strict):
     measures: dict[Scenario, list[MeasureSpec]]
     #: a policy file without this section gets the shipped one
     supervision: Supervision = Field(default_factory=lambda: _shipped_copy())
+    #: quoted seed clause per citation ("003:L24" -> text); default: the shipped ones
+    clauses: dict[str, str] = Field(default_factory=lambda: _shipped_clauses())
+    #: words of flags, reasons, measures and levels; default: the shipped ones
+    explanations: Explanations = Field(default_factory=lambda: _shipped_explanations())
     #: laws cited by clause (a policy file without them gets the shipped ones)
     sources: dict[str, Source] = Field(default_factory=lambda: _shipped_section("sources"))
     bidder_links: BidderLinks = Field(default_factory=lambda: _shipped_section("bidder_links"))
+
+    @field_validator("clauses")
+    @classmethod
+    def _clause_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in value if not SEED_CITATION.match(k)]
+        if bad:
+            raise ValueError(f"clause keys must be seed lines like '003:L24', got {bad}")
+        return value
 
     @model_validator(mode="after")
     def _lists_disjoint(self) -> Policy:
@@ -379,7 +431,9 @@ class Policy(_Strict):
         policy that computed them and are ignored under another policy."""
         key = self._key
         if key is None:
-            text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+            # words change no flag: materialised flags survive a reworded policy
+            rules = self.model_dump(mode="json", exclude={"clauses", "explanations"})
+            text = json.dumps(rules, sort_keys=True, ensure_ascii=False)
             key = hashlib.sha256(text.encode()).hexdigest()[:16]
             object.__setattr__(self, "_key", key)
         return key
@@ -398,6 +452,20 @@ class Policy(_Strict):
         parts = dict.fromkeys([*self.rules.P1.citation.split("; "), *extra.citation.split("; ")])
         return "; ".join(parts)
 
+    def quotes(self, citation: str) -> list[tuple[str, str]]:
+        """Each citation of ``citation`` ("003:L24; BIDLAW-IR:34.2") with its
+        quoted clause: a seed line from ``clauses``, a source clause from
+        ``sources`` ("" when neither quotes it)."""
+        parts = [p.strip() for p in citation.split(";") if p.strip()]
+        return [(p, self._quote(p)) for p in parts]
+
+    def _quote(self, citation: str) -> str:
+        if SEED_CITATION.match(citation):
+            return self.clauses.get(citation, "")
+        key, _, number = citation.partition(":")
+        source = self.sources.get(key)
+        return source.clauses.get(number, "") if source is not None else ""
+
     def min_share(self, spec: RoleSpec) -> float | None:
         if spec.min_share_pct == "control":
             return self.control_threshold_pct
@@ -413,6 +481,21 @@ def _shipped_supervision() -> Supervision:
     """The shipped policy's supervision section: the defaults of a policy
     file that leaves it (or part of it) out — one source of truth, the YAML."""
     return Supervision.model_validate(yaml.safe_load(_shipped_text())["supervision"])
+
+
+@lru_cache(maxsize=1)
+def _shipped_words() -> tuple[dict[str, str], Explanations]:
+    """The shipped clauses and explanations: a policy file without them gets these."""
+    data = yaml.safe_load(_shipped_text())
+    return dict(data["clauses"]), Explanations.model_validate(data["explanations"])
+
+
+def _shipped_clauses() -> dict[str, str]:
+    return dict(_shipped_words()[0])
+
+
+def _shipped_explanations() -> Explanations:
+    return _shipped_words()[1]
 
 
 def _shipped_section(name: str) -> Any:

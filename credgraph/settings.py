@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from credgraph.i18n import Lang, parse_lang
 
 
 class RateLimit(BaseModel):
@@ -41,6 +43,10 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str = "neo4j"
+    #: webhook delivery (DESIGN §10): events per POST, seconds between the
+    #: background rounds of ``credgraph serve`` (0 = no background delivery)
+    delivery_batch: int = Field(500, ge=1, le=10_000)
+    delivery_interval: float = Field(30.0, ge=0)
     neo4j_timeout: float = 10.0  # seconds to connect to Neo4j
     # input limits (README "Input data"): a longer field is a reject; a
     # workbook beyond the limits is refused before it is parsed
@@ -48,3 +54,10 @@ class Settings(BaseSettings):
     xlsx_max_bytes: int = 256 * 1024 * 1024
     xlsx_max_rows: int = 1_048_576
     xlsx_max_columns: int = 256
+    #: language of tables, reports and explanations: zh (default) or en (DESIGN §12)
+    lang: Lang = "zh"
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, value: object) -> object:
+        return parse_lang(value) or value if isinstance(value, str) else value

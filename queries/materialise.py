@@ -26,6 +26,7 @@ from datetime import date
 from credgraph.model import Batch, Flag, FlagKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
+from queries.changes import flag_changes
 from queries.propagation import compute_flags
 
 #: (subject_id, flag, entry_id): one flag per key (DESIGN §3)
@@ -84,8 +85,16 @@ def _save(
     entry_ids: frozenset[str] | None,
 ) -> FlagUpdate:
     stored = store.stored_flags(entry_ids=entry_ids)
-    before = {_key(f) for f in stored.flags} if stored else set()
-    store.save_flags(as_of, generation, flags, replace_entries=entry_ids, policy_key=policy.key())
+    old = stored.flags if stored else []
+    before = {_key(f) for f in old}
+    store.save_flags(
+        as_of,
+        generation,
+        flags,
+        replace_entries=entry_ids,
+        policy_key=policy.key(),
+        events=flag_changes(store, old, flags, as_of, policy, entry_ids),
+    )
     after = {_key(f) for f in flags}
     return FlagUpdate(as_of, flags, sorted(after - before), sorted(before - after), entry_ids)
 

@@ -289,26 +289,41 @@ def _join_citations(*citations: str) -> str:
     return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
+def flag_condition(flag: FlagKind, listed: ListKind, policy: Policy) -> Condition | None:
+    """The measure condition a flag satisfies (None for a listing on a list
+    the policy names neither severe, watch nor red)."""
+    if flag is FlagKind.RESPONSIBLE_PERSON:
+        return "responsible_person"
+    if flag is FlagKind.RELATED_ENTERPRISE:
+        return "related_enterprise"
+    if listed is ListKind.RED:
+        return "red_listed"
+    if policy.is_severe(listed):
+        return "listed_severe"
+    return "watch_listed" if listed in policy.watch_lists else None
+
+
+_CONDITION_CODES = {
+    "responsible_person": ReasonCode.RESPONSIBLE_PERSON,
+    "related_enterprise": ReasonCode.RELATED_ENTERPRISE,
+    "red_listed": ReasonCode.RED_LISTED,
+}
+
+
 def _flag_reason(flag: Flag, policy: Policy) -> tuple[Reason, Condition | None]:
-    """The reason a flag gives and the measure condition it satisfies (None
-    for a listing on a list the policy names neither severe, watch nor red)."""
-    condition: Condition | None
-    if flag.flag is FlagKind.RESPONSIBLE_PERSON:
-        code, condition = ReasonCode.RESPONSIBLE_PERSON, "responsible_person"
-    elif flag.flag is FlagKind.RELATED_ENTERPRISE:
-        code, condition = ReasonCode.RELATED_ENTERPRISE, "related_enterprise"
-    elif flag.list is ListKind.RED:
-        code, condition = ReasonCode.RED_LISTED, "red_listed"
-    else:
-        code = ReasonCode.LISTED
-        condition = (
-            "listed_severe"
-            if policy.is_severe(flag.list)
-            else "watch_listed"
-            if flag.list in policy.watch_lists
-            else None
-        )
+    """The reason a flag gives and the measure condition it satisfies."""
+    condition = flag_condition(flag.flag, flag.list, policy)
+    code = _CONDITION_CODES.get(condition or "", ReasonCode.LISTED)
     return Reason.from_flag(flag, code), condition
+
+
+def flags_verdict(
+    flags: Iterable[tuple[FlagKind, ListKind]], scenario: Scenario, policy: Policy
+) -> Verdict:
+    """The verdict that flags ``(flag, list)`` alone give in a scenario other
+    than green_channel (DESIGN §4): what the change feed follows."""
+    conditions = {c for f, k in flags if (c := flag_condition(f, k, policy)) is not None}
+    return _verdict(scenario, conditions)
 
 
 def _verdict(scenario: Scenario, conditions: set[Condition]) -> Verdict:

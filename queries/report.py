@@ -32,6 +32,7 @@ from credgraph.model import (
     Title,
 )
 from credgraph.store import Direction, GraphStore
+from queries.history import HistoryItem, entity_history
 from queries.measures import MeasuresResult, evaluate_measures
 from queries.ownership import Controller, Owner, Ubo, ownership
 from queries.propagation import flags_for_subjects, suspended
@@ -109,6 +110,8 @@ class CreditReport(BaseModel):
     measures: list[MeasuresResult]
     #: the graded-supervision level on as_of (002:L20, 002:L21)
     level: CreditLevel
+    #: the dated timeline up to as_of, oldest first (DESIGN §10)
+    history: list[HistoryItem] = []
 
     @field_serializer("identity", mode="wrap")
     def _identity(self, record: Node, handler: SerializerFunctionWrapHandler) -> Any:
@@ -208,7 +211,8 @@ def credit_report(store: GraphStore, subject_id: str, as_of: date) -> CreditRepo
     ``ownership`` (enterprises: top :data:`TOP_OWNERS` owners, UBOs, actual
     controller, circles; None for persons) and ``measures`` (the result of
     every scenario of DESIGN §4, in the order of :class:`Scenario`) and
-    ``level`` (the supervision credit level A–D with its reasons).
+    ``level`` (the supervision credit level A–D with its reasons) and
+    ``history`` (the dated timeline, ``queries.history``).
 
     Raises :class:`UnknownEntity` or :class:`InvalidIdentifierError`.
 
@@ -242,4 +246,5 @@ def credit_report(store: GraphStore, subject_id: str, as_of: date) -> CreditRepo
         # the subject's flags are computed once for every scenario
         measures=[evaluate_measures(store, sid, kind, s, as_of, flags=flags) for s in Scenario],
         level=credit_level(store, sid, as_of),
+        history=entity_history(store, sid, as_of).items,
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +27,7 @@ from credgraph.outputs import atomic_write, spreadsheet_cell
 from queries.errors import InvalidRequest
 from queries.screening import BidderInput
 from queries.screening_model import FileScreening, Link
+from queries.uploads import table_rows
 
 #: at most this many rows in one bidder file
 MAX_ROWS = 10_000
@@ -53,50 +54,13 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 
 # -- in ------------------------------------------------------------------------
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidRequest("the bidder file is neither UTF-8 nor GB18030 text")
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as exc:
-        raise InvalidRequest(f"the bidder file is not a readable CSV ({exc})") from None
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise InvalidRequest(f"the bidder file is not a readable XLSX workbook ({exc})") from None
-    try:
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, ["" if v is None else str(v) for v in row]
-    finally:
-        book.close()
-
-
-def is_xlsx(data: bytes, filename: str = "") -> bool:
-    return data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
-
-
 def read_bidders(data: bytes, filename: str = "") -> list[BidderInput]:
     """The bidders of a CSV or XLSX file (XLSX: the first sheet), in file order.
 
     Raises :class:`InvalidRequest` when the file is unreadable, has no
     ``uscc`` column or more than :data:`MAX_ROWS` rows.
     """
-    rows = _xlsx_rows(data) if is_xlsx(data, filename) else _csv_rows(data)
+    rows = table_rows(data, filename, "bidder file", MAX_ROWS)
     header: dict[str, int] | None = None
     out: list[BidderInput] = []
     for line, cells in rows:
@@ -114,8 +78,6 @@ def read_bidders(data: bytes, filename: str = "") -> list[BidderInput]:
                     "the bidder file needs a header row with a column uscc (统一社会信用代码)"
                 )
             continue
-        if len(out) >= MAX_ROWS:
-            raise InvalidRequest(f"at most {MAX_ROWS} bidders in one file")
         out.append(_row(line, cells, header))
     if header is None:
         raise InvalidRequest("the bidder file is empty (a header row with uscc is required)")

@@ -34,6 +34,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 from itertools import pairwise
 
@@ -41,11 +42,25 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from credgraph.ids import normalise_id
-from credgraph.model import Enterprise, Node, NodeId, NodeKind, Person
-from credgraph.store import GraphStore
+from credgraph.model import (
+    Enterprise,
+    EnterpriseStatus,
+    FlagKind,
+    IdType,
+    ListKind,
+    Node,
+    NodeId,
+    NodeKind,
+    Person,
+    Role,
+    Rule,
+)
+from credgraph.policy import today
+from credgraph.store import Direction, GraphStore
 from credgraph.store.base import SearchField
 from credgraph.text import fold, pinyin_readings, to_initials, to_pinyin
 from queries.errors import InvalidRequest
+from queries.propagation import active_entries, flags_for_subjects
 from queries.subjects import resolve_subject
 
 MAX_QUERY_LENGTH = 100
@@ -70,12 +85,33 @@ class MatchKind(StrEnum):
     FUZZY = "fuzzy"
 
 
+class HitFlag(BaseModel):
+    """A flag of a hit, short: enough for a badge (the full flag is at
+    ``/entities/{id}/flags``)."""
+
+    flag: FlagKind
+    list: ListKind
+    entry_id: str
+    rule: Rule
+
+
 class SearchHit(BaseModel):
+    """A hit with what tells look-alikes apart: flags, region, status, legal
+    representative (firms) or an id suffix and posts (persons)."""
+
     id: NodeId
     type: NodeKind
     name: str
     match: MatchKind
     score: float
+    flags: list[HitFlag] = []
+    region: str | None = None
+    status: EnterpriseStatus | None = None
+    legal_representative: str | None = None
+    #: persons: the last digits of the id ("…4475"), safe for every role
+    id_suffix: str | None = None
+    #: persons: names of up to three firms where they hold a role on as_of
+    firms: list[str] = []
 
 
 class SearchResult(BaseModel):
@@ -248,12 +284,71 @@ def _decode_cursor(cursor: str, digest: str) -> int:
     return offset
 
 
+#: hits whose score ties with the best exact match and are listed come first
+_EXACT = 98.0
+FIRMS_PER_PERSON = 3
+
+
+def _listed(store: GraphStore, ids: list[str], as_of: date) -> set[str]:
+    """Which of ``ids`` have an active entry on a list other than red."""
+    if not ids:
+        return set()
+    entries = [e for e in store.entries(subject_ids=ids) if e.list is not ListKind.RED]
+    return {e.subject_id for e in active_entries(store, entries, as_of)}
+
+
+def id_suffix(node: Person) -> str:
+    """The end of a person's id, as much as the masked form shows.
+
+    >>> id_suffix(Person(person_id="110101199003074475", name="张伟"))
+    '…4475'
+    """
+    keep = 4 if node.id_type is IdType.RESIDENT_ID and len(node.person_id) > 8 else 2
+    return "…" + node.person_id[-keep:]
+
+
+def _describe(store: GraphStore, nodes: list[Node], as_of: date) -> list[dict[str, object]]:
+    """Flags, region, status, legal representative / id suffix and firms of a page."""
+    ids = [n.id for n in nodes]
+    flags: dict[str, list[HitFlag]] = {i: [] for i in ids}
+    for f in flags_for_subjects(store, ids, as_of):
+        flags[f.subject_id].append(
+            HitFlag(flag=f.flag, list=f.list, entry_id=f.entry_id, rule=f.rule)
+        )
+    firms = [n.id for n in nodes if isinstance(n, Enterprise)]
+    persons = [n.id for n in nodes if isinstance(n, Person)]
+    roles = store.expand(firms, Direction.IN, {Role.LEGAL_REPRESENTATIVE}, as_of) if firms else []
+    posts = store.expand(persons, Direction.OUT, None, as_of) if persons else []
+    names = store.nodes({r.source_id for r in roles} | {r.target_uscc for r in posts})
+    legal = {r.target_uscc: names[r.source_id].name for r in roles if r.source_id in names}
+    held: dict[str, list[str]] = {}
+    for r in sorted(posts, key=lambda r: r.identity):
+        mine = held.setdefault(r.source_id, [])
+        name = names[r.target_uscc].name if r.target_uscc in names else r.target_uscc
+        if name not in mine and len(mine) < FIRMS_PER_PERSON:
+            mine.append(name)
+    out: list[dict[str, object]] = []
+    for n in nodes:
+        extra: dict[str, object] = {"flags": flags[n.id]}
+        if isinstance(n, Enterprise):
+            extra |= {
+                "region": n.region,
+                "status": n.status,
+                "legal_representative": legal.get(n.id),
+            }
+        else:
+            extra |= {"id_suffix": id_suffix(n), "firms": held.get(n.id, [])}
+        out.append(extra)
+    return out
+
+
 def search(
     store: GraphStore,
     query: str,
     limit: int = 20,
     cursor: str | None = None,
     person_id_prefix: bool = True,
+    as_of: date | None = None,
 ) -> SearchResult:
     """Ranked entities matching ``query`` (see the module docstring).
 
@@ -286,9 +381,16 @@ def search(
         for node, score, kind in _near_misses(store, q, set(scored)):
             scored.setdefault(node.id, (score, kind, node))
 
-    ranked = sorted(scored.values(), key=lambda s: (-s[0], s[2].name, s[2].id))
+    day = as_of or today()
+    # among equally good exact matches, a listed firm comes first
+    exact = [i for i, (score, _, _) in scored.items() if score >= _EXACT]
+    listed = _listed(store, exact, day)
+    ranked = sorted(
+        scored.values(), key=lambda s: (-s[0], s[2].id not in listed, s[2].name, s[2].id)
+    )
     page = ranked[offset : offset + limit]
     more = offset + limit < len(ranked)
+    details = _describe(store, [node for _, _, node in page], day)
     return SearchResult(
         query=text,
         results=[
@@ -298,8 +400,9 @@ def search(
                 name=node.name,
                 match=kind,
                 score=round(score, 2),
+                **extra,
             )
-            for score, kind, node in page
+            for (score, kind, node), extra in zip(page, details, strict=True)
         ],
         next_cursor=_encode_cursor(offset + limit, q.digest()) if more else None,
     )

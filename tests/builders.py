@@ -108,6 +108,7 @@ class GraphBuilder:
         removal_reason: str | None = None,
         responsible: tuple[str, ...] = (),
         category: str | None = None,
+        authority: str | None = None,
     ) -> ListEntry:
         sid = self.ids[subject]
         stype = (
@@ -121,6 +122,7 @@ class GraphBuilder:
             subject_type=stype,
             list=ListKind(kind),
             category=Category(category) if category else None,
+            authority=authority,
             decided_on=date.fromisoformat(decided),
             valid_until=d(valid_until),
             removed_on=d(removed),

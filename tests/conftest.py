@@ -20,12 +20,27 @@ from stores import JAVA_MISSING, SKIP_REASON, Server, open_neo4j
 from credgraph.store import EmbeddedStore, GraphStore
 from credgraph.store.neo4j import Neo4jStore
 
+#: a script that rewrites api/openapi_examples.json when run: never imported by
+#: the doctest collection (a test run must not change a tracked file)
+collect_ignore = ["api/openapi_examples_gen.py"]
+
 BACKENDS = [
     "embedded",
     pytest.param(
         "neo4j", marks=[pytest.mark.neo4j, pytest.mark.skipif(JAVA_MISSING, reason=SKIP_REASON)]
     ),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in the default language: a CLI run with
+    ``--lang en`` sets the language of this thread until the next run."""
+    from credgraph.i18n import set_lang
+
+    set_lang(None)
+    yield
+    set_lang(None)
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,18 @@ class Server:
             self._uri = self._start()
         return self._uri
 
+    @property
+    def state(self) -> Path | None:
+        """The server's state folder (``uri``, ``auth``, ``pid``): the one
+        started here, or the repository's ``.neo4j`` of ``make test`` when it
+        holds this URI; None for a server started elsewhere."""
+        uri = self.uri
+        for folder in (self._state, ROOT / ".neo4j"):
+            file = None if folder is None else folder / "uri"
+            if file is not None and file.is_file() and file.read_text("utf-8").strip() == uri:
+                return folder
+        return None
+
     def _start(self) -> str:
         self._state = Path(tempfile.mkdtemp(prefix="credgraph-neo4j-"))
         env = {**os.environ, "NEO4J_STATE": str(self._state), "NEO4J_WATCH_PID": str(os.getpid())}
@@ -55,6 +67,9 @@ class Server:
         auth = self._state / "auth"
         if auth.exists():
             self.user, self.password = auth.read_text(encoding="utf-8").strip().split(":", 1)
+            # CLI runs and processes of the tests reach it as `make test`'s do
+            os.environ["CREDGRAPH_NEO4J_USER"] = self.user
+            os.environ["CREDGRAPH_NEO4J_PASSWORD"] = self.password
         return (self._state / "uri").read_text(encoding="utf-8").strip()
 
     def stop(self) -> None:

@@ -229,6 +229,7 @@ def test_cli_prints_markdown_and_skips(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     fragment = (tmp_path / "bench-300.md").read_text("utf-8")
     assert fragment in res.stdout
+    assert "`credgraph bench --enterprises 300 --seed 42 --skip-baseline --skip-api` on" in fragment
     assert "| measurement | credgraph | naive baseline | baseline / ours | goal | met |" in fragment
     assert all(goal in fragment for goal in GOALS.values())
     result = json.loads((tmp_path / "bench-300.json").read_text("utf-8"))

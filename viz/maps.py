@@ -9,6 +9,7 @@ from pyvis's bundled 9.1.2 assets), so the file opens without any network.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -21,10 +22,13 @@ import jinja2
 from pydantic import BaseModel
 from pyvis.network import Network
 
+from credgraph.i18n import current_lang, gettext
 from credgraph.outputs import atomic_write
+from viz.layout import FROZEN_UP_TO, box_size, spread, top_nodes
 from viz.style import (
     EDGE_COLOUR,
     ENDED_EDGE_COLOUR,
+    EVIDENCE_COLOUR,
     FONT_STACK,
     PALETTE,
     Category,
@@ -82,7 +86,9 @@ def more_node_id(node_id: str) -> str:
 
 
 def vis_options(node_count: int) -> JsonDict:
-    """vis-network options: brief physics from a precomputed layout, then frozen."""
+    """vis-network options: up to :data:`FROZEN_UP_TO` nodes the precomputed,
+    overlap-free layout is drawn as is (no physics); larger maps relax briefly
+    from it and are then frozen."""
     return {
         "autoResize": True,
         "nodes": {"font": {"face": FONT_STACK, "size": 14}, "borderWidth": 1.5},
@@ -94,7 +100,7 @@ def vis_options(node_count: int) -> JsonDict:
         },
         "layout": {"improvedLayout": False},
         "physics": {
-            "enabled": True,
+            "enabled": node_count > FROZEN_UP_TO,
             "solver": "barnesHut",
             "barnesHut": {
                 "gravitationalConstant": -6000,
@@ -119,83 +125,165 @@ def vis_options(node_count: int) -> JsonDict:
     }
 
 
-def build_network(network: BaseModel | Mapping[str, Any]) -> Network:
-    """The pyvis graph model of an ego network: styled nodes and edges, options set."""
+def evidence_path(data: Mapping[str, Any]) -> list[str]:
+    """The evidence path to highlight: the first flag of the centre whose path
+    has two or more nodes, all on the map (empty when there is none)."""
+    center = str(data.get("center", ""))
+    on_map = {str(n["id"]) for n in data.get("nodes") or ()}
+    for node in data.get("nodes") or ():
+        if str(node["id"]) != center:
+            continue
+        for flag in node.get("flags") or ():
+            path = [str(x) for x in flag.get("path") or ()]
+            if len(path) > 1 and set(path) <= on_map:
+                return path
+    return []
+
+
+def _layout(
+    data: Mapping[str, Any], labels: Mapping[str, str], shapes: Mapping[str, str]
+) -> dict[str, tuple[float, float]]:
+    nodes: Sequence[Mapping[str, Any]] = data.get("nodes") or ()
+    center = str(data.get("center", ""))
+    pairs = [(str(e["source"]), str(e["target"])) for e in data.get("edges") or ()]
+    more = [n for n in nodes if int(n.get("hidden_neighbours") or 0) > 0]
+    ids = [str(n["id"]) for n in nodes] + [more_node_id(str(n["id"])) for n in more]
+    pairs += [(str(n["id"]), more_node_id(str(n["id"]))) for n in more]
+    pos = radial_layout(center, ids, pairs)
+    if len(nodes) > FROZEN_UP_TO:
+        return pos
+    font = 16.0 if len(nodes) > LARGE_MAP else 14.0
+    sizes = {
+        i: box_size(labels.get(i, ""), 22.0 if i == center else font, shapes.get(i, "box"))
+        for i in ids
+    }
+    return spread(pos, sizes, fixed=center)
+
+
+def build_network(
+    network: BaseModel | Mapping[str, Any], evidence: Sequence[str] | None = None
+) -> Network:
+    """The pyvis graph model of an ego network: styled nodes and edges, options set.
+
+    Up to :data:`FROZEN_UP_TO` nodes no two nodes overlap; larger maps show
+    the names of their :data:`LABELLED_NODES` top nodes only. ``evidence``
+    (default: :func:`evidence_path`) is drawn in the evidence colour.
+    """
     data = as_network_dict(network)
     nodes: Sequence[Mapping[str, Any]] = data.get("nodes") or ()
     edges: Sequence[Mapping[str, Any]] = data.get("edges") or ()
     center = str(data.get("center", ""))
     large = len(nodes) > LARGE_MAP
     names = {str(n["id"]): str(n.get("name") or n["id"]) for n in nodes}
-    pairs = [(str(e["source"]), str(e["target"])) for e in edges]
+    named = top_nodes(nodes, edges, center) if large else set(names)
+    path = list(evidence) if evidence is not None else evidence_path(data)
+    hops = {frozenset(p) for p in itertools.pairwise(path)}
     more = [n for n in nodes if int(n.get("hidden_neighbours") or 0) > 0]
-    ids = list(names) + [more_node_id(str(n["id"])) for n in more]
-    pairs += [(str(n["id"]), more_node_id(str(n["id"]))) for n in more]
-    pos = radial_layout(center, ids, pairs)
+    labels = {
+        i: (short_label(names[i]) if large else names[i]) if i in named else "" for i in names
+    }
+    labels |= {more_node_id(str(n["id"])): more_label(int(n["hidden_neighbours"])) for n in more}
+    shapes = {
+        str(n["id"]): "ellipse" if n.get("type") == "person" else ("dot" if large else "box")
+        for n in nodes
+    }
+    pos = _layout(data, labels, shapes)
 
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
     for node in nodes:
         node_id = str(node["id"])
         category = node_category(node)
         swatch = PALETTE[category]
-        is_person = category == Category.PERSON or node.get("type") == "person"
-        shape = "ellipse" if is_person else ("dot" if large else "box")
+        shape = shapes[node_id]
         x, y = pos[node_id]
+        on_path = node_id in path
         net.add_node(
             node_id,
-            label=short_label(names[node_id]) if large else names[node_id],
+            label=labels[node_id],
             shape=shape,
             color={
                 "background": swatch.background,
-                "border": swatch.border,
+                "border": EVIDENCE_COLOUR if on_path else swatch.border,
                 "highlight": {"background": swatch.background, "border": "#000000"},
             },
             font={
                 "color": swatch.font if shape != "dot" else "#212121",
-                "size": 22 if node_id == center else 14,
+                "size": 22 if node_id == center else (16 if large else 14),
             },
             title=node_tooltip(node),
-            borderWidth=4 if node_id == center else 1.5,
+            borderWidth=4 if node_id == center or on_path else 1.5,
             # flagged firms stay visible when a large map is zoomed out
             size=(12 if category == Category.ENTERPRISE else 22) if shape == "dot" else None,
             x=x,
             y=y,
             category=category.value,
             kind=node.get("type"),
+            evidence=on_path,
         )
+    for drawn in net.nodes:  # pyvis puts the id where a label is empty
+        drawn["label"] = labels.get(str(drawn["id"]), drawn["label"])
+    _add_more(net, more, names, pos)
+    _add_edges(net, edges, names, hops)
+    net.options = vis_options(len(nodes))
+    return net
+
+
+def _add_more(
+    net: Network,
+    more: Sequence[Mapping[str, Any]],
+    names: Mapping[str, str],
+    pos: Mapping[str, tuple[float, float]],
+) -> None:
+    """The "and N more" placeholders of super-nodes."""
     for node in more:
         node_id = str(node["id"])
         swatch = PALETTE[Category.MORE]
         x, y = pos[more_node_id(node_id)]
+        hidden = int(node["hidden_neighbours"])
         net.add_node(
             more_node_id(node_id),
-            label=f"and {int(node['hidden_neighbours'])} more",
+            label=more_label(hidden),
             shape="box",
             color={"background": swatch.background, "border": swatch.border},
             font={"color": swatch.font, "size": 11},
             shapeProperties={"borderDashes": [4, 4]},
-            title=f"{names[node_id]}: {int(node['hidden_neighbours'])} more relations not shown",
+            title=gettext("{name}: {n} more relations not shown").format(
+                name=names[node_id], n=hidden
+            ),
             x=x,
             y=y,
             category=Category.MORE.value,
             parent=node_id,
         )
         net.add_edge(node_id, more_node_id(node_id), color=swatch.border, dashes=[2, 4], arrows="")
+
+
+def _add_edges(
+    net: Network,
+    edges: Sequence[Mapping[str, Any]],
+    names: Mapping[str, str],
+    hops: set[frozenset[str]],
+) -> None:
+    """Relations: dashed when ended, in the evidence colour on the evidence path."""
     for edge in edges:
         ended = bool(edge.get("ended"))
+        on_path = frozenset((str(edge["source"]), str(edge["target"]))) in hops
         net.add_edge(
             str(edge["source"]),
             str(edge["target"]),
             label=edge_label(edge),
             title=edge_tooltip(edge, names),
             dashes=ended,
-            color=ENDED_EDGE_COLOUR if ended else EDGE_COLOUR,
-            width=1 if ended else 1.5,
+            color=EVIDENCE_COLOUR if on_path else (ENDED_EDGE_COLOUR if ended else EDGE_COLOUR),
+            width=4 if on_path else (1 if ended else 1.5),
             ended=ended,
             role=edge.get("role"),
+            evidence=on_path,
         )
-    net.options = vis_options(len(nodes))
-    return net
+
+
+def more_label(hidden: int) -> str:
+    return gettext("and {n} more").format(n=hidden)
 
 
 @cache
@@ -218,8 +306,11 @@ def render_map(network: BaseModel | Mapping[str, Any], path: Path | None = None)
     net = build_network(data)
     names = {str(n["id"]): str(n.get("name") or n["id"]) for n in data.get("nodes") or ()}
     center = str(data.get("center", ""))
+    lang = current_lang()
     html = _template().render(
-        title=f"{names.get(center, center)} — relationship map",
+        _=lambda message: gettext(message, lang),
+        html_lang="en" if lang == "en" else "zh-CN",
+        title=gettext("{name} — relationship map").format(name=names.get(center, center)),
         center=center,
         center_name=names.get(center, center),
         as_of=data.get("as_of", ""),

@@ -15,65 +15,48 @@ import jinja2
 from markupsafe import Markup
 
 from credgraph import __version__
+from credgraph.i18n import N_, TERMS, Lang, gettext, parse_lang, term
 from credgraph.policy import Policy
 from queries.screening_files import XLSX_MEDIA_TYPE, bidder_rows, csv_text, evidence, xlsx_bytes
 from queries.screening_model import FileScreening, Link, LotResult
 from viz.screening_map import layout, render_svg
 from viz.style import FONT_STACK
 
-#: headings and words of the report per language (zh first)
+#: headings and words of the report: English msgids, translated through the
+#: gettext catalog (credgraph.i18n, DESIGN §12)
 TEXT = {
-    "zh": {
-        "title": "投标人关联关系筛查报告", "scenario": "场景", "as_of": "评价日",
-        "generated": "生成时间", "generation": "数据版本", "policy": "规则版本",
-        "lot": "标段", "bidders": "投标人", "counts": "（{bidders} 家投标人，{links} 条关联）",
-        "uscc": "统一社会信用代码", "name": "名称", "verdict": "结论", "reasons": "理由",
-        "map": "关联图", "links": "关联关系", "between": "投标人", "rule": "规则",
-        "evidence": "证据", "explanation": "说明", "shared_by": "共用企业数",
-        "law": "依据条款", "checked_by": "核查人", "date": "日期", "sep": "：",
-        "applies": "本场景适用投标人关联规则：单位负责人为同一人或存在控股、管理关系的投标人，"
-                   "相关投标均无效（否决）；其他关联迹象需评标委员会审查。",
-        "not_applies": "本场景不适用投标人关联规则：关联关系仅列示，不影响结论。",
-        "threshold": "集中登记地址或代理电话（由超过 {threshold} 家企业共用）仅列示，"
-                     "不作为关联依据。",
-        "more": "另有 {n} 家投标人无关联，未画出",
-    },
-    "en": {
-        "title": "Bidder link screening report", "scenario": "Scenario", "as_of": "Evaluation day",
-        "generated": "Generated", "generation": "Data generation", "policy": "Policy",
-        "lot": "Lot", "bidders": "Bidders", "counts": "({bidders} bidders, {links} links)",
-        "uscc": "USCC", "name": "Name", "verdict": "Verdict", "reasons": "Reasons",
-        "map": "Link map", "links": "Links", "between": "Bidders", "rule": "Rule",
-        "evidence": "Evidence", "explanation": "Explanation",
-        "shared_by": "enterprises sharing it:",
-        "law": "Clauses relied on", "checked_by": "Checked by", "date": "Date", "sep": ": ",
-        "applies": "The bidder-link rules apply: bids of bidders with the same principal or in "
-                   "a control or management relation are void (reject); other signs of a link "
-                   "are for the evaluation committee to review.",
-        "not_applies": "The bidder-link rules do not apply in this scenario: links are "
-                       "listed only.",
-        "threshold": "Mass-registration addresses and agency phones (shared by more than "
-                     "{threshold} enterprises) are listed only, never evidence of a link.",
-        "more": "{n} bidders without links not drawn",
-    },
+    "title": N_("Bidder link screening report"), "scenario": N_("Scenario"),
+    "as_of": N_("Evaluation day"), "generated": N_("Generated"),
+    "generation": N_("Data generation"), "policy": N_("Policy"), "lot": N_("Lot"),
+    "bidders": N_("Bidders"), "counts": N_("({bidders} bidders, {links} links)"),
+    "uscc": N_("USCC"), "name": N_("Name"), "verdict": N_("Verdict"), "reasons": N_("Reasons"),
+    "map": N_("Link map"), "links": N_("Links"), "between": N_("Bidders"), "rule": N_("Rule"),
+    "evidence": N_("Evidence"), "explanation": N_("Explanation"),
+    "shared_by": N_("enterprises sharing it:"), "law": N_("Clauses relied on"),
+    "checked_by": N_("Checked by"), "date": N_("Date"), "sep": N_(": "),
+    "applies": N_(
+        "The bidder-link rules apply: bids of bidders with the same principal or in a "
+        "control or management relation are void (reject); other signs of a link are for "
+        "the evaluation committee to review."
+    ),
+    "not_applies": N_(
+        "The bidder-link rules do not apply in this scenario: links are listed only."
+    ),
+    "threshold": N_(
+        "Mass-registration addresses and agency phones (shared by more than {threshold} "
+        "enterprises) are listed only, never evidence of a link."
+    ),
+    "more": N_("{n} bidders without links not drawn"),
 }  # fmt: skip
-VERDICTS = {
-    "zh": {"reject": "否决", "review": "审查", "pass": "通过", "unknown": "未知",
-           "invalid": "无效"},
-    "en": {"reject": "reject", "review": "review", "pass": "pass", "unknown": "unknown",
-           "invalid": "invalid"},
-}  # fmt: skip
-RULES = {
-    "zh": {"same_principal": "单位负责人为同一人", "control": "控股、管理关系",
-           "indicator": "关联迹象", "mass_contact": "集中登记联系方式"},
-    "en": {"same_principal": "same principal", "control": "control or management",
-           "indicator": "indicator", "mass_contact": "mass-registration contact"},
-}  # fmt: skip
-SCENARIOS = {
-    "zh": {"public_bidding": "招标投标", "government_procurement": "政府采购",
-           "administrative_licensing": "行政许可", "fiscal_funding": "财政资金",
-           "honours": "评优评先", "financing": "融资信贷", "appointment": "任职"},
-}  # fmt: skip
+
+
+def _words(kind: str, lang: Lang) -> dict[str, str]:
+    """The names of the codes of ``kind`` (verdict, linkrule) in ``lang``."""
+    return {code: term(kind, code, lang) for code in TERMS[kind]}
+
+
+def _lang(lang: str) -> Lang:
+    return parse_lang(lang) or "zh"
 
 
 @cache
@@ -89,12 +72,12 @@ def _template() -> jinja2.Template:
 
 def link_map_svg(lot: LotResult, policy: Policy, lang: str = "zh") -> Markup:
     """The lot's link map as an SVG element (empty when no links)."""
-    lang = lang if lang in TEXT else "zh"
+    chosen = _lang(lang)
     data = lot.model_dump(mode="json")
-    labels = policy.bidder_links.labels.get(lang, {})
+    labels = policy.bidder_links.labels.get(chosen, {})
     link_map = layout(data["bidders"], data["links"], labels)
-    more = TEXT[lang]["more"].format(n=link_map.unlinked) if link_map.unlinked else ""
-    return render_svg(link_map, legend=RULES[lang], more_text=more)
+    more = gettext(TEXT["more"], chosen).format(n=link_map.unlinked) if link_map.unlinked else ""
+    return render_svg(link_map, legend=_words("linkrule", chosen), more_text=more)
 
 
 def render_screening_html(
@@ -106,8 +89,8 @@ def render_screening_html(
     lang: str = "zh",
 ) -> str:
     """The screening of every lot as a printable HTML page."""
-    lang = lang if lang in TEXT else "zh"
-    text = dict(TEXT[lang])
+    chosen = _lang(lang)
+    text = {key: gettext(msgid, chosen) for key, msgid in TEXT.items()}
     text["threshold"] = text["threshold"].format(
         threshold=policy.bidder_links.mass_contact_threshold
     )
@@ -121,12 +104,12 @@ def render_screening_html(
     return _template().render(
         r=result.model_dump(mode="json"),
         t=text,
-        lang=lang,
-        scenario=SCENARIOS.get(lang, {}).get(result.scenario.value, result.scenario.value),
+        lang=chosen,
+        scenario=term("scenario", result.scenario, chosen),
         applies=applies,
-        verdicts=VERDICTS[lang],
-        rules=RULES[lang],
-        maps=[link_map_svg(lot, policy, lang) for lot in result.lots],
+        verdicts=_words("verdict", chosen),
+        rules=_words("linkrule", chosen),
+        maps=[link_map_svg(lot, policy, chosen) for lot in result.lots],
         evidence=lambda x: evidence(Link.model_validate(x)),
         sources={k: v for k, v in policy.sources.items() if k in cited},
         generated_at=generated_at.strftime("%Y-%m-%d %H:%M"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from credgraph.i18n import N_, gettext, term
 from credgraph.model import FlagKind, ListKind, NodeKind, Role
 
 JsonDict = dict[str, Any]
@@ -52,17 +53,21 @@ class Swatch:
 
 
 PALETTE: dict[Category, Swatch] = {
-    Category.SEVERE: Swatch("#e53935", "#8e0000", "#ffffff", "listed on a severe list"),
-    Category.RESPONSIBLE: Swatch("#fb8c00", "#a85400", "#000000", "responsible person"),
-    Category.RELATED: Swatch("#ffc107", "#a07800", "#000000", "related enterprise"),
-    Category.WATCH: Swatch("#ab47bc", "#6a1b7a", "#ffffff", "abnormal operation / key attention"),
-    Category.RED_LIST: Swatch("#43a047", "#1b5e20", "#ffffff", "red list (honours)"),
-    Category.ENTERPRISE: Swatch("#bbdefb", "#1e88e5", "#000000", "enterprise"),
-    Category.PERSON: Swatch("#eeeeee", "#757575", "#000000", "person"),
-    Category.MORE: Swatch("#ffffff", "#9e9e9e", "#616161", "more neighbours not shown"),
+    Category.SEVERE: Swatch("#e53935", "#8e0000", "#ffffff", N_("listed on a severe list")),
+    Category.RESPONSIBLE: Swatch("#fb8c00", "#a85400", "#000000", N_("responsible person")),
+    Category.RELATED: Swatch("#ffc107", "#a07800", "#000000", N_("related enterprise")),
+    Category.WATCH: Swatch(
+        "#ab47bc", "#6a1b7a", "#ffffff", N_("abnormal operation / key attention")
+    ),
+    Category.RED_LIST: Swatch("#43a047", "#1b5e20", "#ffffff", N_("red list (honours)")),
+    Category.ENTERPRISE: Swatch("#bbdefb", "#1e88e5", "#000000", N_("enterprise")),
+    Category.PERSON: Swatch("#eeeeee", "#757575", "#000000", N_("person")),
+    Category.MORE: Swatch("#ffffff", "#9e9e9e", "#616161", N_("more neighbours not shown")),
 }
 
 ENDED_EDGE_COLOUR = "#b0b0b0"
+#: the evidence path of a flag (explorer and maps)
+EVIDENCE_COLOUR = "#d500f9"
 EDGE_COLOUR = "#607d8b"
 
 
@@ -94,25 +99,17 @@ def node_category(node: Mapping[str, Any]) -> Category:
     return Category.PERSON if node.get("type") == NodeKind.PERSON else Category.ENTERPRISE
 
 
-_ROLE_LABEL: dict[str, str] = {
-    Role.LEGAL_REPRESENTATIVE: "legal rep.",
-    Role.EXECUTIVE: "executive",
-    Role.SHAREHOLDER: "shareholder",
-    Role.ACTUAL_CONTROLLER: "actual controller",
-    Role.BRANCH_OF: "branch of",
-}
-
-
 def edge_label(edge: Mapping[str, Any]) -> str:
-    """Role (executive: its title) and share percentage.
+    """Role (executive: its title) and share percentage, in the language in force.
 
-    >>> edge_label({"role": "shareholder", "share_pct": 60.0})
-    'shareholder 60%'
+    >>> from credgraph.i18n import using
+    >>> with using("zh"):
+    ...     edge_label({"role": "shareholder", "share_pct": 60.0})
+    '股东 60%'
     """
     role = str(edge.get("role", ""))
     title = edge.get("title")
-    text = str(title).replace("_", " ") if role == Role.EXECUTIVE and title else None
-    text = text or _ROLE_LABEL.get(role, role)
+    text = term("title", title) if role == Role.EXECUTIVE and title else term("role", role)
     pct = edge.get("share_pct")
     if pct is not None:
         text += f" {float(pct):g}%"
@@ -121,35 +118,45 @@ def edge_label(edge: Mapping[str, Any]) -> str:
 
 def edge_tooltip(edge: Mapping[str, Any], names: Mapping[str, str]) -> str:
     src, dst = str(edge["source"]), str(edge["target"])
+    open_end = gettext("(open)")
     lines = [
         f"{names.get(src, src)} → {names.get(dst, dst)}",
         edge_label(edge),
-        f"from {edge.get('start_on') or '(open)'} to {edge.get('end_on') or '(open)'}",
+        gettext("from {start} to {end}").format(
+            start=edge.get("start_on") or open_end, end=edge.get("end_on") or open_end
+        ),
     ]
     if edge.get("ended"):
-        lines.append("ended")
+        lines.append(gettext("ended"))
     return "\n".join(lines)
 
 
 def flag_line(flag: Mapping[str, Any]) -> str:
-    """One line per flag: what, which list and entry, which rule and citation."""
-    return (
-        f"• {flag.get('flag')} — {flag.get('list')} entry {flag.get('entry_id')} "
-        f"(rule {flag.get('rule')}; {flag.get('citation')})"
+    """One line per flag: its explanation when it has one, else what, which
+    list and entry, which rule and citation."""
+    if flag.get("explanation"):
+        cited = f"{flag.get('rule')}; {flag.get('citation')}"
+        return f"• {flag.get('label') or ''}：{flag['explanation']} ({cited})"
+    return "• " + gettext("{flag} — {list} entry {entry} (rule {rule}; {citation})").format(
+        flag=term("flag", flag.get("flag")),
+        list=term("list", flag.get("list")),
+        entry=flag.get("entry_id"),
+        rule=flag.get("rule"),
+        citation=flag.get("citation"),
     )
 
 
 def node_tooltip(node: Mapping[str, Any]) -> str:
     kind = node.get("type")
-    id_label = "USCC" if kind == NodeKind.ENTERPRISE else "person id"
-    lines = [str(node.get("name", "")), f"{kind} · {id_label} {node['id']}"]
+    id_label = gettext("USCC") if kind == NodeKind.ENTERPRISE else gettext("person id")
+    lines = [str(node.get("name", "")), f"{term('type', kind)} · {id_label} {node['id']}"]
     flags: Sequence[Mapping[str, Any]] = node.get("flags") or ()
     if flags:
-        lines.append("flags:")
+        lines.append(gettext("flags:"))
         lines += [flag_line(f) for f in flags]
     hidden = int(node.get("hidden_neighbours") or 0)
     if hidden:
-        lines.append(f"and {hidden} more relations not shown")
+        lines.append(gettext("and {n} more relations not shown").format(n=hidden))
     return "\n".join(lines)
 
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from credgraph.i18n import N_, gettext
 from viz.style import FONT_STACK, PALETTE, Category, Swatch, short_label
 
 #: A party whose flags say "listed" without the list (a report's related
 #: parties): the list is in that party's own report.
-LISTED_UNKNOWN = Swatch("#ffcdd2", "#c62828", "#000000", "listed (see its own report)")
+LISTED_UNKNOWN = Swatch("#ffcdd2", "#c62828", "#000000", N_("listed (see its own report)"))
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def star_svg(
     if hidden:
         parts.append(
             f'<text x="{width - 10}" y="{height - 10}" font-size="11" fill="#616161" '
-            f'text-anchor="end">and {hidden} more not drawn</text>'
+            f'text-anchor="end">{escape(gettext("and {n} more not drawn").format(n=hidden))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated value is escaped above

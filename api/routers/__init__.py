@@ -5,6 +5,7 @@ from api.routers import (
     entities,
     health,
     measures,
+    monitor,
     objections,
     paths,
     screenings,
@@ -20,6 +21,7 @@ ROUTERS = (
     measures.router,
     objections.router,
     audit.router,
+    monitor.router,
 )
 
 __all__ = ["ROUTERS"]

@@ -13,6 +13,7 @@ from api.routers.params import AsOf, EntityId, evaluation_day
 from api.security import Investigator, Public, Store, report_for, resolve_id, shaped
 from credgraph.model import Flag
 from queries import network as network_query
+from queries.history import EntityHistory, entity_history
 from queries.ownership import OwnershipResult, ownership
 from queries.propagation import flags_for_subjects
 from queries.report import CreditReport, credit_report
@@ -98,4 +99,15 @@ def get_report(
     day = evaluation_day(as_of)
     result = report_for(caller, credit_report(store, resolve_id(caller, store, entity_id), day))
     audit.record(store, caller, "GET /entities/{id}/report", [result.subject_id], day)
+    return shaped(caller, store, result)
+
+
+@router.get("/{entity_id}/history", response_model=EntityHistory, responses=ERRORS)
+def get_history(
+    entity_id: EntityId, caller: Public, store: Store, as_of: AsOf = None
+) -> JSONResponse:
+    """The dated timeline of the entity up to as_of (DESIGN §10), oldest first."""
+    day = evaluation_day(as_of)
+    result = entity_history(store, resolve_id(caller, store, entity_id), day)
+    audit.record(store, caller, "GET /entities/{id}/history", [result.subject_id], day)
     return shaped(caller, store, result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,8 +32,11 @@ class MeasuresRequest(BaseModel):
     response_model=MeasuresResult,
     responses=responses(400, 401, 403, 404, 413, 422),
 )
-def post_measures_check(body: MeasuresRequest, caller: Procurement, store: Store) -> JSONResponse:
+def post_measures_check(
+    body: MeasuresRequest, caller: Procurement, store: Store, request: Request
+) -> JSONResponse:
     """Verdict, reasons and the measures that apply in one scenario."""
+    request.state.body = body.model_dump(mode="json")  # what a refusal's audit record names
     day = evaluation_day(body.as_of)
     subject = resolve_id(caller, store, body.subject_id)
     result = check_measures(store, subject, body.scenario, day)

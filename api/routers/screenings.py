@@ -11,9 +11,9 @@ printable HTML report or the SVG link map (of the first lot with links).
 # annotation objects of the route's parameters.
 import json
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -25,6 +25,7 @@ from api import audit
 from api.problems import responses
 from api.routers.params import evaluation_day
 from api.security import Caller, Procurement, Store, body_for
+from credgraph.i18n import current_lang
 from credgraph.ids import MAX_ID_LENGTH
 from credgraph.model import Scenario
 from credgraph.policy import default_policy
@@ -36,7 +37,6 @@ from viz.screening_report import OUTPUT_MEDIA_TYPES, render_screening
 router = APIRouter(tags=["screening"])
 
 Uscc = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH)]
-Lang = Literal["zh", "en"]
 
 
 class ScreeningOptions(BaseModel):
@@ -108,10 +108,12 @@ async def _parse(request: Request) -> tuple[ScreeningOptions, list[screening_que
                     [{"loc": ("body", "file"), "msg": "a CSV or XLSX file is required"}]
                 )
             fields = {k: v for k, v in form.items() if k != "file" and isinstance(v, str)}
+            request.state.body = fields  # what a refusal's audit record names
             options = ScreeningOptions.model_validate(fields)
             return options, read_bidders(await upload.read(), upload.filename or "")
         if content_type in ("application/json", ""):
             data = json.loads(await request.body() or b"null")
+            request.state.body = data
             return ScreeningRequest.model_validate(data), []
     except ValidationError as exc:
         raise RequestValidationError(
@@ -129,13 +131,6 @@ def _wanted(request: Request) -> str:
         if media in OUTPUT_MEDIA_TYPES:
             return media
     return "application/json"
-
-
-def _lang(request: Request, lang: str | None) -> str:
-    if lang is not None:
-        return lang
-    accept = request.headers.get("accept-language", "").strip().lower()
-    return "en" if accept.startswith("en") else "zh"
 
 
 def _screen(
@@ -167,12 +162,11 @@ async def post_screening(
     request: Request,
     caller: Procurement,
     store: Store,
-    lang: Annotated[Lang | None, Query(description="zh (default) or en")] = None,
 ) -> Response:
     """Verdict per bidder with reasons, and the links between bidders that
     decide verdicts in public_bidding and government_procurement."""
     options, rows = await _parse(request)
-    language = _lang(request, lang)
+    language = current_lang()  # ?lang= / Accept-Language (api.i18n)
     result = await run_in_threadpool(_screen, store, options, rows, language)
     lots = result.lots if isinstance(result, screening_query.FileScreening) else [result]
     audit.record(

@@ -8,9 +8,11 @@ for what it uses:
   one-hop expansion, search and the generation counter;
 - :class:`FlagCache`: materialised flags of one ``propagate`` run;
 - :class:`AuditLog`: who asked the API about which ids;
-- :class:`CommitmentBook`: credit commitments (002:L15).
+- :class:`CommitmentBook`: credit commitments (002:L15);
+- :class:`~credgraph.store.feed.MonitorStore`: the change feed, watchlists
+  and webhooks (``credgraph.store.feed``).
 
-:class:`GraphStore` is all four: what ``open_store`` returns and what a
+:class:`GraphStore` is all five: what ``open_store`` returns and what a
 backend implements. Queries never branch on the backend (DESIGN §1). Where
 a query depends on the order of what a primitive returns, the order is
 promised here, so that no backend imitates another; the semantics are the
@@ -40,6 +42,7 @@ from credgraph.model import (
     Relation,
     Role,
 )
+from credgraph.store.feed import MonitorStore, NewEvent
 
 
 class SearchField(StrEnum):
@@ -88,12 +91,13 @@ class StoredFlags(BaseModel):
 
 
 class BulkWriter(Protocol):
-    """Writes inside one open transaction (see :meth:`GraphStore.bulk`)."""
+    """The writes of one load (see :meth:`Graph.bulk`)."""
 
     def upsert(self, batch: Batch) -> None: ...
 
     def abort(self) -> None:
-        """Roll the whole transaction back when the block ends."""
+        """Write nothing of this block when it ends (embedded: roll the
+        transaction back; Neo4j: drop the spilled batches)."""
 
 
 @runtime_checkable
@@ -112,8 +116,9 @@ class PlainWriter(Protocol):
 
 @runtime_checkable
 class Graph(Protocol):
-    """The graph: records, one-hop expansion, search. All writes are
-    all-or-nothing and change :meth:`generation` when they change a row."""
+    """The graph: records, one-hop expansion, search. Every write is all or
+    nothing (a Neo4j load: each of its bounded transactions, see
+    :meth:`bulk`) and changes :meth:`generation` when it changes a row."""
 
     # -- writes -------------------------------------------------------------
     def upsert(self, batch: Batch) -> None:
@@ -122,11 +127,24 @@ class Graph(Protocol):
         (source_id, target_uscc, role, title, start_on), entry entry_id."""
 
     def bulk(self) -> AbstractContextManager[BulkWriter]:
-        """The store's one write transaction, for a load of many batches: it
-        commits when the block ends and rolls back on an exception or when
-        ``abort()`` was called. Reads inside the block see its writes;
-        readers outside it never wait for it and see the store as it was
-        until it commits."""
+        """A load of many batches, written when the block ends: nothing is
+        written when the block raises or ``abort()`` was called, and readers
+        outside the block never wait for it. What a reader sees differs by
+        backend:
+
+        - embedded: the block is the store's one write transaction, committed
+          when the block ends. Reads inside the block (on this store) see its
+          writes; readers outside see the store as it was until the commit,
+          then the whole load at once.
+        - Neo4j: the batches are spilled to a temporary file while the block
+          runs and committed when it ends, unit by unit, in bounded
+          transactions (``loading.CHUNK`` rows of one kind, nodes first).
+          Reads inside the block see the store as it was before the block
+          (none of its batches is written yet); readers outside see that
+          until the first unit commits, then the load growing unit by unit
+          (a new firm may be there before its relations). A crash during
+          those commits leaves the units committed so far; running the same
+          load again converges to the graph of a clean load."""
 
     def file_objection(self, entry_id: str, reason: str, filed_on: date) -> Objection: ...
 
@@ -233,12 +251,15 @@ class FlagCache(Protocol):
         flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
+        events: Sequence[NewEvent] = (),
     ) -> None:
         """Materialise flags for one as_of. With ``replace_entries`` None all
         stored flags are replaced; otherwise only the flags of those entries
         (incremental propagation). One flag per (subject_id, flag, entry_id):
         the last one given wins. Records ``as_of``, ``generation`` and
-        ``policy_key`` (which policy computed them)."""
+        ``policy_key`` (which policy computed them), and appends ``events``
+        (the flag changes, ``queries.changes``) to the change feed in the
+        same transaction."""
 
     def flags_state(self) -> tuple[date, int] | None:
         """``(as_of, generation)`` of the materialised flags, if any."""
@@ -292,6 +313,6 @@ class CommitmentBook(Protocol):
 
 
 @runtime_checkable
-class GraphStore(Graph, FlagCache, AuditLog, CommitmentBook, Protocol):
+class GraphStore(Graph, FlagCache, AuditLog, CommitmentBook, MonitorStore, Protocol):
     """A whole credgraph store: what ``open_store`` returns and what a
     backend implements. Functions that need less ask for less."""

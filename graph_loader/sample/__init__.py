@@ -49,11 +49,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from credgraph.outputs import atomic_write
 from graph_loader.sample.enterprises import Firms, Plan
 from graph_loader.sample.entries import Entries
 from graph_loader.sample.persons import People
@@ -134,7 +136,8 @@ def generate_sample(
 ) -> SampleSummary:
     """Write a synthetic data folder (DESIGN §2) for ``enterprises`` enterprises.
 
-    ``out`` is created if missing; the four CSV files in it are overwritten.
+    ``out`` is created if missing; the four CSV files in it are replaced,
+    each renamed into place once written whole.
     The output is byte-for-byte the same for the same arguments. ``as_of``
     (default :data:`DEFAULT_AS_OF`) is the day the data is "current" on: every
     enterprise has exactly one legal representative active on it, and a few
@@ -150,23 +153,24 @@ def generate_sample(
     people = People(pools)
     n_persons = max(10, round(1.5 * enterprises))
 
-    def open_csv(name: str, header: Sequence[str]) -> tuple[Any, Any]:
-        handle = (out / name).open("w", encoding="utf-8", newline="", buffering=1 << 20)
+    def open_csv(stack: ExitStack, name: str, header: Sequence[str]) -> Any:
+        # each file appears whole (renamed into place) or not at all
+        handle = stack.enter_context(atomic_write(out / name, newline=""))
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        return handle, writer
+        return writer
 
-    handle, writer = open_csv("persons.csv", PERSON_COLUMNS)
-    with handle:
-        people.write(writer, n_persons)
+    with ExitStack() as stack:
+        people.write(open_csv(stack, "persons.csv", PERSON_COLUMNS), n_persons)
     plan = Plan(pools, enterprises, days, people.elders)
-    ent_handle, ent_writer = open_csv("enterprises.csv", ENTERPRISE_COLUMNS)
-    rel_handle, rel_writer = open_csv("relations.csv", RELATION_COLUMNS)
-    with ent_handle, rel_handle:
+    with ExitStack() as stack:
+        ent_writer = open_csv(stack, "enterprises.csv", ENTERPRISE_COLUMNS)
+        rel_writer = open_csv(stack, "relations.csv", RELATION_COLUMNS)
         n_relations = _write_firms(plan, people, ent_writer, rel_writer, progress)
-    handle, writer = open_csv("list_entries.csv", ENTRY_COLUMNS)
-    with handle:
-        n_entries = Entries(people, plan, writer).write()
+    with ExitStack() as stack:
+        n_entries = Entries(
+            people, plan, open_csv(stack, "list_entries.csv", ENTRY_COLUMNS)
+        ).write()
     if progress is not None:
         progress(enterprises)
     return SampleSummary(

@@ -7,6 +7,8 @@ from typing import Any
 from api_support import AS_OF, Api
 
 from credgraph.model import Scenario
+from credgraph.store import GraphStore
+from queries.explain import explain
 from queries.measures import check_measures
 from queries.network import ego_network
 from queries.ownership import ownership
@@ -19,10 +21,14 @@ from queries.supervision.levels import credit_level
 DAY = AS_OF.isoformat()
 
 
-def dump(result: Any) -> Any:
+def dump(result: Any, store: GraphStore | None = None) -> Any:
+    """The CLI's JSON of a result; with ``store``, with the words the API adds
+    in its default language (labels, explanations, clauses: DESIGN §12)."""
     if isinstance(result, list):
-        return [dump(r) for r in result]
-    return result.model_dump(mode="json", by_alias=True)
+        data = [r.model_dump(mode="json", by_alias=True) for r in result]
+    else:
+        data = result.model_dump(mode="json", by_alias=True)
+    return explain(store, data, "zh") if store is not None else data
 
 
 def test_health_needs_no_key(api: Api) -> None:
@@ -57,7 +63,7 @@ def test_flags(api: Api) -> None:
     g = api.graph
     r = api.get(f"/entities/{g['星辰科技']}/flags", as_of=DAY)
     assert r.status_code == 200
-    assert r.json() == dump(flags_for_subjects(api.store, [g["星辰科技"]], AS_OF))
+    assert r.json() == dump(flags_for_subjects(api.store, [g["星辰科技"]], AS_OF), api.store)
     assert [(f["rule"], f["entry_id"]) for f in r.json()] == [("P2", "E1")]
     # before the decision there is nothing
     assert api.get(f"/entities/{g['星辰科技']}/flags", as_of="2023-12-31").json() == []
@@ -67,7 +73,9 @@ def test_network(api: Api) -> None:
     g = api.graph
     r = api.get(f"/entities/{g['华盛电子']}/network", as_of=DAY, depth=2, limit=10)
     assert r.status_code == 200
-    assert r.json() == dump(ego_network(api.store, g["华盛电子"], AS_OF, depth=2, limit=10))
+    assert r.json() == dump(
+        ego_network(api.store, g["华盛电子"], AS_OF, depth=2, limit=10), api.store
+    )
     assert {n["id"] for n in r.json()["nodes"]} >= {g["张伟"], g["李娜"], g["华盛物流"]}
 
 
@@ -88,7 +96,7 @@ def test_screening(api: Api) -> None:
     body = {"bidders": bidders, "scenario": "public_bidding", "depth": 4, "as_of": DAY}
     r = api.post("/screenings", body, role="investigator")
     assert r.status_code == 200
-    assert r.json() == dump(screen_bidders(api.store, bidders, as_of=AS_OF, depth=4))
+    assert r.json() == dump(screen_bidders(api.store, bidders, as_of=AS_OF, depth=4), api.store)
     verdicts = {b["uscc"]: b["verdict"] for b in r.json()["bidders"]}
     # 张伟 is the legal representative of both 华盛电子 and 星辰科技 (same principal)
     assert verdicts == {g["华盛电子"]: "reject", g["星辰科技"]: "reject", g["东方贸易"]: "review"}
@@ -107,7 +115,9 @@ def test_measures(api: Api) -> None:
     body = {"subject_id": g["张伟"], "scenario": "appointment", "as_of": DAY}
     r = api.post("/measures/check", body, role="investigator")
     assert r.status_code == 200
-    assert r.json() == dump(check_measures(api.store, g["张伟"], Scenario.APPOINTMENT, AS_OF))
+    assert r.json() == dump(
+        check_measures(api.store, g["张伟"], Scenario.APPOINTMENT, AS_OF), api.store
+    )
     assert r.json()["verdict"] == "reject"
 
 
@@ -115,7 +125,7 @@ def test_ownership(api: Api) -> None:
     g = api.graph
     r = api.get(f"/entities/{g['华盛电子']}/ownership", role="investigator", as_of=DAY)
     assert r.status_code == 200
-    assert r.json() == dump(ownership(api.store, g["华盛电子"], AS_OF))
+    assert r.json() == dump(ownership(api.store, g["华盛电子"], AS_OF), api.store)
     assert r.json()["ubos"] == [{"person_id": g["李娜"], "pct": 60.0}]
 
 
@@ -123,7 +133,7 @@ def test_report(api: Api) -> None:
     g = api.graph
     r = api.get(f"/entities/{g['华盛电子']}/report", role="investigator", as_of=DAY)
     assert r.status_code == 200
-    assert r.json() == dump(credit_report(api.store, g["华盛电子"], AS_OF))
+    assert r.json() == dump(credit_report(api.store, g["华盛电子"], AS_OF), api.store)
 
 
 def test_level(api: Api) -> None:
@@ -131,7 +141,7 @@ def test_level(api: Api) -> None:
     r = api.get(f"/entities/{g['华盛电子']}/level", role="public", as_of=DAY)
     assert r.status_code == 200
     body = r.json()
-    assert body == dump(credit_level(api.store, g["华盛电子"], AS_OF))
+    assert body == dump(credit_level(api.store, g["华盛电子"], AS_OF), api.store)
     assert body["level"] == "D"  # listed on a severe list (002:L21)
     report = api.get(f"/entities/{g['华盛电子']}/report", role="public", as_of=DAY).json()
     assert report["level"]["level"] == "D"

@@ -121,3 +121,33 @@ def test_an_unencoded_url_gets_problem_json(api: Api) -> None:
             assert problem["status"] == 400 and "percent-encode" in problem["detail"]
         status, _, body = raw_get(port, b"/search?q=%E5%8D%8E%E7%9B%9B", api.keys["public"])
         assert status.startswith(b"HTTP/1.1 200") and json.loads(body)["results"]
+
+
+def test_refused_posts_are_audited_with_the_body_they_sent(api: Api) -> None:
+    """A refused or invalid POST names the subjects and the as_of of its
+    body in the audit log, as a refused GET names those of its query."""
+    g, unknown = api.graph, "91110000600037341L"
+    assert (
+        api.post(  # type: ignore[attr-defined]
+            "/measures/check", {"subject_id": unknown, "scenario": "public_bidding", "as_of": DAY}
+        ).status_code
+        == 404
+    )
+    assert (
+        api.post(  # type: ignore[attr-defined]
+            "/screenings", {"bidders": [g["华盛电子"], "NOT-AN-ID"], "as_of": DAY, "depth": 99}
+        ).status_code
+        == 422
+    )
+    assert (
+        api.post(  # type: ignore[attr-defined]
+            "/measures/check", {"subject_id": g["华盛电子"], "scenario": "nope", "as_of": "soon"}
+        ).status_code
+        == 422
+    )
+    got = [(r["endpoint"], r["subject_ids"], r["as_of"]) for r in audit_records(api)]
+    assert got == [
+        ("POST /measures/check (404)", [unknown], DAY),
+        ("POST /screenings (422)", [g["华盛电子"], "NOT-AN-ID"], DAY),
+        ("POST /measures/check (422)", [g["华盛电子"]], None),
+    ]

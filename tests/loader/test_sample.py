@@ -294,3 +294,22 @@ def test_other_as_of(tmp_path: Path) -> None:
     )
     _, ents = read(tmp_path / "enterprises.csv")
     assert all(legal[r["uscc"]] == 1 for r in ents)
+
+
+def test_an_interrupted_sample_leaves_the_previous_files_whole(tmp_path: Path) -> None:
+    """Each CSV is renamed into place once written whole: a sample that stops
+    half-way (here: its progress callback raises) leaves the files of the
+    previous run as they were, and no half-written file or temporary file."""
+    generate_sample(tmp_path, 300, seed=1)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def stop(done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate_sample(tmp_path, 5000, seed=2, progress=stop)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after["enterprises.csv"] == before["enterprises.csv"]
+    assert after["relations.csv"] == before["relations.csv"]
+    assert after["list_entries.csv"] == before["list_entries.csv"]
+    assert set(after) == set(before)  # no .part file left behind

@@ -485,7 +485,13 @@ def test_cli_measures(tmp_path: Path) -> None:
 
     res = runner.invoke(app, ["measures", g["A"], "--scenario", "honours", *common])
     assert res.exit_code == 0, res.output
-    assert "reject" in res.stdout and "honours_revoked" in res.stdout and "E1" in res.stdout
+    # zh-CN by default (DESIGN §12): verdict, scenario and measure in words
+    assert "否决" in res.stdout and "撤销荣誉称号" in res.stdout and "E1" in res.stdout
+    assert "评优评先" in res.stdout
+    res = runner.invoke(app, ["--lang", "en", "measures", g["A"], "--scenario", "honours", *common])
+    assert res.exit_code == 0, res.output
+    assert "reject" in res.stdout and "honours revoked" in res.stdout and "E1" in res.stdout
+    assert "否决" not in res.stdout
 
     res = runner.invoke(app, ["measures", make_uscc(77), "--scenario", "honours", *common])
     assert res.exit_code == 2

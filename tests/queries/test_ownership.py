@@ -278,6 +278,9 @@ def test_cli_ownership(tmp_path: Path) -> None:
         "id": g["p"], "basis": "majority_chain", "path": [g["p"], g["A"], g["B"], g["C"]],
     }  # fmt: skip
     res = runner.invoke(app, args)
+    assert res.exit_code == 0 and "循环持股" in res.stdout and "多数持股链" in res.stdout
+    res = runner.invoke(app, ["--lang", "en", *args])
     assert res.exit_code == 0 and "circular ownership" in res.stdout
+    assert "majority chain" in res.stdout and "循环" not in res.stdout
     res = runner.invoke(app, ["ownership", g["p"], "--store", str(db)])
     assert res.exit_code == 2 and "is a person" in res.stderr

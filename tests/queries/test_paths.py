@@ -246,4 +246,6 @@ def test_cli_paths(tmp_path: Path) -> None:
     res = runner.invoke(app, [*args[:2], make_uscc(999), *args[3:]])
     assert res.exit_code == 2 and "no enterprise or person" in res.stderr
     res = runner.invoke(app, [*args, "--max-depth", "1"])
+    assert res.exit_code == 0 and "1 步以内没有路径" in res.stderr
+    res = runner.invoke(app, ["--lang", "en", *args, "--max-depth", "1"])
     assert res.exit_code == 0 and "no path within 1" in res.stderr

@@ -186,7 +186,9 @@ def test_cli_report(tmp_path: Path) -> None:
     for m in body["measures"]:
         MEASURES.validate(m)
     res = runner.invoke(app, args)
-    assert res.exit_code == 0 and "E1" in res.stdout and "(majority_chain)" in res.stdout
+    assert res.exit_code == 0 and "E1" in res.stdout and "(多数持股链)" in res.stdout
+    res = runner.invoke(app, ["--lang", "en", *args])
+    assert res.exit_code == 0 and "(majority chain)" in res.stdout and "信用报告" not in res.stdout
     res = runner.invoke(app, [*args, "--format", "html"])
     assert res.exit_code == 0 and "A有限公司" in res.stdout
     res = runner.invoke(app, ["report", make_uscc(999), "--store", str(db)])

@@ -443,10 +443,15 @@ def test_cli_screen(tmp_path: Path) -> None:
         ("shared_person", [g["A"], g["p"], g["B"]], "same_principal")
     ]
 
-    res = runner.invoke(app, ["screen", g["A"], g["B"], "--scenario", "honours", *common])
+    res = runner.invoke(
+        app, ["--lang", "en", "screen", g["A"], g["B"], "--scenario", "honours", *common]
+    )
     assert res.exit_code == 0, res.output
-    assert "reject" in res.stdout and "shared_person" in res.stdout and "E1" in res.stdout
-    assert "A有限公司 ─legal_representative─ p" in res.stdout
+    assert "reject" in res.stdout and "shared person" in res.stdout and "E1" in res.stdout
+    assert "A有限公司 ─legal representative─ p" in res.stdout  # relations in words
+    zh = runner.invoke(app, ["screen", g["A"], g["B"], "--scenario", "honours", *common])
+    assert "否决" in zh.stdout and "投标人" in zh.stdout  # zh-CN by default (DESIGN §12)
+    assert "A有限公司 ─法定代表人─ p" in zh.stdout and "共同人员" in zh.stdout
 
     res = runner.invoke(app, ["screen", g["A"], *common])
     assert res.exit_code == 2 and "2 to 50 distinct bidders" in res.stderr

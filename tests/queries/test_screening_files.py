@@ -157,9 +157,21 @@ def test_xlsx_in_with_chinese_headers_csv_and_html_out(
     assert "数据版本" in html and "<svg" in html and "<script" not in html
     assert "单位负责人为同一人或者存在控股、管理关系的不同单位" in html  # the clause, quoted
     assert "标段 一标段" in html
+    assert "否决" in html and "单位负责人为同一人" in html  # glossary words
     english = tmp_path / "en.html"
     assert cli(db_path, "--file", str(source), "--out", str(english), "--lang", "en")[0] == 0
-    assert "Bidder link screening report" in english.read_text("utf-8")
+    text_en = english.read_text("utf-8")
+    assert "Bidder link screening report" in text_en and "same principal" in text_en
+    assert "否决" not in text_en and "筛查报告" not in text_en
+    # the global --lang (before the command) gives the same English report
+    everywhere = tmp_path / "global.html"
+    res = runner.invoke(
+        app,
+        ["--lang", "en", "screen", "--file", str(source), "--out", str(everywhere),
+         "--store", str(db_path), "--as-of", "2025-06-01"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "Bidder link screening report" in everywhere.read_text("utf-8")
 
 
 def test_bad_files_and_outputs_are_one_line_errors(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from credgraph.model import (
 )
 from credgraph.store import Direction
 from credgraph.store.base import SearchField
+from credgraph.store.feed import DeliveryAttempt, PendingDelivery
 from credgraph.store.neo4j import backend, cypher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,6 +143,35 @@ def test_a_broken_statement_is_caught(
 
 
 # -- the backend sends each statement exactly the parameters it uses ------------------
+def exercise_monitoring(store: backend.Neo4jStore) -> None:
+    """Every monitoring primitive once (``credgraph.store.feed``)."""
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    store.changes(0, 10, subject_ids=["U1"], watchlist="w", upto_seq=5)
+    store.last_seq()
+    store.seq_before(now)
+    store.create_watchlist("w", "o")
+    store.watch("w", ["U1"])
+    store.unwatch("w", ["U1"])
+    store.watchlists()
+    store.watched_ids("w", 10)
+    store.add_webhook("h", "https://example.org/h", "w", "0123456789abcdef", "o")
+    store.webhooks()
+    store.webhook_secret("h")
+    store.claim_webhook("h", "host:1:x", now, now)
+    store.release_webhook("h", "host:1:x")
+    store.pending_delivery("h")
+    store.set_pending("h", PendingDelivery(delivery_id="d1", first_seq=1, last_seq=2, events=2,
+                                           body=b"{}"))  # fmt: skip
+    store.skip_to("h", 2)
+    attempt = DeliveryAttempt(attempt_id=0, webhook="h", delivery_id="d1", first_seq=1,
+                              last_seq=2, events=2, attempted_at=now, ok=True, status=200,
+                              duration_ms=5)  # fmt: skip
+    store.record_attempt(attempt, None)
+    store.delivery_log("h")
+    store.remove_webhook("h")
+    store.delete_watchlist("w")
+
+
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     """Every statement the driver sends, with its parameters (the real driver,
@@ -245,6 +275,7 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
     store.stored_flags(subject_ids=["U1"])
     store.stored_flags(entry_ids=["E1"])
     store.audit()
+    exercise_monitoring(store)
     backend.Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password).close()
 
     names = {query: name for name, query in STATEMENTS.items()}

@@ -15,6 +15,7 @@ from test_browser import (  # noqa: F401 - fixtures used by name
     browser_context,
     page,
     playwright_api,
+    shot,
     sign_in,
     site,
 )
@@ -77,3 +78,45 @@ def test_upload_screens_lots_and_explains_a_reject(
     expect(page.locator("#screening-form")).to_be_hidden()
     expect(lot1.locator(".link-map")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "screening-print.png"), full_page=True)
+
+
+def test_the_screening_page_speaks_chinese_then_english_on_the_switch(
+    page: playwright_api.Page,  # noqa: F811
+    site: Site,  # noqa: F811
+) -> None:
+    """zh-CN first (DESIGN §12): labels, verdicts, rule names and explanations;
+    the language switch re-asks the server and everything turns English."""
+    expect, g = playwright_api.expect, site.graph
+    page.add_init_script("localStorage.setItem('credgraph.lang', 'zh')")
+    sign_in(page, site, "/#/screening")
+    view = page.locator("#screening-view")
+    expect(view.locator("h1")).to_have_text("投标人关联关系审查")
+    expect(page.locator("#screening-form button[type=submit]")).to_have_text("审查投标人")
+    page.fill("#screening-input", "\n".join([g["A"], g["C"], g["B"]]))
+    page.click("#screening-form button[type=submit]")
+
+    c_row = page.locator(f'#screening-lots tr[data-uscc="{g["C"]}"]')
+    expect(c_row.locator("td.verdict")).to_have_text("否决")
+    b_row = page.locator(f'#screening-lots tr[data-uscc="{g["B"]}"]')
+    expect(b_row.locator("td.verdict")).to_have_text("人工复核")
+    linked = c_row.locator('li[data-code="linked_bidder"]')
+    expect(linked).to_contain_text("投标人A有限公司直接持有投标人C有限公司 60% 的股份")
+    hover = linked.get_attribute("title") or ""
+    assert hover.startswith("关联投标人") and "BIDLAW-IR:34.2：单位负责人为同一人" in hover
+    rules = page.locator("#screening-lots .link-list .rule")
+    expect(rules.first).to_be_visible()
+    assert "控股、管理关系" in rules.all_inner_texts()
+    expect(page.locator("#screening-status")).to_contain_text("招标投标")
+    shot(page, "13-screening-zh")
+
+    page.click("#lang-switch")
+    expect(view.locator("h1")).to_have_text("Bidder screening")
+    expect(c_row.locator("td.verdict")).to_have_text("reject")
+    expect(b_row.locator("td.verdict")).to_have_text("review")
+    expect(linked).to_contain_text("Bidder A有限公司 directly holds 60% of bidder C有限公司")
+    expect(page.locator("#screening-status")).to_contain_text("public bidding")
+    assert "control or management" in rules.all_inner_texts()
+    expect(page.locator("#screening-lots")).not_to_contain_text("否决")
+    shot(page, "14-screening-en")
+    page.click("#lang-switch")
+    expect(view.locator("h1")).to_have_text("投标人关联关系审查")

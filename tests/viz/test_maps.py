@@ -13,8 +13,11 @@ from credit_graph import AS_OF, synthetic_network
 from jsonschema import Draft202012Validator
 from schemas import load_schema
 
+from credgraph.i18n import using
 from credgraph.store import GraphStore
+from queries.explain import explain
 from queries.network import ego_network
+from viz.layout import box_size, overlapping_pairs
 from viz.maps import build_network, render_map
 from viz.style import PALETTE, Category
 
@@ -80,24 +83,43 @@ def test_ended_relations_are_dashed_and_labelled_by_role_and_share(
 ) -> None:
     store, g = loaded
     net = ego_network(store, g["A"], AS_OF, depth=1, include_ended=True)
-    _, edges = vis_data(render_map(net))
+    _, edges = vis_data(render_map(net))  # zh-CN by default
     by_pair = {(e["from"], e["to"]): e for e in edges}
     ended = by_pair[(g["李四"], g["A"])]
-    assert ended["dashes"] is True and ended["label"] == "director"
+    assert ended["dashes"] is True and ended["label"] == "董事"
     stake = by_pair[(g["A"], g["C"])]
-    assert stake["dashes"] is False and stake["label"] == "shareholder 60%"
-    assert by_pair[(g["张三"], g["A"])]["label"] == "legal rep."
+    assert stake["dashes"] is False and stake["label"] == "股东 60%"
+    assert by_pair[(g["张三"], g["A"])]["label"] == "法定代表人"
+    with using("en"):
+        _, edges = vis_data(render_map(net))
+    by_pair = {(e["from"], e["to"]): e for e in edges}
+    assert by_pair[(g["李四"], g["A"])]["label"] == "director"
+    assert by_pair[(g["A"], g["C"])]["label"] == "shareholder 60%"
+    assert by_pair[(g["张三"], g["A"])]["label"] == "legal representative"
 
 
 def test_tooltips_name_the_id_and_every_flag_with_rule_and_entry(
     loaded: tuple[GraphStore, GraphBuilder],
 ) -> None:
     store, g = loaded
-    nodes, _ = vis_data(render_map(ego_network(store, g["A"], AS_OF)))
+    net = ego_network(store, g["A"], AS_OF)
+    nodes, _ = vis_data(render_map(net))
+    tip = nodes[g["张三"]]["title"]
+    assert tip.startswith("张三\n自然人 · 证件号码 " + g["张三"])
+    assert "责任人 — 严重失信主体名单 条目 E1（规则 P1；" in tip
+    with using("en"):
+        nodes, _ = vis_data(render_map(net))
     tip = nodes[g["张三"]]["title"]
     assert tip.startswith("张三\nperson · person id " + g["张三"])
-    assert "responsible_person — serious_dishonesty entry E1 (rule P1;" in tip
+    assert "responsible person — serious dishonesty list entry E1 (rule P1;" in tip
     assert f"USCC {g['A']}" in nodes[g["A"]]["title"]
+    # an explained network (the API's and the CLI's) shows the sentence
+    explained = explain(store, net.model_dump(mode="json"), "zh")
+    nodes, _ = vis_data(render_map(explained))
+    assert (
+        "张三是A有限公司（严重失信主体名单，2024-03-01 列入）的法定代表人"
+        in nodes[g["张三"]]["title"]
+    )
 
 
 def test_super_nodes_collapse_to_and_n_more() -> None:
@@ -107,7 +129,7 @@ def test_super_nodes_collapse_to_and_n_more() -> None:
     assert supers
     for node in supers:
         more = nodes[f"more:{node['id']}"]
-        assert more["label"] == "and 5 more" and more["parent"] == node["id"]
+        assert more["label"] == "另有 5 个" and more["parent"] == node["id"]
         assert (node["id"], more["id"]) in {(e["from"], e["to"]) for e in edges}
 
 
@@ -149,3 +171,46 @@ def test_the_explorer_uses_the_same_colours() -> None:
             f'{category.value}: {{background: "{swatch.background}", border: "{swatch.border}"'
             in app_js
         )
+
+
+def drawn_boxes(html: str) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
+    nodes, _ = vis_data(html)
+    pos = {i: (float(n["x"]), float(n["y"])) for i, n in nodes.items()}
+    sizes = {
+        i: box_size(n.get("label", ""), float(n["font"]["size"]), n["shape"])
+        for i, n in nodes.items()
+    }
+    return pos, sizes
+
+
+def test_maps_up_to_300_nodes_come_laid_out_without_overlap() -> None:
+    for size in (40, 300):
+        html = render_map(synthetic_network(size))
+        pos, sizes = drawn_boxes(html)
+        assert len(pos) >= size
+        assert overlapping_pairs(pos, sizes) == [], size
+        options = json.loads(re.search(r"var options = (\{.*?\});\n", html).group(1))
+        assert options["physics"]["enabled"] is False  # drawn as laid out, nothing moves
+
+
+def test_large_maps_name_their_top_nodes_only() -> None:
+    net = synthetic_network(478)
+    nodes, _ = vis_data(render_map(net))
+    labelled = [i for i, n in nodes.items() if n.get("label") and not i.startswith("more:")]
+    assert len(labelled) == 40
+    assert net["center"] in labelled
+    flagged = [str(n["id"]) for n in net["nodes"] if n["flags"]]
+    assert set(flagged[:20]) <= set(labelled)  # flagged nodes rank before the rest
+
+
+def test_the_evidence_path_of_the_centre_is_highlighted(
+    loaded: tuple[GraphStore, GraphBuilder],
+) -> None:
+    store, g = loaded
+    net = ego_network(store, g["B"], AS_OF, depth=2)
+    nodes, edges = vis_data(render_map(net))
+    on_path = {i for i, n in nodes.items() if n.get("evidence")}
+    assert on_path == {g["A"], g["张三"], g["B"]}
+    lit = {(e["from"], e["to"]) for e in edges if e.get("evidence")}
+    assert lit == {(g["张三"], g["A"]), (g["张三"], g["B"])}
+    assert all(e["color"] == "#d500f9" for e in edges if e.get("evidence"))

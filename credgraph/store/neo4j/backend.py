@@ -83,10 +83,14 @@ from credgraph.store.base import (
     UnknownCommitment,
     UnknownObjection,
 )
-from credgraph.store.neo4j import loading, records
+from credgraph.store.feed import NewEvent
+from credgraph.store.neo4j import feed, loading, records
+from credgraph.store.neo4j.cypher import feed as feed_cypher
 from credgraph.store.neo4j.cypher import flags as flag_cypher
 from credgraph.store.neo4j.cypher import ledger, loads, reads, schema
+from credgraph.store.neo4j.cypher import monitor as monitor_cypher
 from credgraph.store.neo4j.flags import save_flags as save_flag_run
+from credgraph.store.neo4j.monitor import Neo4jMonitor
 from credgraph.store.neo4j.search import search_ids
 from credgraph.store.shared import contacts_of, in_order, iso, unique
 
@@ -129,7 +133,7 @@ class AuditClock:
             return self._last
 
 
-class Neo4jStore:
+class Neo4jStore(Neo4jMonitor):
     """A :class:`~credgraph.store.base.GraphStore` on a Neo4j 5 database.
 
     Creates its constraints, indexes and counters on start-up (idempotent).
@@ -161,7 +165,7 @@ class Neo4jStore:
                 notifications_min_severity=NotificationMinimumSeverity.OFF,
             )
             self._driver.verify_connectivity()
-            for statement in schema.SCHEMA:
+            for statement in (*schema.SCHEMA, *feed_cypher.SCHEMA, *monitor_cypher.SCHEMA):
                 self._driver.execute_query(statement, database_=database)
             self._driver.execute_query(schema.AWAIT_INDEXES, database_=database)
             self._driver.execute_query(schema.INIT_META, database_=database)
@@ -208,9 +212,18 @@ class Neo4jStore:
     def close(self) -> None:
         self._driver.close()
 
+    def server_agent(self) -> str:
+        """What the server calls itself, e.g. ``Neo4j/5.26.30`` (``credgraph
+        bench``). Not part of ``GraphStore``."""
+        try:
+            return str(self._driver.get_server_info().agent)
+        except (Neo4jError, DriverError) as exc:
+            raise StoreError(f"Neo4j read failed: {describe(exc, self.user)}") from None
+
     def wipe(self) -> None:
-        """Delete everything in the database in bounded transactions (tests),
-        then make the counters again. Not part of ``GraphStore``."""
+        """Delete everything in the database in bounded transactions (tests,
+        ``credgraph bench --neo4j-wipe``), then make the counters again. Not
+        part of ``GraphStore``."""
         while self._write(lambda tx: tx.run(schema.WIPE).single(strict=True)["deleted"]):
             pass
         self._driver.execute_query(schema.INIT_META, database_=self.database)
@@ -241,6 +254,8 @@ class Neo4jStore:
                 {"entry_id": entry_id, "reason": reason, "filed_on": filed_on.isoformat()},
             ).single(strict=True)
             tx.run(loads.BUMP_GENERATION).consume()
+            event = feed.objection_event(tx, record["objection"], resolved=False)
+            feed.FeedWriter(tx).append([event] if event else [])
             return records.objection(record["objection"])
 
         return self._write(work)
@@ -260,6 +275,8 @@ class Neo4jStore:
             if not record["was_open"]:
                 raise ValueError(f"objection {objection_id} is already resolved")
             tx.run(loads.BUMP_GENERATION).consume()
+            event = feed.objection_event(tx, record["objection"], resolved=True)
+            feed.FeedWriter(tx).append([event] if event else [])
             return records.objection(record["objection"])
 
         return self._write(work)
@@ -271,9 +288,10 @@ class Neo4jStore:
         flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
+        events: Sequence[NewEvent] = (),
     ) -> None:
         save_flag_run(
-            self._write, self._read, as_of, generation, flags, replace_entries, policy_key
+            self._write, self._read, as_of, generation, flags, replace_entries, policy_key, events
         )
 
     def append_audit(

@@ -3,7 +3,8 @@
 Only flags that changed are written (a changed or vanished flag's version is
 ended, a new or changed one gets a version in the new run), each kind in
 transactions of ``CHUNK`` rows; the run becomes visible in one small
-transaction at the end. Readers see the previous run until then.
+transaction at the end, with the change feed's flag events. Readers see the
+previous run until then.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from neo4j import Record
 
 from credgraph.model import Flag
 from credgraph.store.base import StoreError
-from credgraph.store.neo4j import records
+from credgraph.store.feed import NewEvent
+from credgraph.store.neo4j import feed, records
 from credgraph.store.neo4j.cypher import flags as cypher
 from credgraph.store.neo4j.loading import CHUNK, Tx, chunks
 from credgraph.store.shared import unique
@@ -39,6 +41,7 @@ def save_flags(
     flags: Sequence[Flag],
     replace_entries: Collection[str] | None,
     policy_key: str,
+    events: Sequence[NewEvent] = (),
 ) -> None:
     # one flag per (subject_id, flag, entry_id): the last one wins
     rows: dict[Key, dict[str, Any]] = {}
@@ -64,7 +67,14 @@ def save_flags(
         "generation": generation,
         "policy_key": policy_key,
     }
-    committed = run_write(lambda tx: tx.run(cypher.COMMIT_FLAG_RUN, params).single())
+
+    def commit(tx: Tx) -> Record | None:
+        record = tx.run(cypher.COMMIT_FLAG_RUN, params).single()
+        if record is not None:
+            feed.FeedWriter(tx).append(events)
+        return record
+
+    committed = run_write(commit)
     if committed is None:
         raise StoreError("materialised flags: a later propagation began before this one ended")
 

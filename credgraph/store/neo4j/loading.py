@@ -8,7 +8,8 @@ in a spill file until the block ends and then commits each unit in its own
 transaction, so a load of any size fits the server's default transaction
 memory. A unit is idempotent (``MERGE`` by identity, rows equal to what is
 stored are not written), so the driver may retry it and a load that was cut
-short converges when it is run again.
+short converges when it is run again. Each unit appends the change-feed
+events of what it wrote (``feed``) in its own transaction.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from neo4j import ManagedTransaction, Transaction
 
 from credgraph.model import Batch, Role
 from credgraph.store.base import StoreError
-from credgraph.store.neo4j import records
+from credgraph.store.neo4j import feed, records
 from credgraph.store.neo4j.cypher import loads
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,10 @@ log = logging.getLogger(__name__)
 CHUNK = 5000
 
 Tx = ManagedTransaction | Transaction
-#: Writes a bounded part of a batch in the given transaction; returns how
-#: many rows changed something.
-Unit = Callable[[Tx], int]
+#: Writes a bounded part of a batch in the given transaction, appending its
+#: change-feed events to the transaction's writer; returns how many rows
+#: changed something.
+Unit = Callable[[Tx, feed.FeedWriter], int]
 
 MERGE_RELATIONS = {
     Role.LEGAL_REPRESENTATIVE: loads.MERGE_LEGAL_REPRESENTATIVE,
@@ -106,7 +108,8 @@ def units(rows: Rows) -> Iterator[Unit]:
 def write_all(tx: Tx, rows: Rows) -> int:
     """Every unit of ``rows`` in one transaction, the generation bumped when
     anything changed; how many rows changed."""
-    changed = sum(unit(tx) for unit in units(rows))
+    writer = feed.FeedWriter(tx)
+    changed = sum(unit(tx, writer) for unit in units(rows))
     if changed:
         tx.run(loads.BUMP_GENERATION).consume()
     return changed
@@ -114,7 +117,7 @@ def write_all(tx: Tx, rows: Rows) -> int:
 
 def write_unit(unit: Unit, tx: Tx) -> int:
     """One unit in its own transaction, with its generation bump."""
-    changed = unit(tx)
+    changed = unit(tx, feed.FeedWriter(tx))
     if changed:
         tx.run(loads.BUMP_GENERATION).consume()
     return changed
@@ -126,7 +129,12 @@ def chunks(rows: list[_T], size: int = CHUNK) -> Iterator[list[_T]]:
 
 
 def _nodes(
-    dirty_query: str, merge_query: str, key: str, chunk: list[dict[str, Any]], tx: Tx
+    dirty_query: str,
+    merge_query: str,
+    key: str,
+    chunk: list[dict[str, Any]],
+    tx: Tx,
+    _: feed.FeedWriter,
 ) -> int:
     dirty = {r["id"]: r["new"] for r in tx.run(dirty_query, {"rows": chunk})}
     if not dirty:
@@ -141,7 +149,7 @@ def _nodes(
     return len(rows)
 
 
-def _relations(role: Role, chunk: list[dict[str, Any]], tx: Tx) -> int:
+def _relations(role: Role, chunk: list[dict[str, Any]], tx: Tx, writer: feed.FeedWriter) -> int:
     record = tx.run(MERGE_RELATIONS[role], {"rows": chunk}).single(strict=True)
     written = set(record["written"])
     missing = [row for row in chunk if row["i"] not in written]
@@ -151,11 +159,13 @@ def _relations(role: Role, chunk: list[dict[str, Any]], tx: Tx) -> int:
             f"{len(missing)} {role.value} relation(s) refer to nodes not in the store, "
             f"e.g. {row['source_id']} -> {row['target_uscc']}"
         )
+    writer.append(feed.relation_events(role.value, chunk, record["dirty"]))
     return int(record["changed"])
 
 
-def _entries(chunk: list[dict[str, Any]], tx: Tx) -> int:
-    dirty = {r["id"] for r in tx.run(loads.DIRTY_ENTRIES, {"rows": chunk})}
+def _entries(chunk: list[dict[str, Any]], tx: Tx, writer: feed.FeedWriter) -> int:
+    was = {r["id"]: r["was"] for r in tx.run(loads.DIRTY_ENTRIES, {"rows": chunk})}
+    dirty = set(was)
     rows = [row for row in chunk if row["entry_id"] in dirty]
     if not rows:
         return 0
@@ -170,6 +180,7 @@ def _entries(chunk: list[dict[str, Any]], tx: Tx) -> int:
     if unknown:
         raise StoreError(f"responsible persons not in the store: {sorted(unknown)}")
     tx.run(loads.LINK_OBJECTIONS, {"entry_ids": sorted(dirty)}).consume()
+    writer.append(feed.entry_events(rows, was))
     return len(rows)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from credgraph.model import Batch, from_plain
 from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
+from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.fts import (
     DocKeys,
@@ -237,8 +238,11 @@ class _SqliteBulk:
         self.deferred: list[str] = []
         #: the search index was empty: its segments are merged at the end
         self.fill_search: bool | None = None
+        self.feed = feed.BulkFeed(conn)
 
     def upsert(self, batch: Batch) -> None:
+        if batch.relations:
+            self.feed.before(len(batch.relations))
         for table in DEFERRED_INDEXES:
             if getattr(batch, table):
                 self._defer_indexes(table)
@@ -280,6 +284,7 @@ class _SqliteBulk:
         self._defer_indexes(table)
         sql = (INSERT_PLAIN if empty else UPSERT_PLAIN)[table]
         if table == "relations":
+            self.feed.before(len(rows))
             self.conn.executemany(
                 sql, ((r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7]) for r in rows)
             )
@@ -297,6 +302,8 @@ class _SqliteBulk:
         for statement in self.deferred:
             self.conn.execute(statement)
         self.deferred = []
+        # after the target index: the feed's set-based events read it in order
+        self.feed.finish()
         if self.fill_search:
             merge_all(self.conn)
             self.fill_search = False

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from credgraph.store.base import StoreError
+from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.fts import ensure_index, search_index_current
 from credgraph.store.sqlite.schema import CACHE_KIB, SCHEMA, SCHEMA_VERSION
 
@@ -121,7 +122,9 @@ class SqliteBase:
         self._begin(conn)
         try:
             before = conn.total_changes
+            feed_mark = feed.mark(conn)
             yield conn
+            feed.close_tx(conn, feed_mark)  # the change feed's events of this transaction
             if bump and conn.total_changes != before:
                 conn.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"

@@ -12,6 +12,8 @@ from datetime import date
 
 from credgraph.model import Flag
 from credgraph.store.base import StoredFlags
+from credgraph.store.feed import NewEvent
+from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.records import ids_param
 
@@ -36,6 +38,7 @@ class FlagStore(SqliteBase):
         flags: Sequence[Flag],
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
+        events: Sequence[NewEvent] = (),
     ) -> None:
         with self.transaction(bump=False) as conn:
             if replace_entries is None:
@@ -54,6 +57,7 @@ class FlagStore(SqliteBase):
                 "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
                 (as_of.isoformat(), str(generation), policy_key),
             )
+            feed.append(conn, events)
 
     def flags_state(self) -> tuple[date, int] | None:
         meta = dict(

@@ -9,8 +9,12 @@ from __future__ import annotations
 from credgraph.store.sqlite.fts import SEARCH_SCHEMA
 
 #: 1: the audit log moved to its own file (``<store>-audit``)
-#: 2: indexes on the enterprises' normalised contacts (mass-registration counts)
-SCHEMA_VERSION = 2
+#: 2: indexes on the enterprises' normalised contacts (mass-registration
+#:    counts) — or, on a store written by the monitoring branch before the
+#:    two met, the change feed, watchlists and webhooks
+#: 3: both (every upgrade step is idempotent: a version-2 store of either
+#:    kind gets what it lacks)
+SCHEMA_VERSION = 3
 
 #: page cache (negative = KiB): 256 MiB for queries, 1 GiB during a bulk load
 CACHE_KIB = -262_144

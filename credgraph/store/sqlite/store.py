@@ -12,12 +12,14 @@ from credgraph.store.sqlite.audit import SqliteAuditLog, audit_path
 from credgraph.store.sqlite.bulk import BulkLoad
 from credgraph.store.sqlite.commitments import Commitments
 from credgraph.store.sqlite.connection import WRITE_WAIT, OnWait
+from credgraph.store.sqlite.feed import FEED_STATEMENTS
 from credgraph.store.sqlite.flags import FlagStore
+from credgraph.store.sqlite.monitor import MONITOR_STATEMENTS, EmbeddedMonitor
 from credgraph.store.sqlite.objections import Objections
 from credgraph.store.sqlite.search import Search
 
 
-class EmbeddedStore(BulkLoad, Search, Objections, FlagStore, Commitments):
+class EmbeddedStore(BulkLoad, Search, Objections, FlagStore, Commitments, EmbeddedMonitor):
     """The default :class:`~credgraph.store.base.GraphStore`: one SQLite file
     in WAL mode (graph, flag cache, commitments) and its audit log file.
 
@@ -40,6 +42,8 @@ class EmbeddedStore(BulkLoad, Search, Objections, FlagStore, Commitments):
 
     def _upgraded(self, conn: sqlite3.Connection) -> None:
         self.audit_log.take_over(conn)
+        for statement in (*FEED_STATEMENTS, *MONITOR_STATEMENTS):
+            conn.execute(statement)
 
     def append_audit(
         self, who: str, role: str, endpoint: str, subject_ids: Sequence[str], as_of: date | None

@@ -13,10 +13,35 @@
   CG.setApiKey = function (key) { sessionStorage.setItem(KEY_STORAGE, key); };
   CG.forgetApiKey = function () { sessionStorage.removeItem(KEY_STORAGE); };
 
+  /** A query string from an object, skipping empty values; arrays repeat the key. */
+  CG.query = function (params) {
+    var q = new URLSearchParams();
+    Object.keys(params).forEach(function (k) {
+      var v = params[k];
+      (Array.isArray(v) ? v : [v]).forEach(function (x) {
+        if (x !== undefined && x !== null && x !== "") { q.append(k, String(x)); }
+      });
+    });
+    var text = q.toString();
+    return text ? "?" + text : "";
+  };
+
+  /** The names of the ids in a result that carries none (paths, ownership): fetched
+   * one entity at a time, at most `limit` of them. Resolves to {id: name}. */
+  CG.namesOf = function (ids, known, limit) {
+    var names = Object.assign({}, known || {});
+    var missing = ids.filter(function (id, i) { return !names[id] && ids.indexOf(id) === i; }).slice(0, limit || 30);
+    return Promise.all(missing.map(function (id) {
+      return CG.api("/entities/" + CG.encode(id)).then(function (e) { names[id] = e.name; })
+        .catch(function () { names[id] = id; });
+    })).then(function () { return names; });
+  };
+
   /** GET (or options.method with a JSON options.body) `path`; resolves to the JSON body. */
   CG.api = function (path, options) {
     options = options || {};
-    var headers = {"X-API-Key": CG.apiKey() || "", "Accept": "application/json"};
+    var headers = {"X-API-Key": CG.apiKey() || "", "Accept": "application/json",
+                   "Accept-Language": CG.i18n.lang === "en" ? "en" : "zh-CN"};
     if (options.body) { headers["Content-Type"] = "application/json"; }
     return fetch(path, {method: options.method || "GET", headers: headers,
                         body: options.body ? JSON.stringify(options.body) : undefined})

@@ -14,12 +14,28 @@
   };
 
   graph.flagLine = function (f) {
-    return "• " + CG.t("flag.line", {flag: f.flag, list: f.list, entry: f.entry_id, rule: f.rule, citation: f.citation});
+    if (f.explanation) { return "• " + (f.label || "") + "：" + f.explanation + " (" + f.rule + "; " + f.citation + ")"; }
+    return "• " + CG.t("flag.line", {flag: CG.term("flag", f.flag), list: CG.term("list", f.list), entry: f.entry_id,
+                                     rule: f.rule, citation: f.citation});
+  };
+
+  /** "003:L24; 001:L709" as spans whose tooltip is the quoted clause (f.clauses). */
+  graph.citation = function (item) {
+    var span = CG.el("span", "citation");
+    var clauses = item.clauses || [];
+    if (!clauses.length) { span.textContent = item.citation || ""; return span; }
+    clauses.forEach(function (c, i) {
+      if (i) { span.appendChild(document.createTextNode("; ")); }
+      var cite = CG.el("abbr", "cite", c.citation);
+      cite.title = c.text ? "“" + c.text + "”" : "";
+      span.appendChild(cite);
+    });
+    return span;
   };
 
   graph.nodeTooltip = function (node) {
     var idLabel = CG.t(node.type === "enterprise" ? "node.uscc" : "node.person_id");
-    var lines = [node.name, node.type + " · " + idLabel + " " + node.id];
+    var lines = [node.name, CG.term("type", node.type) + " · " + idLabel + " " + node.id];
     if ((node.flags || []).length) {
       lines.push(CG.t("node.flags"));
       node.flags.forEach(function (f) { lines.push(graph.flagLine(f)); });

@@ -11,7 +11,7 @@
   var CG = window.CG;
   var LANG_STORAGE = "credgraph.lang";
   var LANGS = ["zh", "en"];
-  var DEFAULT = "en";
+  var DEFAULT = "zh";
 
   function stored() {
     try { return localStorage.getItem(LANG_STORAGE); } catch (e) { return null; }

@@ -20,6 +20,9 @@ Graph model (Neo4j Browser / Bloom show it as is):
   in versioned runs (``flags``).
 - ``(:AuditRecord {audit_id})``, ``(:Commitment {commitment_id})`` and
   ``(:Meta {key})`` counters and state.
+- Monitoring (DESIGN §10): ``(:Change {seq})`` events of the change feed
+  (``feed``), ``(:Watchlist)``, ``(:Watched)``, ``(:Webhook)`` and
+  ``(:Delivery)`` (``monitor``).
 - Search keys on enterprises and persons (``GraphStore.search``):
   ``name_fold`` (ASCII letters lower-cased, for the plain search),
   ``search_name``, ``search_pinyin`` and ``search_initials`` (the keys of
@@ -38,7 +41,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Final
 
-from credgraph.store.neo4j.cypher import flags, ledger, loads, reads, schema
+from credgraph.store.neo4j.cypher import feed, flags, ledger, loads, monitor, reads, schema
 from credgraph.store.neo4j.cypher.schema import (
     LABELS,
     PROPERTY_KEYS,
@@ -46,7 +49,7 @@ from credgraph.store.neo4j.cypher.schema import (
     ROLE_TYPES,
 )
 
-MODULES: Final[tuple[ModuleType, ...]] = (schema, loads, reads, flags, ledger)
+MODULES: Final[tuple[ModuleType, ...]] = (schema, loads, reads, flags, ledger, feed, monitor)
 
 
 def _statements(module: ModuleType) -> dict[str, str]:
@@ -73,9 +76,11 @@ __all__ = [
     "RELATIONSHIP_TYPES",
     "ROLE_TYPES",
     "STATEMENTS",
+    "feed",
     "flags",
     "ledger",
     "loads",
+    "monitor",
     "reads",
     "schema",
 ]

@@ -53,7 +53,9 @@ def _merge_relations(rel_type: str) -> str:
     """The upsert of one role's relations; ``rel_type`` is one of ``ROLE_TYPES``.
 
     Rows whose source or target node is missing are not written: the caller
-    compares ``written`` with its rows and fails the transaction.
+    compares ``written`` with its rows and fails the transaction. ``dirty``
+    lists the rows written with the properties they replaced (null: new),
+    for the change feed.
     """
     identity = "{title: row.props.title, start_on: row.props.start_on}"
     return f"""
@@ -64,11 +66,13 @@ OPTIONAL MATCH (sp:Person {{person_id: row.source_id}})
 WITH row, t, CASE row.source_type WHEN 'person' THEN sp ELSE se END AS s
 WHERE s IS NOT NULL
 OPTIONAL MATCH (s)-[old:{rel_type} {identity}]->(t)
-WITH row, s, t, old IS NULL OR NOT coalesce(properties(old) = row.props, false) AS dirty
+WITH row, s, t, properties(old) AS was,
+     old IS NULL OR NOT coalesce(properties(old) = row.props, false) AS dirty
 FOREACH (_ IN CASE WHEN dirty THEN [1] ELSE [] END |
   MERGE (s)-[r:{rel_type} {identity}]->(t)
   SET r = row.props)
-RETURN collect(row.i) AS written, sum(CASE WHEN dirty THEN 1 ELSE 0 END) AS changed
+RETURN collect(row.i) AS written, sum(CASE WHEN dirty THEN 1 ELSE 0 END) AS changed,
+       collect(CASE WHEN dirty THEN {{i: row.i, was: was}} END) AS dirty
 """
 
 
@@ -83,7 +87,7 @@ UNWIND $rows AS row
 OPTIONAL MATCH (e:ListEntry {entry_id: row.entry_id})
 WITH row, e
 WHERE e IS NULL OR NOT coalesce(properties(e) = row.props, false)
-RETURN row.entry_id AS id
+RETURN row.entry_id AS id, properties(e) AS was
 """
 MERGE_ENTRIES = """
 UNWIND $rows AS row

@@ -17,6 +17,12 @@ LABELS: Final = (
     "AuditRecord",
     "Meta",
     "Commitment",
+    # monitoring (``feed``, ``monitor``)
+    "Change",
+    "Watchlist",
+    "Watched",
+    "Webhook",
+    "Delivery",
 )
 #: Relationship type of each relation role (``Role`` value upper-cased).
 ROLE_TYPES: Final = (
@@ -57,6 +63,11 @@ PROPERTY_KEYS: Final = (
     "key", "value", "generation", "policy_key", "run", "next_run", "writer",
     # Commitment
     "commitment_id", "matter", "promised_by", "made_on", "fulfilled_on",
+    # Change (``feed``)
+    "seq", "tx", "recorded_us", "related_id", "detail", "_lock",
+    # Watchlist, Watched, Webhook, Delivery (``monitor``)
+    "owner", "created_at", "watchlist", "url", "secret", "fingerprint", "cursor", "failures",
+    "lease_holder", "lease_until", "pending_id", "attempt_id", "webhook",
     # fields of $rows maps read inside patterns (the linter cannot tell a map
     # from a node there)
     "source_id", "target_uscc",

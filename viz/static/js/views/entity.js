@@ -95,6 +95,7 @@
     state.map = {nodes: new vis.DataSet(), edges: new vis.DataSet(), network: null};
     CG.api("/entities/" + CG.encode(id) + "/network?depth=1&limit=50").then(function (net) {
       state.entity = net.center;
+      setActions(net.center);
       state.expanded[net.center] = true;
       var center = net.nodes.filter(function (n) { return n.id === net.center; })[0] || {name: id, flags: []};
       $("entity-name").textContent = center.name;
@@ -145,16 +146,21 @@
   }
 
   function pathText(f) {
+    var rels = (f.relations || []).map(function (r) { return CG.term("role", r); });
     return CG.t("flag.path", {path: (f.path || []).map(nameOf).join(" → ")}) +
-      (f.relations && f.relations.length ? "  (" + f.relations.join(", ") + ")" : "");
+      (rels.length ? "（" + rels.join("、") + "）" : "");
   }
 
   function flagItem(f, i, list) {
     var li = CG.el("li", CG.category({flags: [f]}));
     li.setAttribute("data-flag-index", String(i));
-    li.appendChild(CG.el("div", "", CG.t("flag.head", {flag: f.flag, list: f.list, entry: f.entry_id, rule: f.rule})));
-    li.appendChild(CG.el("div", "path", CG.t("flag.citation", {citation: f.citation}) +
-      (f.other_paths ? " · " + CG.t("flag.other_paths", {n: f.other_paths}) : "")));
+    li.setAttribute("data-flag", f.flag);
+    li.appendChild(CG.el("div", "flag-label", f.label || CG.term("flag", f.flag) + " · " + CG.term("list", f.list)));
+    if (f.explanation) { li.appendChild(CG.el("div", "explanation", f.explanation)); }
+    var meta = CG.el("div", "path", CG.t("flag.meta", {entry: f.entry_id, rule: f.rule}) + " · ");
+    meta.appendChild(graph.citation(f));
+    if (f.other_paths) { meta.appendChild(document.createTextNode(" · " + CG.t("flag.other_paths", {n: f.other_paths}))); }
+    li.appendChild(meta);
     var path = CG.el("div", "path", pathText(f));
     li.appendChild(path);
     li.addEventListener("click", function () {
@@ -248,28 +254,17 @@
     });
   }
 
-  function openReport() {
-    // Fetched with the key header and shown from a blob: the key never lands in a URL.
-    var win = window.open("", "_blank");
-    fetch("/entities/" + CG.encode(state.entity) + "/report.html", {headers: {"X-API-Key": CG.apiKey() || ""}})
-      .then(function (response) {
-        if (!response.ok) { throw new CG.ApiError(response.status, response.statusText); }
-        return response.blob();
-      })
-      .then(function (blob) {
-        var url = URL.createObjectURL(new Blob([blob], {type: "text/html;charset=utf-8"}));
-        if (win) { win.location.href = url; } else { location.href = url; }
-      })
-      .catch(function (err) {
-        if (win) { win.close(); }
-        $("map-status").textContent = CG.t("report.failed", {error: err.message});
-      });
+  function setActions(id) {
+    // Shareable addresses (the reader needs a key of their own, never one in a URL).
+    $("report-link").href = "#/report/" + CG.encode(id);
+    $("ownership-link").href = "#/ownership/" + CG.encode(id);
+    $("paths-link").href = "#/paths?from=" + encodeURIComponent(id);
+    $("timeline-button").href = "#/history/" + CG.encode(id);
   }
 
   CG.router.register({
     name: "entity",
     route: "/entity/",
-    init: function () { $("report-button").addEventListener("click", openReport); },
-    open: function (params) { openEntity(params.rest); }
+    open: function (params) { setActions(params.rest); openEntity(params.rest); }
   });
 })();

@@ -83,12 +83,17 @@
     (b.reasons || []).forEach(function (r) {
       var li = CG.el("li", "", r.explanation || r.detail || r.code);
       li.setAttribute("data-code", r.code);
-      li.title = [r.code, r.rule, r.citation].filter(Boolean).join(" · ");
+      // hover: the reason's name and each citation with its quoted clause
+      li.title = [r.label || r.code].concat((r.clauses || []).map(function (c) {
+        return c.citation + (c.text ? "：" + c.text : "");
+      })).join("\n");
       list.appendChild(li);
     });
     if ((b.reasons || []).length) { reasons.appendChild(list); } else { reasons.textContent = "—"; }
     tr.appendChild(who);
-    tr.appendChild(CG.el("td", "verdict " + b.verdict, CG.term("verdict", b.verdict)));
+    var verdict = CG.el("td", "verdict " + b.verdict, b.verdict_label || CG.term("verdict", b.verdict));
+    verdict.setAttribute("data-verdict", b.verdict);
+    tr.appendChild(verdict);
     tr.appendChild(reasons);
     return tr;
   }
@@ -163,7 +168,7 @@
       lots.appendChild(lotSection(lot, result.scenario, result.as_of));
     });
     $("screening-status").textContent = CG.t("screening.summary", {
-      scenario: CG.term("scenario", result.scenario), day: result.as_of,
+      scenario: result.scenario_label || CG.term("scenario", result.scenario), day: result.as_of,
       lots: result.lots.length, bidders: bidders
     });
     $("screening-results").hidden = false;
