@@ -14,7 +14,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from credgraph.model import Batch, from_plain
 from credgraph.store.base import BulkWriter
@@ -90,12 +92,35 @@ INSERT_PLAIN = {
 NAME_FIELD = {"enterprises": 1, "persons": 2}
 
 
-def search_keys(table: str, rows: list[tuple[Any, ...]]) -> list[DocKeys] | None:
-    """The search keys of plain rows of ``table`` (None: not a searchable
-    table), for :meth:`_SqliteBulk.write_plain`: a load computes them in its
-    parsing process, off the writer's core."""
+def _stored_relation(r: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A plain relation row in the columns' order of the ``relations`` table."""
+    return (r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7])
+
+
+class Prepared(NamedTuple):
+    """Writer-side work on a chunk of plain rows, done ahead in a load's
+    parsing process (:func:`prepare`), off the writer's core."""
+
+    #: searchable tables: the search keys of each row's name (row order)
+    keys: list[DocKeys] | None = None
+    #: searchable tables: the rows' indexes in key order (the B-tree insert
+    #: touches neighbouring pages instead of pages at random)
+    order: list[int] | None = None
+    #: relations: the rows are no plain rows but in the table's column order
+    stored: bool = False
+
+
+def prepare(table: str, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], Any]:
+    """Plain rows of ``table`` as :meth:`_SqliteBulk.write_plain` takes them
+    with what it would compute from them (None: nothing prepared)."""
+    if table == "relations":
+        return list(map(_stored_relation, rows)), Prepared(stored=True)
     field = NAME_FIELD.get(table)
-    return None if field is None else [doc_keys(r[field]) for r in rows]
+    if field is None or not rows:
+        return rows, None
+    ids = np.array(list(map(itemgetter(0), rows)))
+    order: list[int] = np.argsort(ids, kind="stable").tolist()
+    return rows, Prepared(keys=[doc_keys(r[field]) for r in rows], order=order)
 
 
 class BulkLoad(SqliteBase):
@@ -264,11 +289,10 @@ class _SqliteBulk:
                 self.deferred.append(statement)
 
     def write_plain(
-        self, table: str, rows: list[tuple[Any, ...]], keys: list[DocKeys] | None = None
+        self, table: str, rows: list[tuple[Any, ...]], prepared: Prepared | None = None
     ) -> None:
-        """Plain rows (:data:`credgraph.model.PLAIN`) of one table; ``keys``
-        are the search keys of the rows' names (:func:`search_keys`), when
-        the caller computed them."""
+        """Plain rows (:data:`credgraph.model.PLAIN`) of one table; with
+        ``prepared``, the rows and what :func:`prepare` returned for them."""
         if not rows:
             return
         if table == "entries":
@@ -285,18 +309,20 @@ class _SqliteBulk:
         sql = (INSERT_PLAIN if empty else UPSERT_PLAIN)[table]
         if table == "relations":
             self.feed.before(len(rows))
-            self.conn.executemany(
-                sql, ((r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7]) for r in rows)
-            )
+            stored = prepared is not None and prepared.stored
+            self.conn.executemany(sql, rows if stored else map(_stored_relation, rows))
             return
         if self.fill_search is None:
             self.fill_search = self._empty("search_docs")
             if self.fill_search:
                 pause_merging(self.conn)
         name = NAME_FIELD[table]
-        known = None if keys is None else dict(zip(map(itemgetter(0), rows), keys, strict=True))
-        index_nodes(self.conn, {r[0]: r[name] for r in rows}, known)
-        self.conn.executemany(sql, rows)
+        ids = list(map(itemgetter(0), rows))
+        keys = prepared.keys if prepared is not None else None
+        known = None if keys is None else dict(zip(ids, keys, strict=True))
+        index_nodes(self.conn, dict(zip(ids, map(itemgetter(name), rows), strict=True)), known)
+        order = prepared.order if prepared is not None else None
+        self.conn.executemany(sql, rows if order is None else map(rows.__getitem__, order))
 
     def finish(self) -> None:
         for statement in self.deferred:
