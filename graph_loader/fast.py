@@ -119,6 +119,10 @@ class _Chunk:
     def mark(self, values: list[Any], wrong: Callable[[Any], bool]) -> None:
         self.bad.update(i for i, v in enumerate(values) if wrong(v))
 
+    def mark_failed(self, ok: np.ndarray[Any, Any]) -> None:
+        """The rows where a whole-column check (a boolean array) failed."""
+        self.bad.update(np.flatnonzero(~ok).tolist())
+
     def required(self, name: str) -> list[str]:
         values = self.raw(name)
         if "" in values:
@@ -178,7 +182,7 @@ def enterprises(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]
     added by the caller) and the rows for the row parser."""
     c = _Chunk(columns, size)
     uscc = [v.upper() for v in c.raw("uscc")]
-    c.mark(uscc_ok(uscc).tolist(), lambda ok: not ok)
+    c.mark_failed(uscc_ok(uscc))
     name = c.required("name")
     kind = c.enum("kind", EnterpriseKind, EnterpriseKind.COMPANY)
     status = c.enum("status", EnterpriseStatus, None)
@@ -196,7 +200,7 @@ def persons(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
     resident_value = IdType.RESIDENT_ID.value
     resident = [i for i, t in enumerate(id_type) if t == resident_value]
     if len(resident) == size:
-        c.mark(resident_ok(pid).tolist(), lambda ok: not ok)
+        c.mark_failed(resident_ok(pid))
     else:  # passports and others are rare: the row parser checks them
         residents = set(resident)
         c.bad.update(i for i in range(size) if i not in residents)
