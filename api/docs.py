@@ -72,11 +72,13 @@ def annotate(schema: dict[str, Any]) -> dict[str, Any]:
     for path, operations in schema.get("paths", {}).items():
         for method, op in operations.items():
             op["summary"] = first_line(op.get("description")) or op.get("summary", "")
-            for param in op.get("parameters", []):
-                if param["name"] in params:
-                    param.setdefault("example", params[param["name"]])
             # HEAD answers like GET (its example is GET's)
             sample = known.get(f"{method.upper()} {path}") or known.get(f"GET {path}", {})
+            # an operation's own parameter examples (e.g. its kind of cursor) come first
+            own = {**params, **sample.get("parameters", {})}
+            for param in op.get("parameters", []):
+                if param["name"] in own:
+                    param.setdefault("example", own[param["name"]])
             body = op.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None and "request" in sample:
                 body["example"] = sample["request"]

@@ -125,6 +125,10 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
     return [[*rows[name], GOALS[name], verdict[met[name]]] for name in GOALS]
 
 
+def _hub_cpu(m: dict[str, Any]) -> str:
+    return f" (CPU p95 {m['cpu_p95_ms']:.1f} ms)" if "cpu_p95_ms" in m else ""
+
+
 def _best(m: dict[str, Any]) -> str:
     return f"{_s(m['best_s'])} (median {_s(m['median_s'])}, {m['runs']} runs)"
 
@@ -136,9 +140,15 @@ def _issue17_rows(result: dict[str, Any]) -> dict[str, tuple[str, str, str, str]
     hubs, screening = m["hubs"], m["hub_screening"]
     base = proc.get("networkx")
     screened = [
-        f"{name} {_dist(screening[name])}"
+        f"{name} {_dist(screening[name])}{_hub_cpu(screening[name])}"
         for name in ("group", "nominee", "mass_address")
         if screening.get(name, {}).get("runs")
+    ]
+    live = screening.get("live", {})
+    screened += [
+        f"flags computed live: {name} {_dist(live[name])}{_hub_cpu(live[name])}"
+        for name in ("group", "nominee", "mass_address")
+        if live.get(name, {}).get("runs")
     ]
     return {
         "propagation_process": (

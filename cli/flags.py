@@ -25,8 +25,6 @@ from credgraph.ids import normalise_id
 from credgraph.model import Flag
 from credgraph.policy import today
 from credgraph.store import GraphStore
-from queries import objections as objection_ops
-from queries.materialise import propagate
 from queries.propagation import all_flags, flags_for_subjects
 
 app = typer.Typer()
@@ -35,6 +33,8 @@ app = typer.Typer()
 @app.command("propagate")
 def propagate_cmd(store: StoreOpt = None, as_of: AsOfOpt = None) -> None:
     """Materialise flags for as_of (queries give the same answer without it)."""
+    from queries.materialise import propagate  # the change feed's imports: not for reads
+
     day = parse_as_of(as_of)
     with store_from(store, write=True) as db:
         flags = propagate(db, day)
@@ -119,6 +119,8 @@ def objection_file(
     """Suspend an entry's effects while it is verified."""
     day = parse_as_of(on, "--on") if on else today()
     with store_from(store, write=True) as db:
+        from queries import objections as objection_ops
+
         objection = objection_ops.file_objection(db, entry_id, reason, day)
     if fmt is OutputFormat.JSON:
         emit_json(objection)
@@ -144,6 +146,8 @@ def objection_resolve(
     """Resolve an objection."""
     day = parse_as_of(on, "--on") if on else today()
     with store_from(store, write=True) as db:
+        from queries import objections as objection_ops
+
         objection = objection_ops.resolve_objection(db, objection_id, upheld, day)
     if fmt is OutputFormat.JSON:
         emit_json(objection)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,9 +32,11 @@ from cli.common import (
 )
 from credgraph.i18n import gettext, term
 from queries.network import NetworkResult, ego_network
-from queries.ownership import OwnershipResult, ownership
 from queries.paths import PathsResult, find_paths
-from queries.report import CreditReport, PartyRole, credit_report
+
+if TYPE_CHECKING:  # each command imports its own query (start-up of the others)
+    from queries.ownership import OwnershipResult
+    from queries.report import CreditReport, PartyRole
 
 app = typer.Typer()
 
@@ -100,6 +102,8 @@ def ownership_cmd(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Owners (penetrated), UBOs, actual controller, circles and holdings."""
+    from queries.ownership import ownership
+
     day = parse_as_of(as_of)
     with store_from(store) as db:
         result: OwnershipResult = ownership(db, uscc, day, max_depth=max_depth)
@@ -233,6 +237,8 @@ def report_cmd(
     ] = ReportFormat.TABLE,
 ) -> None:
     """Credit report: identity, entries, flags, related parties, ownership, measures."""
+    from queries.report import credit_report
+
     day = parse_as_of(as_of)
     reports = _viz("viz.report", "--format html") if fmt is ReportFormat.HTML else None
     with store_from(store) as db:

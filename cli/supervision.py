@@ -27,7 +27,7 @@ from cli.common import (
     parse_as_of,
     store_from,
 )
-from credgraph.i18n import code_label, current_lang, gettext, term
+from credgraph.i18n import N_, code_label, current_lang, gettext, term
 from credgraph.ids import normalise_id
 from credgraph.policy import default_policy, today
 from graph_loader.sources import UnusableInput
@@ -117,13 +117,14 @@ def level_cmd(
 
 # -- inspection plan -------------------------------------------------------------
 def print_plan_summary(plan: InspectionPlan) -> None:
+    title = gettext("inspection plan on {day} (seed {seed}, {rounding}(ratio × population))")
     emit_table(
-        f"inspection plan on {plan.as_of} (seed {plan.seed}, {plan.rounding}(ratio × population))",
+        title.format(day=plan.as_of, seed=plan.seed, rounding=plan.rounding),
         ["level", "population", "ratio", "drawn"],
         [(s.level, s.population, f"{s.ratio:g}", s.drawn) for s in plan.summary]
         + [
             (
-                "total",
+                gettext("total"),
                 sum(s.population for s in plan.summary),
                 "",
                 sum(s.drawn for s in plan.summary),
@@ -180,12 +181,19 @@ def inspection_plan_cmd(
     write_plan_csv(plan, out_file)
     write_conflicts_csv(plan, conflicts_path)
     short = sum(1 for i in plan.inspections if i.shortfall)
-    err.print(
-        f"wrote {len(plan.inspections)} inspections to {out_file}, {len(plan.conflicts)} "
-        f"avoided conflicts to {conflicts_path}; {len(plan.skipped)} ids skipped"
-        + (f"; {short} firms short of inspectors" if short else ""),
-        highlight=False,
+    wrote = gettext(
+        "wrote {n} inspections to {out}, {conflicts} avoided conflicts to {conflicts_file}; "
+        "{skipped} ids skipped"
+    ).format(
+        n=len(plan.inspections),
+        out=out_file,
+        conflicts=len(plan.conflicts),
+        conflicts_file=conflicts_path,
+        skipped=len(plan.skipped),
     )
+    if short:
+        wrote += gettext("; {n} firms short of inspectors").format(n=short)
+    err.print(wrote, highlight=False)
     if fmt is OutputFormat.JSON:
         emit_json(plan)
     else:
@@ -213,7 +221,12 @@ def commitment_add(
     if fmt is OutputFormat.JSON:
         emit_json(c)
         return
-    err.print(f"commitment {c.commitment_id} of {c.subject_id}: {c.matter} by {c.promised_by}")
+    err.print(
+        gettext("commitment {id} of {subject}: {matter} by {day}").format(
+            id=c.commitment_id, subject=c.subject_id, matter=c.matter, day=c.promised_by
+        ),
+        highlight=False,
+    )
     typer.echo(c.commitment_id)
 
 
@@ -231,7 +244,12 @@ def commitment_fulfil(
     if fmt is OutputFormat.JSON:
         emit_json(c)
     else:
-        err.print(f"commitment {c.commitment_id} fulfilled on {c.fulfilled_on}")
+        err.print(
+            gettext("commitment {id} fulfilled on {day}").format(
+                id=c.commitment_id, day=c.fulfilled_on
+            ),
+            highlight=False,
+        )
 
 
 @commitment_app.command("list")
@@ -257,8 +275,9 @@ def commitment_list(
 
 
 def print_proposals(proposals: Sequence[CommitmentProposal], day: date) -> None:
+    title = gettext("proposed {n} key-attention entries on {day} (confirm with --confirm ID)")
     emit_table(
-        f"proposed {len(proposals)} key-attention entries on {day} (confirm with --confirm ID)",
+        title.format(n=len(proposals), day=day),
         ["proposal", "subject", "matter", "promised by", "days overdue", "list", "citation"],
         [
             (
@@ -296,7 +315,12 @@ def commitment_overdue(
         confirmed = [confirm_proposal(db, x, day, authority) for x in wanted]
         proposals = overdue_commitments(db, day)
     for entry in confirmed:
-        err.print(f"confirmed: {entry.entry_id} {entry.list.value} for {entry.subject_id}")
+        err.print(
+            gettext("confirmed: {entry} {list} for {subject}").format(
+                entry=entry.entry_id, list=term("list", entry.list), subject=entry.subject_id
+            ),
+            highlight=False,
+        )
     if fmt is OutputFormat.JSON:
         emit_json(OverdueCommitments(as_of=day, confirmed=confirmed, proposals=proposals))
     else:
@@ -308,27 +332,51 @@ exchange_app = typer.Typer(help="List exchange: upstream comparison and deadline
 app.add_typer(exchange_app, name="exchange")
 
 
+#: whose id an upstream entry names
+SUBJECT_ROLES = {"subject": N_("listed subject"), "responsible_person": N_("responsible person")}
+
+
 def print_delta(delta: ListDelta) -> None:
-    out.print(
-        f"[bold]{delta.source}[/bold]: {delta.upstream_entries} upstream entries — "
-        f"{len(delta.new)} new, {len(delta.changed)} changed, {delta.unchanged} unchanged, "
-        f"{len(delta.removed)} removed, {len(delta.unmatched)} unmatched ids, "
-        f"{delta.rejected_rows} rejected rows ({delta.citation})"
+    summary = gettext(
+        "{upstream} upstream entries — {new} new, {changed} changed, {unchanged} unchanged, "
+        "{removed} removed, {unmatched} unmatched ids, {rejected} rejected rows"
+    ).format(
+        upstream=delta.upstream_entries,
+        new=len(delta.new),
+        changed=len(delta.changed),
+        unchanged=delta.unchanged,
+        removed=len(delta.removed),
+        unmatched=len(delta.unmatched),
+        rejected=delta.rejected_rows,
     )
+    out.print(f"[bold]{escape(delta.source)}[/bold]{gettext(': ')}{summary} ({delta.citation})")
+    line, changed = gettext("line {n}"), gettext("{field}: {store} → {upstream}")
     rows: list[tuple[str, str, str, str]] = []
-    rows += [("new", d.entry_id, d.subject_id, f"line {d.line}") for d in delta.new]
+    rows += [(gettext("new"), d.entry_id, d.subject_id, line.format(n=d.line)) for d in delta.new]
     rows += [
         (
-            "changed",
+            gettext("changed"),
             d.entry_id,
             d.subject_id,
-            "; ".join(f"{c.field}: {c.store!r} → {c.upstream!r}" for c in d.changes),
+            "; ".join(
+                changed.format(field=c.field, store=repr(c.store), upstream=repr(c.upstream))
+                for c in d.changes
+            ),
         )
         for d in delta.changed
     ]
-    rows += [("removed", d.entry_id, d.subject_id, "not upstream") for d in delta.removed]
     rows += [
-        ("unmatched", ", ".join(u.entry_ids), u.subject_id, f"{u.role} not in the store")
+        (gettext("removed"), d.entry_id, d.subject_id, gettext("not upstream"))
+        for d in delta.removed
+    ]
+    missing = gettext("{role} not in the store")
+    rows += [
+        (
+            gettext("unmatched"),
+            ", ".join(u.entry_ids),
+            u.subject_id,
+            missing.format(role=gettext(SUBJECT_ROLES.get(u.role, u.role))),
+        )
         for u in delta.unmatched
     ]
     emit_table("delta", ["status", "entry", "subject", "detail"], rows)
@@ -362,6 +410,35 @@ def exchange_compare(
         print_delta(compared.delta)
 
 
+#: the duties of the list exchange (``supervision.deadlines`` in the policy)
+TASKS = {
+    "push": N_("monthly push"),
+    "national": N_("national reporting"),
+    "publicity": N_("publicity"),
+    "feedback": N_("measure feedback"),
+}
+#: the event a duty's deadline counts from
+EVENTS = {"decided_on": N_("decided on"), "measure_applied": N_("measure applied on")}
+#: a duty's status on the day asked
+DUTY_STATUS = {
+    "open": N_("open"),
+    "overdue": N_("overdue"),
+    "done": N_("done"),
+    "late": N_("done late"),
+}
+
+
+def _rule_words(d: Deadline) -> str:
+    """The duty's time limit in the language in force (JSON keeps ``d.rule``)."""
+    rule = default_policy().supervision.deadlines.get(d.task)
+    if rule is None:
+        return d.rule
+    if rule.day_of_next_month is not None:
+        return gettext("day {n} of the next month").format(n=rule.day_of_next_month)
+    words = gettext("{n} working days").format(n=rule.working_days or 0)
+    return words + (gettext(" (weekends only)") if d.calendar == "weekends_only" else "")
+
+
 def print_deadlines(rows: Sequence[Deadline], title: str) -> None:
     emit_table(
         title,
@@ -369,12 +446,12 @@ def print_deadlines(rows: Sequence[Deadline], title: str) -> None:
         [
             (
                 d.due,
-                d.status,
-                d.task,
+                gettext(DUTY_STATUS.get(d.status, d.status)),
+                gettext(TASKS.get(d.task, d.task)),
                 d.entry_id,
-                d.list.value,
-                f"{d.event} {d.event_on}",
-                d.rule + (" (weekends only)" if d.calendar == "weekends_only" else ""),
+                term("list", d.list),
+                f"{gettext(EVENTS.get(d.event, d.event))} {d.event_on}",
+                _rule_words(d),
                 d.days_late or "",
                 d.citation,
             )
@@ -414,4 +491,5 @@ def exchange_deadlines(
     if fmt is OutputFormat.JSON:
         emit_json(rows)
     else:
-        print_deadlines(rows, f"{'duties' if show_all else 'overdue duties'} on {day}")
+        title = gettext("duties on {day}") if show_all else gettext("overdue duties on {day}")
+        print_deadlines(rows, title.format(day=day))

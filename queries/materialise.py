@@ -84,19 +84,33 @@ def _save(
     policy: Policy,
     entry_ids: frozenset[str] | None,
 ) -> FlagUpdate:
-    stored = store.stored_flags(entry_ids=entry_ids)
-    old = stored.flags if stored else []
-    before = {_key(f) for f in old}
+    """Store ``flags`` with the change-feed events of the difference: only
+    the subjects whose keys differ are read back whole (a re-run that finds
+    the same flags reads keys only)."""
+    before = store.stored_flag_keys(entry_ids=entry_ids) or set()
+    after = {_key(f) for f in flags}
+    removed, added = before - after, after - before
+    subjects = {k[0] for k in removed} | {k[0] for k in added}
+    old: list[Flag] = []
+    if before and subjects:  # their flags before, for the verdict events
+        stored = store.stored_flags(subject_ids=subjects)
+        old = [f for f in (stored.flags if stored else []) if _key(f) in before]
     store.save_flags(
         as_of,
         generation,
         flags,
         replace_entries=entry_ids,
         policy_key=policy.key(),
-        events=flag_changes(store, old, flags, as_of, policy, entry_ids),
+        events=flag_changes(
+            store,
+            old,
+            [f for f in flags if f.subject_id in subjects],
+            as_of,
+            policy,
+            entry_ids,
+        ),
     )
-    after = {_key(f) for f in flags}
-    return FlagUpdate(as_of, flags, sorted(after - before), sorted(before - after), entry_ids)
+    return FlagUpdate(as_of, flags, sorted(added), sorted(removed), entry_ids)
 
 
 @contextmanager

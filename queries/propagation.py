@@ -51,7 +51,7 @@ from credgraph.model import (
     Rule,
 )
 from credgraph.model import Flag as Flag
-from credgraph.policy import Policy, default_policy
+from credgraph.policy import Policy, RoleSpec, default_policy
 from credgraph.store import Direction, GraphStore
 
 log = logging.getLogger(__name__)
@@ -87,17 +87,24 @@ def entry_active(entry: ListEntry, objections: Iterable[Objection], as_of: date)
     )
 
 
+#: above this many entries their objections are read all at once (a full run)
+_ALL_OBJECTIONS_FROM = 5000
+
+
 def active_entries(store: GraphStore, entries: list[ListEntry], as_of: date) -> list[ListEntry]:
     by_entry: dict[str, list[Objection]] = defaultdict(list)
     if entries:
-        for o in store.objections(e.entry_id for e in entries):
+        wanted = None if len(entries) >= _ALL_OBJECTIONS_FROM else [e.entry_id for e in entries]
+        for o in store.objections(wanted):
             by_entry[o.entry_id].append(o)
-    return [e for e in entries if entry_active(e, by_entry[e.entry_id], as_of)]
+    return [e for e in entries if entry_active(e, by_entry.get(e.entry_id, ()), as_of)]
 
 
-def best_relation(names: Iterable[str]) -> str:
+def best_relation(names: Collection[str]) -> str:
     """The reported role of a hop: legal_representative, then executive,
     then actual_controller, then shareholder (DESIGN §3)."""
+    if len(names) == 1:
+        return next(iter(names))
     return min(names, key=lambda x: (_RELATION_RANK.get(x, 99), x))
 
 
@@ -144,11 +151,12 @@ def responsible_persons(
     for r in store.expand({e.subject_id for e in firm_entries}, Direction.IN, roles):
         if r.source_type is NodeKind.PERSON:
             by_firm[r.target_uscc].append(r)
+    specs_of = {kind: policy.p1_specs(kind) for kind in {e.list for e in firm_entries}}
     hits: list[Hit] = []
     for e in firm_entries:
-        specs = policy.p1_specs(e.list)
+        specs = specs_of[e.list]
         roles_of: dict[str, set[str]] = defaultdict(set)
-        for r in by_firm[e.subject_id]:
+        for r in by_firm.get(e.subject_id, ()):
             if r.active_on(e.decided_on) and any(s.matches(r) for s in specs):
                 roles_of[r.source_id].add(r.role.value)
         if policy.rules.P1.named_responsible:
@@ -167,7 +175,7 @@ def _p1_reach(store: GraphStore, persons: set[str], policy: Policy) -> list[List
     P1 role (the decision day varies per entry), or naming them."""
     severe = policy.severe_lists
     roles = {s.role for kind in severe for s in policy.p1_specs(kind)}
-    employers = {r.target_uscc for r in store.expand(persons, Direction.OUT, roles)}
+    employers = store.neighbour_ids(persons, Direction.OUT, roles)
     return [
         *store.entries(subject_ids=employers, lists=severe),
         *store.entries(responsible_person_ids=persons, lists=severe),
@@ -190,40 +198,43 @@ def _p2_starts(p1: Iterable[Hit], severe: Iterable[ListEntry]) -> dict[str, list
 
 
 def related_via_person(
-    store: GraphStore, starts: dict[str, list[Hit]], as_of: date, policy: Policy
+    store: GraphStore,
+    starts: dict[str, list[Hit]],
+    as_of: date,
+    policy: Policy,
+    targets: Collection[str] | None = None,
 ) -> Iterator[Hit]:
     """P2: from each start person to every enterprise other than the entry's
     subject where the person's role is active **on as_of** —
     legal_representative, executive (any title but supervisor),
     actual_controller, shareholder at or above the control threshold
-    (``policy.rules.P2``; 001:L709, 000:L91): ``related_enterprise``."""
-    specs = policy.rules.P2.roles
-    rels = store.expand(starts, Direction.OUT, {s.role for s in specs}, as_of)
+    (``policy.rules.P2``; 001:L709, 000:L91): ``related_enterprise``.
+    With ``targets``, only the hits on those enterprises."""
+    by_role: dict[Role, list[tuple[RoleSpec, float | None]]] = defaultdict(list)
+    for spec in policy.rules.P2.roles:
+        by_role[spec.role].append((spec, policy.min_share(spec)))
+    roles = set(by_role)
+    if targets is None:
+        rels = store.expand(starts, Direction.OUT, roles, as_of)
+    else:  # a nominee's thousand firms are not read when a few are wanted
+        rels = store.expand_between(starts, targets, roles, as_of)
     held = _holdings(rels)
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in rels:
-        for spec in specs:
+        for spec, minimum in by_role.get(r.role, ()):
             if not spec.matches(r):
                 continue
-            minimum = policy.min_share(spec)
             if minimum is not None and held[(r.source_id, r.target_uscc)] < minimum:
                 continue
             links[(r.source_id, r.target_uscc)].add(r.role.value)
+    enterprise, related, p2 = NodeKind.ENTERPRISE, FlagKind.RELATED_ENTERPRISE, Rule.P2
     for (pid, firm), names in links.items():
         rel = best_relation(names)
         for start in starts[pid]:
             e = start.entry
             if firm != e.subject_id:
                 nodes, relations = (*start.nodes, firm), (*start.relations, rel)
-                yield Hit(
-                    firm,
-                    NodeKind.ENTERPRISE,
-                    FlagKind.RELATED_ENTERPRISE,
-                    e,
-                    Rule.P2,
-                    nodes,
-                    relations,
-                )
+                yield Hit(firm, enterprise, related, e, p2, nodes, relations)
 
 
 def _p2_reach(store: GraphStore, firms: list[str], as_of: date, policy: Policy) -> set[str]:
@@ -238,12 +249,17 @@ def _p2_reach(store: GraphStore, firms: list[str], as_of: date, policy: Policy) 
 
 # -- P3 related via control ----------------------------------------------------
 def related_via_control(
-    store: GraphStore, firm_entries: list[ListEntry], as_of: date, policy: Policy
+    store: GraphStore,
+    firm_entries: list[ListEntry],
+    as_of: date,
+    policy: Policy,
+    targets: Collection[str] | None = None,
 ) -> Iterator[Hit]:
     """P3: an active severe entry on an enterprise flags
     ``related_enterprise`` the enterprises it holds directly at or above
     the control threshold, its branches, and its parent if it is a branch —
-    relations active on as_of (``policy.rules.P3``; 000:L91, 001:L709)."""
+    relations active on as_of (``policy.rules.P3``; 000:L91, 001:L709).
+    With ``targets``, only the hits on those enterprises."""
     p3 = policy.rules.P3
     by_firm: dict[str, list[ListEntry]] = defaultdict(list)
     for e in firm_entries:
@@ -251,7 +267,11 @@ def related_via_control(
     if not by_firm or not (p3.control_holdings or p3.branches or p3.parent):
         return
     related: list[tuple[str, str, str]] = []  # (listed, related firm, relation)
-    out_rels = store.expand(by_firm, Direction.OUT, {Role.SHAREHOLDER, Role.BRANCH_OF}, as_of)
+    up = {Role.SHAREHOLDER, Role.BRANCH_OF}
+    if targets is None:
+        out_rels = store.expand(by_firm, Direction.OUT, up, as_of)
+    else:  # a listed group's thousands of subsidiaries are not read for a few
+        out_rels = store.expand_between(by_firm, targets, up, as_of)
     if p3.control_holdings:
         related += [
             (holder, firm, Role.SHAREHOLDER.value)
@@ -263,10 +283,12 @@ def related_via_control(
             (r.source_id, r.target_uscc, PARENT_OF) for r in out_rels if r.role is Role.BRANCH_OF
         ]
     if p3.branches:
-        related += [
-            (r.target_uscc, r.source_id, BRANCH_OF)
-            for r in store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
-        ]
+        branches = (
+            store.expand(by_firm, Direction.IN, {Role.BRANCH_OF}, as_of)
+            if targets is None
+            else store.expand_between(targets, by_firm, {Role.BRANCH_OF}, as_of)
+        )
+        related += [(r.target_uscc, r.source_id, BRANCH_OF) for r in branches]
     for listed_firm, firm, rel in related:
         if firm == listed_firm:  # never related to itself (a self-held row)
             continue
@@ -304,15 +326,18 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
     """One flag per (subject_id, flag, entry_id), sorted by that key: the
     shortest path (then the preferred relations, then the node ids) is the
     evidence; ``other_paths`` counts the other distinct node sequences."""
-    paths: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], Hit]] = {}
+    first: dict[tuple[str, FlagKind, str], Hit] = {}
+    more: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], Hit]] = {}
     for hit in hits:
         key = (hit.subject_id, hit.flag, hit.entry.entry_id)
-        by_nodes = paths.get(key)
-        if by_nodes is None:
-            paths[key] = {hit.nodes: hit}
+        known = first.setdefault(key, hit)
+        if known is hit:
             continue
-        known = by_nodes.get(hit.nodes)
-        if known is None or _rank(hit.relations) < _rank(known.relations):
+        by_nodes = more.get(key)
+        if by_nodes is None:
+            by_nodes = more[key] = {known.nodes: known}
+        same = by_nodes.get(hit.nodes)
+        if same is None or _rank(hit.relations) < _rank(same.relations):
             by_nodes[hit.nodes] = hit
     citations = {
         Rule.L0: policy.rules.L0.citation,
@@ -321,48 +346,56 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
     }
     p1_citations = {kind: policy.p1_citation(kind) for kind in policy.severe_lists}
     out: list[Flag] = []
-    for key in sorted(paths):
-        by_nodes = paths[key]
-        if len(by_nodes) == 1:
-            (best,) = by_nodes.values()
-        else:
+    for key in sorted(first):
+        best, others = first[key], 0
+        by_nodes = more.get(key)
+        if by_nodes is not None:
             best = by_nodes[min(by_nodes, key=lambda n: (len(n), _rank(by_nodes[n].relations), n))]
+            others = len(by_nodes) - 1
         e = best.entry
-        citation = p1_citations[e.list] if best.rule is Rule.P1 else citations[best.rule]
-        out.append(
-            _trusted_flag(
-                subject_id=best.subject_id,
-                subject_type=best.subject_type,
-                flag=best.flag,
-                list=e.list,
-                entry_id=e.entry_id,
-                rule=best.rule,
-                citation=citation,
-                path=list(best.nodes),
-                relations=list(best.relations),
-                other_paths=len(by_nodes) - 1,
-            )
-        )
+        rule = best.rule
+        fields = {
+            "subject_id": best.subject_id,
+            "subject_type": best.subject_type,
+            "flag": best.flag,
+            "list": e.list,
+            "entry_id": e.entry_id,
+            "rule": rule,
+            "citation": p1_citations[e.list] if rule is Rule.P1 else citations[rule],
+            "path": list(best.nodes),
+            "relations": list(best.relations),
+            "other_paths": others,
+        }
+        out.append(_trusted_flag(fields))
     return out
 
 
-def _trusted_flag(**fields: object) -> Flag:
+_FLAG_NEW = Flag.__new__
+_SET = object.__setattr__
+
+
+def _trusted_flag(fields: dict[str, object]) -> Flag:
     """A :class:`Flag` from values the rules built, of the right types
     already, without pydantic's validation (as ``Record.trusted``): tens of
     thousands of them in a full propagation."""
-    flag = Flag.__new__(Flag)
-    object.__setattr__(flag, "__dict__", fields)
-    object.__setattr__(flag, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(flag, "__pydantic_extra__", None)
-    object.__setattr__(flag, "__pydantic_private__", None)
+    flag = _FLAG_NEW(Flag)
+    _SET(flag, "__dict__", fields)
+    _SET(flag, "__pydantic_fields_set__", set(fields))
+    _SET(flag, "__pydantic_extra__", None)
+    _SET(flag, "__pydantic_private__", None)
     return flag
 
 
 def compute_flags(
-    store: GraphStore, entries: list[ListEntry], as_of: date, policy: Policy | None = None
+    store: GraphStore,
+    entries: list[ListEntry],
+    as_of: date,
+    policy: Policy | None = None,
+    subjects: Collection[str] | None = None,
 ) -> list[Flag]:
     """All flags that ``entries`` produce on ``as_of`` (inactive ones give
-    none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule.
+    none), sorted by (subject_id, flag, entry_id): DESIGN §3, rule by rule;
+    with ``subjects``, only the flags of those subjects (the same flags).
     Five-node scenarios of every rule are in tests/queries/test_propagation.py.
     """
     policy = policy or default_policy()
@@ -370,12 +403,15 @@ def compute_flags(
     severe = [e for e in active if policy.is_severe(e.list)]
     firms = [e for e in severe if e.subject_type is NodeKind.ENTERPRISE]
     p1 = responsible_persons(store, firms, policy)
-    hits = chain(
+    wanted = None if subjects is None else set(subjects)
+    hits: Iterable[Hit] = chain(
         listed(active),  # L0
         p1,  # P1
-        related_via_person(store, _p2_starts(p1, severe), as_of, policy),  # P2
-        related_via_control(store, firms, as_of, policy),  # P3
+        related_via_person(store, _p2_starts(p1, severe), as_of, policy, wanted),  # P2
+        related_via_control(store, firms, as_of, policy, wanted),  # P3
     )
+    if wanted is not None:
+        hits = (h for h in hits if h.subject_id in wanted)
     return _flags(hits, policy)
 
 
@@ -425,7 +461,7 @@ def flags_for_subjects(
         if stored is not None:
             return [Flag.model_validate(f) for f in stored.flags]
     entries = candidate_entries(store, wanted, as_of, policy)
-    return [f for f in compute_flags(store, entries, as_of, policy) if f.subject_id in wanted]
+    return compute_flags(store, entries, as_of, policy, wanted)
 
 
 def all_flags(store: GraphStore, as_of: date, policy: Policy | None = None) -> list[Flag]:

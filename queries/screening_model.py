@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from credgraph.model import NodeId, Scenario
 from queries.measures import Reason
@@ -78,7 +78,7 @@ class Link(BaseModel):
     detail: str | None = None
     rule: LinkRule | None = None
     count: int | None = None
-    names: list[str] = []
+    names: list[str] = Field(default_factory=list)
     explanation: str | None = None
 
 

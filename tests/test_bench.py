@@ -115,7 +115,10 @@ def test_processes_and_hubs_are_measured(bench: tuple[dict[str, Any], Path]) -> 
     assert m["hub_ego"]["nodes"] == m["hub_map"]["nodes"]
     assert_distribution(m["hub_ego"], 2)
     for name in ("group", "nominee", "mass_address"):
-        assert_distribution(m["hub_screening"][name], 2)
+        for measured in (m["hub_screening"][name], m["hub_screening"]["live"][name]):
+            assert_distribution(measured, 2)
+            assert 0 < measured["cpu_p50_ms"] <= measured["cpu_p95_ms"]
+            assert measured["links_per_round"] >= 1  # the hub links every pair
     assert m["hub_screening"]["p95_ms"] == max(
         m["hub_screening"][n]["p95_ms"] for n in ("group", "nominee", "mass_address")
     )

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 #: Maps up to this many nodes are laid out here and drawn without physics.
 FROZEN_UP_TO = 300
 #: Names shown on a map larger than :data:`viz.maps.LARGE_MAP` nodes.
@@ -47,6 +45,8 @@ def spread(
     Boxes that overlap are pushed apart along the axis of least overlap, half
     each way, until none overlaps or ``rounds`` is reached.
     """
+    import numpy as np  # here only: maps larger than FROZEN_UP_TO never need it
+
     ids = list(positions)
     if len(ids) < 2:
         return dict(positions)

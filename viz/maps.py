@@ -1,10 +1,14 @@
 """Offline relationship maps: a DESIGN §8 network as one self-contained HTML file.
 
-pyvis builds the vis-network graph model and options; the page comes from our
-own template (``templates/map.html.j2``) because pyvis 0.3.2 links Bootstrap
-from a CDN even with ``cdn_resources="in_line"`` (pyvis issue #229). The
-vis-network script and style sheet are inlined from ``viz/static/`` (copied
-from pyvis's bundled 9.1.2 assets), so the file opens without any network.
+:class:`MapModel` builds the vis-network graph model exactly as pyvis 0.3.2's
+``Network`` does (the same node and edge dicts, key for key, in the same
+order: ``tests/viz/test_maps.py`` builds both and compares them), without
+importing pyvis, which pulls IPython and networkx and cost a ``credgraph
+network --html`` process over a second. The page comes from our own template
+(``templates/map.html.j2``) because pyvis links Bootstrap from a CDN even
+with ``cdn_resources="in_line"`` (pyvis issue #229). The vis-network script
+and style sheet are inlined from ``viz/static/`` (copied from pyvis's bundled
+9.1.2 assets), so the file opens without any network.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,7 +24,6 @@ from typing import Any
 
 import jinja2
 from pydantic import BaseModel
-from pyvis.network import Network
 
 from credgraph.i18n import current_lang, gettext
 from credgraph.outputs import atomic_write
@@ -125,6 +128,44 @@ def vis_options(node_count: int) -> JsonDict:
     }
 
 
+class MapModel:
+    """The vis-network graph model of a map, built as pyvis's ``Network``
+    builds it (``directed=True``): ``add_node`` keeps the first node of an
+    id and puts the id where the label is empty; ``add_edge`` refuses
+    unknown ends and gives edges ``arrows="to"`` unless told otherwise.
+    ``nodes``, ``edges`` and ``options`` are what the page draws."""
+
+    directed = True
+
+    def __init__(self, **_page: Any) -> None:  # pyvis's page options: unused here
+        self.nodes: list[JsonDict] = []
+        self.edges: list[JsonDict] = []
+        self.options: JsonDict = {}
+        self._ids: set[str] = set()
+
+    def add_node(
+        self,
+        n_id: str,
+        label: str | None = None,
+        shape: str = "dot",
+        color: object = "#97c2fc",
+        **options: Any,
+    ) -> None:
+        if n_id in self._ids:
+            return
+        self._ids.add(n_id)
+        node = options if "group" in options else {"color": color} | options
+        self.nodes.append(node | {"id": n_id, "label": label or n_id, "shape": shape})
+
+    def add_edge(self, source: str, to: str, **options: Any) -> None:
+        for end in (source, to):
+            if end not in self._ids:
+                raise ValueError(f"non existent node {end!r}")
+        edge: JsonDict = options | {"from": source, "to": to}
+        edge.setdefault("arrows", "to")
+        self.edges.append(edge)
+
+
 def evidence_path(data: Mapping[str, Any]) -> list[str]:
     """The evidence path to highlight: the first flag of the centre whose path
     has two or more nodes, all on the map (empty when there is none)."""
@@ -161,9 +202,12 @@ def _layout(
 
 
 def build_network(
-    network: BaseModel | Mapping[str, Any], evidence: Sequence[str] | None = None
-) -> Network:
-    """The pyvis graph model of an ego network: styled nodes and edges, options set.
+    network: BaseModel | Mapping[str, Any],
+    evidence: Sequence[str] | None = None,
+    model: Callable[..., Any] = MapModel,
+) -> Any:
+    """The graph model of an ego network: styled nodes and edges, options set
+    (a :class:`MapModel`; ``model=pyvis.network.Network`` builds pyvis's own).
 
     Up to :data:`FROZEN_UP_TO` nodes no two nodes overlap; larger maps show
     the names of their :data:`LABELLED_NODES` top nodes only. ``evidence``
@@ -189,7 +233,7 @@ def build_network(
     }
     pos = _layout(data, labels, shapes)
 
-    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+    net = model(height="100%", width="100%", directed=True, cdn_resources="in_line")
     for node in nodes:
         node_id = str(node["id"])
         category = node_category(node)
@@ -229,7 +273,7 @@ def build_network(
 
 
 def _add_more(
-    net: Network,
+    net: Any,
     more: Sequence[Mapping[str, Any]],
     names: Mapping[str, str],
     pos: Mapping[str, tuple[float, float]],
@@ -259,7 +303,7 @@ def _add_more(
 
 
 def _add_edges(
-    net: Network,
+    net: Any,
     edges: Sequence[Mapping[str, Any]],
     names: Mapping[str, str],
     hops: set[frozenset[str]],

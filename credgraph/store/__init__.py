@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+
 from credgraph.model import AuditRecord, Commitment
 from credgraph.store.base import (
     AuditLog,
@@ -26,6 +28,11 @@ from credgraph.store.sqlite.connection import OnWait
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
 
+def env_set(name: str) -> bool:
+    """Whether the environment sets ``name`` (as the settings read it: any case)."""
+    return any(key.upper() == name for key in os.environ)
+
+
 def open_store(
     location: str, *, read_only: bool = False, on_wait: OnWait | None = None
 ) -> GraphStore:
@@ -37,6 +44,9 @@ def open_store(
     ``CREDGRAPH_WRITE_WAIT`` seconds with :class:`StoreBusy`). Neo4j takes
     its own locks per record and needs neither.
     """
+    if not location.startswith(NEO4J_SCHEMES) and not env_set("CREDGRAPH_WRITE_WAIT"):
+        # pydantic-settings alone costs a CLI start ~0.2 s: not for the default
+        return EmbeddedStore(location, read_only=read_only, on_wait=on_wait)
     from credgraph.settings import Settings
 
     settings = Settings()

@@ -176,6 +176,28 @@ class Graph(Protocol):
         ``IN`` by (target_uscc, source_id, role, title, start_on); ``BOTH``
         the ``OUT`` relations, then the ``IN`` ones not already listed."""
 
+    def neighbour_ids(
+        self,
+        ids: Iterable[str],
+        direction: Direction,
+        roles: Collection[Role] | None = None,
+        as_of: date | None = None,
+    ) -> set[str]:
+        """The ids at the other end of the relations ``expand(ids,
+        direction, roles, as_of)`` returns, without building the relations
+        (a nominee's thousand firms, a group's thousands of subsidiaries)."""
+
+    def expand_between(
+        self,
+        sources: Iterable[str],
+        targets: Iterable[str],
+        roles: Collection[Role] | None = None,
+        as_of: date | None = None,
+    ) -> list[Relation]:
+        """``expand(sources, Direction.OUT, roles, as_of)`` restricted to the
+        relations into ``targets``, in the same order; only those rows are
+        read, however many relations the sources have."""
+
     def entries(
         self,
         *,
@@ -273,6 +295,13 @@ class FlagCache(Protocol):
     ) -> StoredFlags | None:
         """Materialised flags (filtered by subject and entry), ordered by
         (subject_id, flag, entry_id); None when nothing was materialised."""
+
+    def stored_flag_keys(
+        self, entry_ids: Iterable[str] | None = None
+    ) -> set[tuple[str, str, str]] | None:
+        """The (subject_id, flag, entry_id) keys of the materialised flags (of
+        ``entry_ids``), without reading the flags themselves; None when
+        nothing was materialised."""
 
 
 @runtime_checkable

@@ -298,6 +298,33 @@ def _validate_population(
     return sorted(firms), skipped
 
 
+def _checked_arguments(
+    inspectors: Sequence[Inspector],
+    ratios: Mapping[str, float] | None,
+    per_firm: int | None,
+    rules: Policy,
+) -> tuple[dict[str, float], int]:
+    """The ratio per level and the inspectors per firm a plan uses; refuses
+    duplicate inspectors, unknown levels and fewer than one per firm."""
+    dupes = sorted(n for n, c in Counter(i.name for i in inspectors).items() if c > 1)
+    if dupes:
+        raise InvalidRequest(f"inspector names must be unique: {', '.join(dupes)}")
+    same = sorted(
+        p for p, c in Counter(i.person_id for i in inspectors if i.person_id).items() if c > 1
+    )
+    if same:
+        raise InvalidRequest(f"one person listed as several inspectors: {', '.join(same)}")
+    chosen = dict(rules.supervision.ratios())
+    unknown = sorted(set(ratios or {}) - set(chosen))
+    if unknown:
+        raise InvalidRequest(f"unknown level(s) {', '.join(unknown)}; levels: {', '.join(chosen)}")
+    chosen.update(ratios or {})
+    per = per_firm if per_firm is not None else rules.supervision.conflicts.per_firm
+    if per < 1:
+        raise InvalidRequest("--per-firm must be at least 1")
+    return chosen, per
+
+
 def inspection_plan(
     store: GraphStore,
     population: Iterable[str],
@@ -315,24 +342,8 @@ def inspection_plan(
     enterprises are listed in ``skipped``.
     """
     rules = policy or default_policy()
+    chosen, per = _checked_arguments(inspectors, ratios, per_firm, rules)
     names = [i.name for i in inspectors]
-    dupes = sorted(n for n, c in Counter(names).items() if c > 1)
-    if dupes:
-        raise InvalidRequest(f"inspector names must be unique: {', '.join(dupes)}")
-    same = sorted(
-        p for p, c in Counter(i.person_id for i in inspectors if i.person_id).items() if c > 1
-    )
-    if same:
-        raise InvalidRequest(f"one person listed as several inspectors: {', '.join(same)}")
-    chosen = dict(rules.supervision.ratios())
-    unknown = sorted(set(ratios or {}) - set(chosen))
-    if unknown:
-        raise InvalidRequest(f"unknown level(s) {', '.join(unknown)}; levels: {', '.join(chosen)}")
-    chosen.update(ratios or {})
-    per = per_firm if per_firm is not None else rules.supervision.conflicts.per_firm
-    if per < 1:
-        raise InvalidRequest("--per-firm must be at least 1")
-
     firms, skipped = _validate_population(store, population)
     levels: dict[str, CreditLevel] = credit_levels(store, firms, as_of, policy)
     members: dict[str, list[str]] = {level: [] for level in chosen}

@@ -94,6 +94,8 @@ r = c.delete("/watchlists/suppliers", headers=H, params={"id": B})
 assert r.status_code == 204, r.text
 ex["DELETE /watchlists/{name}"] = {}
 get("/changes", "/changes", watchlist="suppliers", since="0", limit=2)
+# GET /changes pages with its own cursor (a feed position), not a search cursor
+ex["GET /changes"]["parameters"] = {"cursor": ex["GET /changes"]["response"]["next_cursor"]}
 get("/entities/{entity_id}/history", f"/entities/{B}/history", as_of=day)
 get("/audit", "/audit", limit=2)
 ex["parameters"] = {

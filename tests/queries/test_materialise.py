@@ -9,8 +9,10 @@ from pathlib import Path
 
 import yaml
 from builders import GraphBuilder
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from credgraph.model import Batch
+from credgraph.model import Batch, Flag, FlagKind, ListKind, NodeKind, Rule
 from credgraph.policy import load_policy
 from credgraph.store import GraphStore
 from queries.materialise import Change, affected_entries, materialise, refresh
@@ -118,7 +120,6 @@ def test_refresh_keeps_flags_of_the_policy_they_were_computed_with(
 def test_stored_flag_json_is_pydantics() -> None:
     """The embedded store writes flags with the C JSON encoder: the same
     text as ``model_dump_json``, whatever the entry id holds."""
-    from credgraph.model import Flag, FlagKind, ListKind, NodeKind, Rule
     from credgraph.store.sqlite.flags import flag_json
 
     flag = Flag(
@@ -135,3 +136,81 @@ def test_stored_flag_json_is_pydantics() -> None:
     )
     assert flag_json(flag) == flag.model_dump_json()
     assert Flag.model_validate_json(flag_json(flag)) == flag
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ids=st.lists(st.text(max_size=12), min_size=3, max_size=6),
+    citation=st.text(max_size=20),
+    relations=st.lists(st.sampled_from(["%s", "%d", "%%", "shareholder", "控股"]), max_size=3),
+    other=st.integers(min_value=0, max_value=10**6),
+    kinds=st.tuples(
+        st.sampled_from(list(NodeKind)),
+        st.sampled_from(list(FlagKind)),
+        st.sampled_from(list(ListKind)),
+        st.sampled_from(list(Rule)),
+    ),
+)
+def test_flag_json_is_pydantics_for_any_text(
+    ids: list[str],
+    citation: str,
+    relations: list[str],
+    other: int,
+    kinds: tuple[NodeKind, FlagKind, ListKind, Rule],
+) -> None:
+    """Whatever the strings hold (quotes, %-signs, control and non-ASCII
+    characters, in the fields a template writes in or those it fills)."""
+    from credgraph.store.sqlite.flags import flag_json
+
+    flag = Flag(
+        subject_id=ids[0],
+        subject_type=kinds[0],
+        flag=kinds[1],
+        list=kinds[2],
+        entry_id=ids[1],
+        rule=kinds[3],
+        citation=citation,
+        path=ids[2:],
+        relations=relations,
+        other_paths=other,
+    )
+    assert flag_json(flag) == flag.model_dump_json()
+
+
+def test_the_embedded_store_writes_only_the_flags_that_changed(tmp_path: Path) -> None:
+    """A re-run that finds the same flags leaves every stored row as it was;
+    a later as_of deletes and inserts only the keys that changed (rows
+    counted by triggers on the store file, outside credgraph)."""
+    import sqlite3
+
+    from credgraph.store.sqlite import EmbeddedStore
+
+    path = tmp_path / "store.db"
+    store = EmbeddedStore(path)
+    g = _graph()
+    store.upsert(g.batch)
+    assert len(materialise(store, DAY).flags) == 4
+    spy = sqlite3.connect(path, isolation_level=None)  # autocommit: holds no lock
+    spy.executescript(
+        """
+        CREATE TABLE flag_writes(op TEXT NOT NULL);
+        CREATE TRIGGER w_ins AFTER INSERT ON flags BEGIN INSERT INTO flag_writes VALUES ('i'); END;
+        CREATE TRIGGER w_upd AFTER UPDATE ON flags BEGIN INSERT INTO flag_writes VALUES ('u'); END;
+        CREATE TRIGGER w_del AFTER DELETE ON flags BEGIN INSERT INTO flag_writes VALUES ('d'); END;
+        """
+    )
+
+    def writes() -> list[str]:
+        return sorted(op for (op,) in spy.execute("DELETE FROM flag_writes RETURNING op"))
+
+    again = materialise(store, DAY)
+    assert writes() == [] and again.added == again.removed == []
+    later = materialise(store, date(2025, 7, 1))  # E1 expired, E2 started
+    assert writes() == ["d", "d", "d", "d", "i"]
+    assert later.flags == compute_flags(store, store.entries(), date(2025, 7, 1))
+    assert [f.model_dump() for f in later.flags] == [
+        f.model_dump()
+        for f in store.stored_flags().flags  # type: ignore[union-attr]
+    ]
+    spy.close()
+    store.close()

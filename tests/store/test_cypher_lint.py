@@ -246,6 +246,8 @@ def test_the_backend_sends_each_statement_exactly_its_parameters(
     store.existing_ids(["U1"])
     for direction in Direction:
         store.expand(["U1"], direction, [Role.SHAREHOLDER], date(2024, 1, 1))
+        store.neighbour_ids(["U1"], direction, [Role.SHAREHOLDER], date(2024, 1, 1))
+    store.expand_between(["P1"], ["U1"], [Role.SHAREHOLDER], date(2024, 1, 1))
     store.entries()
     store.entries(entry_ids=["E1"])
     store.entries(subject_ids=["U1"], lists=[ListKind.RED])

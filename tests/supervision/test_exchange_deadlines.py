@@ -227,4 +227,7 @@ def test_cli_exchange_deadlines(embedded: EmbeddedStore, tmp_path: Path) -> None
         "national": "open",
     }
     table = CliRunner().invoke(app, args)
-    assert table.exit_code == 0 and "overdue duties on 2024-10-15" in table.stdout
+    assert table.exit_code == 0 and "2024-10-15 已逾期的工作事项" in table.stdout
+    assert "已逾期" in table.stdout and "认定于" in table.stdout, table.stdout
+    english = CliRunner().invoke(app, ["--lang", "en", *args])
+    assert "overdue duties on 2024-10-15" in english.stdout and "overdue" in english.stdout

@@ -287,7 +287,7 @@ def test_cli_inspection_plan(embedded: EmbeddedStore, tmp_path: Path) -> None:
     assert (tmp_path / "plan.conflicts.csv").exists()
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0
-    assert "total" in again.stdout
+    assert "合计" in again.stdout and "已写入 4 项检查任务" in again.stderr
     assert list(csv.DictReader(out.open(encoding="utf-8-sig"))) == rows
 
 

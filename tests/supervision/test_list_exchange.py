@@ -184,7 +184,9 @@ def test_cli_exchange_compare(embedded: EmbeddedStore, tmp_path: Path) -> None:
     assert [d["entry_id"] for d in body["removed"]] == ["E3"]
     assert report.exists()
     table = CliRunner().invoke(app, args)
-    assert table.exit_code == 0 and "removed" in table.stdout
+    assert table.exit_code == 0 and "移出 1" in table.stdout and "上游名单中没有" in table.stdout
+    english = CliRunner().invoke(app, ["--lang", "en", *args])
+    assert "1 removed" in english.stdout and "not upstream" in english.stdout
     missing = CliRunner().invoke(
         app, ["exchange", "compare", str(tmp_path / "no.csv"), "--store", embedded.path]
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from builders import GraphBuilder
 from credit_graph import AS_OF, synthetic_network
 from jsonschema import Draft202012Validator
@@ -18,7 +21,7 @@ from credgraph.store import GraphStore
 from queries.explain import explain
 from queries.network import ego_network
 from viz.layout import box_size, overlapping_pairs
-from viz.maps import build_network, render_map
+from viz.maps import build_network, render_map, script_json
 from viz.style import PALETTE, Category
 
 SCHEMA = load_schema("network")
@@ -158,10 +161,33 @@ def test_a_thousand_node_map_is_built_in_under_a_second() -> None:
     assert "setOptions({physics: false})" in html
 
 
-def test_the_graph_model_is_pyvis() -> None:
+def test_the_graph_model_is_pyvis_s_without_importing_pyvis() -> None:
+    """MapModel draws what pyvis's Network would, dict for dict and key for
+    key, for maps with "and N more" nodes, ended relations and an evidence
+    path; a map process never imports pyvis (nor its IPython and networkx)."""
+    from pyvis.network import Network
+
+    net = synthetic_network(40)
+    net["nodes"][1]["hidden_neighbours"] = 7  # a super-node
+    net["edges"][0]["ended"] = True
+    net["edges"][0]["end_on"] = "2024-01-01"
+    evidence = [net["edges"][1]["source"], net["edges"][1]["target"]]
+    for size_net in (net, synthetic_network(10), synthetic_network(400)):
+        ours = build_network(size_net, evidence)
+        theirs = build_network(size_net, evidence, model=Network)
+        assert script_json(ours.nodes) == script_json(theirs.nodes)
+        assert script_json(ours.edges) == script_json(theirs.edges)
+        assert ours.options == theirs.options and ours.directed
+    assert any(n["id"].startswith("more:") for n in build_network(net).nodes)
+    code = "import viz.maps, sys; print('pyvis' in sys.modules, 'networkx' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_an_edge_to_a_node_not_on_the_map_is_refused() -> None:
     net = build_network(synthetic_network(10))
-    assert type(net).__module__ == "pyvis.network"
-    assert len(net.nodes) == 10 and net.directed
+    with pytest.raises(ValueError, match="non existent node"):
+        net.add_edge("P0", "nowhere")
 
 
 def test_the_explorer_uses_the_same_colours() -> None:

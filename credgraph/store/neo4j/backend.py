@@ -414,6 +414,46 @@ class Neo4jStore(Neo4jMonitor):
                     out.append(relation)
         return out
 
+    def neighbour_ids(
+        self,
+        ids: Iterable[str],
+        direction: Direction,
+        roles: Collection[Role] | None = None,
+        as_of: date | None = None,
+    ) -> set[str]:
+        params = self._expand_params(ids, roles, as_of)
+        if not params["ids"]:
+            return set()
+        queries = {
+            Direction.OUT: [reads.NEIGHBOURS_OUT],
+            Direction.IN: [reads.NEIGHBOURS_IN],
+            Direction.BOTH: [reads.NEIGHBOURS_OUT, reads.NEIGHBOURS_IN],
+        }[direction]
+        return {r["id"] for query in queries for r in self._read(query, **params)}
+
+    def expand_between(
+        self,
+        sources: Iterable[str],
+        targets: Iterable[str],
+        roles: Collection[Role] | None = None,
+        as_of: date | None = None,
+    ) -> list[Relation]:
+        params = self._expand_params(sources, roles, as_of) | {"targets": unique(targets)}
+        if not params["ids"] or not params["targets"]:
+            return []
+        found = (records.relation(r) for r in self._read(reads.EXPAND_BETWEEN, **params))
+        return sorted(found, key=records.by_source)
+
+    @staticmethod
+    def _expand_params(
+        ids: Iterable[str], roles: Collection[Role] | None, as_of: date | None
+    ) -> dict[str, Any]:
+        return {
+            "ids": unique(ids),
+            "types": None if roles is None else [role.value.upper() for role in roles],
+            "as_of": iso(as_of),
+        }
+
     def entries(
         self,
         *,
@@ -538,6 +578,14 @@ class Neo4jStore(Neo4jMonitor):
             generation=int(found[0]["generation"]),
             flags=[Flag.model_validate_json(r["data"]) for r in found if r["data"] is not None],
         )
+
+    def stored_flag_keys(
+        self, entry_ids: Iterable[str] | None = None
+    ) -> set[tuple[str, str, str]] | None:
+        stored = self.stored_flags(entry_ids=entry_ids)
+        if stored is None:
+            return None
+        return {(f.subject_id, f.flag.value, f.entry_id) for f in stored.flags}
 
     def audit(self, limit: int = 100, after_id: int = 0) -> list[AuditRecord]:
         found = self._read(ledger.AUDIT, after_id=after_id, limit=limit)

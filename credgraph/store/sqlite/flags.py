@@ -6,9 +6,10 @@ entry_id); the state (as_of, generation, policy key) sits in ``meta``.
 
 from __future__ import annotations
 
-import json
+import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date
+from json.encoder import encode_basestring
 
 from credgraph.model import Flag
 from credgraph.store.base import StoredFlags
@@ -17,15 +18,54 @@ from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.records import ids_param
 
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+#: (subject_id, flag, entry_id): the key of a stored flag
+FlagKey = tuple[str, str, str]
+
+
+def _template(parts: tuple[str, str, str, str, str]) -> str:
+    """The JSON of a flag with its fixed fields (subject_type, flag, list,
+    rule, citation) written in, and ``%s``/``%d`` for the others, in
+    pydantic's field order."""
+    subject_type, flag, kind, rule, citation = (
+        encode_basestring(x).replace("%", "%%") for x in parts
+    )
+    return (
+        '{"subject_id":%s,"subject_type":'
+        + subject_type
+        + ',"flag":'
+        + flag
+        + ',"list":'
+        + kind
+        + ',"entry_id":%s,"rule":'
+        + rule
+        + ',"citation":'
+        + citation
+        + ',"path":[%s],"relations":[%s],"other_paths":%d}'
+    )
+
+
+_TEMPLATES: dict[tuple[str, str, str, str, str], str] = {}
 
 
 def flag_json(flag: Flag) -> str:
-    """``flag.model_dump_json()``, byte for byte, in a third of the time: a
-    flag's fields are strings (enum members among them), lists of strings and
-    an int, so the C encoder writes them as pydantic would, without calling
-    the masking serialisers that a stored flag never needs."""
-    return _JSON.encode(vars(flag))
+    """``flag.model_dump_json()``, byte for byte, in a fraction of the time:
+    a flag's fields are strings (enum members among them), lists of strings
+    and an int, in a fixed order, so the C string encoder writes each as
+    pydantic would, without the masking serialisers a stored flag never
+    needs; the fixed fields come from a template per combination."""
+    f = vars(flag)
+    fixed = (f["subject_type"], f["flag"], f["list"], f["rule"], f["citation"])
+    template = _TEMPLATES.get(fixed)
+    if template is None:
+        template = _TEMPLATES[fixed] = _template(fixed)
+    enc = encode_basestring
+    return template % (
+        enc(f["subject_id"]),
+        enc(f["entry_id"]),
+        ",".join(map(enc, f["path"])),
+        ",".join(map(enc, f["relations"])),
+        f["other_paths"],
+    )
 
 
 class FlagStore(SqliteBase):
@@ -40,17 +80,18 @@ class FlagStore(SqliteBase):
         policy_key: str = "",
         events: Sequence[NewEvent] = (),
     ) -> None:
+        rows = {(f.subject_id, f.flag.value, f.entry_id): f for f in flags}
         with self.transaction(bump=False) as conn:
-            if replace_entries is None:
-                conn.execute("DELETE FROM flags")
-            else:
-                conn.execute(
-                    "DELETE FROM flags WHERE entry_id IN (SELECT value FROM json_each(?))",
-                    (ids_param(replace_entries),),
-                )
+            # only the difference is written: a re-run that finds the same
+            # flags leaves every row as it was and rewrites the state alone
             conn.executemany(
-                "INSERT OR REPLACE INTO flags VALUES (?,?,?,?)",
-                ((f.subject_id, f.flag.value, f.entry_id, flag_json(f)) for f in flags),
+                "DELETE FROM flags WHERE subject_id = ? AND flag = ? AND entry_id = ?",
+                sorted(self._flag_keys(conn, replace_entries) - rows.keys()),
+            )
+            conn.executemany(
+                "INSERT INTO flags VALUES (?,?,?,?) ON CONFLICT DO UPDATE "
+                "SET data = excluded.data WHERE data IS NOT excluded.data",
+                ((*key, flag_json(rows[key])) for key in sorted(rows)),
             )
             conn.execute(
                 "INSERT OR REPLACE INTO meta VALUES "
@@ -58,6 +99,21 @@ class FlagStore(SqliteBase):
                 (as_of.isoformat(), str(generation), policy_key),
             )
             feed.append(conn, events)
+
+    @staticmethod
+    def _flag_keys(conn: sqlite3.Connection, entry_ids: Iterable[str] | None) -> set[FlagKey]:
+        """The keys of the stored flags (of ``entry_ids``; all with None)."""
+        sql = "SELECT subject_id, flag, entry_id FROM flags"
+        args: tuple[str, ...] = ()
+        if entry_ids is not None:
+            sql += " WHERE entry_id IN (SELECT value FROM json_each(?))"
+            args = (ids_param(entry_ids),)
+        return set(conn.execute(sql, args))
+
+    def stored_flag_keys(self, entry_ids: Iterable[str] | None = None) -> set[FlagKey] | None:
+        if self.flags_state() is None:
+            return None
+        return self._flag_keys(self._conn(), entry_ids)
 
     def flags_state(self) -> tuple[date, int] | None:
         meta = dict(

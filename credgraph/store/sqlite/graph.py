@@ -105,13 +105,58 @@ class GraphReads(SqliteBase):
                 f"(SELECT value FROM json_each(?)){extra} "
                 f"ORDER BY {side}, {other}, role, title, start_on"
             )
-            for row in conn.execute(sql, (param, *args)):
+            rows = conn.execute(sql, (param, *args))
+            if len(sides) == 1:  # one side: each relation is one row already
+                out += map(relation_record, rows)
+                continue
+            for row in rows:
                 key = row[:6]
                 if key in seen:
                     continue
                 seen.add(key)
                 out.append(relation_record(row))
         return out
+
+    def neighbour_ids(
+        self,
+        ids: Iterable[str],
+        direction: Direction,
+        roles: Collection[Role] | None = None,
+        as_of: date | None = None,
+    ) -> set[str]:
+        param = ids_param(ids)
+        extra, args = _relation_filter(roles, as_of)
+        sides = {
+            Direction.OUT: [("source_id", "target_uscc")],
+            Direction.IN: [("target_uscc", "source_id")],
+            Direction.BOTH: [("source_id", "target_uscc"), ("target_uscc", "source_id")],
+        }[direction]
+        out: set[str] = set()
+        for side, other in sides:
+            sql = (
+                f"SELECT DISTINCT {other} FROM relations WHERE {side} IN "
+                f"(SELECT value FROM json_each(?)){extra}"
+            )
+            out.update(row[0] for row in self._conn().execute(sql, (param, *args)))
+        return out
+
+    def expand_between(
+        self,
+        sources: Iterable[str],
+        targets: Iterable[str],
+        roles: Collection[Role] | None = None,
+        as_of: date | None = None,
+    ) -> list[Relation]:
+        extra, args = _relation_filter(roles, as_of)
+        # a seek per (source, target) pair along the primary key
+        sql = (
+            f"SELECT {RELATION_COLUMNS} FROM relations "
+            "WHERE source_id IN (SELECT value FROM json_each(?)) "
+            f"AND target_uscc IN (SELECT value FROM json_each(?)){extra} "
+            "ORDER BY source_id, target_uscc, role, title, start_on"
+        )
+        rows = self._conn().execute(sql, (ids_param(sources), ids_param(targets), *args))
+        return [relation_record(row) for row in rows]
 
     def entries(
         self,
@@ -136,7 +181,11 @@ class GraphReads(SqliteBase):
             )
             args.append(ids_param(responsible_person_ids))
         if lists is not None:
-            where.append("e.list IN (SELECT value FROM json_each(?))")
+            # "+e.list": with ids to look up, their indexes lead and the list
+            # only filters (the planner would otherwise walk every entry of
+            # the severe lists through entries_by_list: 5 ms at 1 M per call)
+            narrow = "+" if where else ""
+            where.append(f"{narrow}e.list IN (SELECT value FROM json_each(?))")
             args.append(json.dumps([k.value for k in lists]))
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         sql = f"SELECT {ENTRY_COLUMNS} {ENTRY_FROM}{clause} ORDER BY e.entry_id"
@@ -174,3 +223,16 @@ class GraphReads(SqliteBase):
             "ORDER BY source_id, target_uscc, role, title, start_on"
         ):
             yield relation_record(row)
+
+
+def _relation_filter(roles: Collection[Role] | None, as_of: date | None) -> tuple[str, list[Any]]:
+    """The role and as_of conditions of a relations read (as ``expand``'s)."""
+    where, args = "", []
+    if roles is not None:
+        where += " AND role IN (SELECT value FROM json_each(?))"
+        args.append(json.dumps([r.value for r in roles]))
+    if as_of is not None:
+        day = as_of.isoformat()
+        where += " AND start_on <= ? AND (end_on IS NULL OR end_on >= ?)"
+        args += [day, day]
+    return where, args

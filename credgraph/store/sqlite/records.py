@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from credgraph.model import (
     Category,
@@ -30,6 +30,8 @@ from credgraph.model import (
     Title,
 )
 from credgraph.store.shared import d, unique
+
+R = TypeVar("R", Relation, ListEntry)
 
 # An upheld objection removes the entry as of its resolution day, whatever a
 # later reload of the source says (DESIGN §3, 003:L32).
@@ -95,34 +97,56 @@ def person_record(row: sqlite3.Row | tuple[Any, ...]) -> Person:
     )
 
 
+_SET = object.__setattr__
+_DAY = date.fromisoformat
+
+
+def _record(cls: type[R], fields: dict[str, Any]) -> R:
+    """``cls.trusted(**fields)`` without the keyword round trip: the records
+    of a full propagation's expansions number in the hundreds of thousands."""
+    obj = cls.__new__(cls)
+    _SET(obj, "__dict__", fields)
+    _SET(obj, "__pydantic_fields_set__", set(fields))
+    _SET(obj, "__pydantic_extra__", None)
+    _SET(obj, "__pydantic_private__", None)
+    return obj
+
+
 def relation_record(row: tuple[Any, ...]) -> Relation:
-    return Relation.trusted(
-        source_id=row[0],
-        source_type=_KINDS[row[1]],
-        target_uscc=row[2],
-        role=_ROLES[row[3]],
-        title=_TITLES[row[4]] if row[4] else None,
-        start_on=d(row[5]),
-        share_pct=row[6],
-        end_on=d(row[7]),
+    source_id, kind, target, role, title, start_on, share_pct, end_on = row
+    return _record(
+        Relation,
+        {
+            "source_id": source_id,
+            "source_type": _KINDS[kind],
+            "target_uscc": target,
+            "role": _ROLES[role],
+            "title": _TITLES[title] if title else None,
+            "share_pct": share_pct,
+            "start_on": _DAY(start_on) if start_on else None,
+            "end_on": _DAY(end_on) if end_on else None,
+        },
     )
 
 
 def entry_record(row: tuple[Any, ...]) -> ListEntry:
-    return ListEntry.trusted(
-        entry_id=row[0],
-        subject_id=row[1],
-        subject_type=_KINDS[row[2]],
-        list=_LISTS[row[3]],
-        category=_CATEGORIES[row[4]] if row[4] else None,
-        reason=row[5],
-        authority=row[6],
-        case_no=row[7],
-        decided_on=date.fromisoformat(row[8]),
-        valid_until=d(row[9]),
-        removed_on=d(row[10]),
-        removal_reason=_REMOVALS[row[11]] if row[11] else None,
-        responsible_person_ids=tuple(p for p in row[12].split(";") if p),
+    return _record(
+        ListEntry,
+        {
+            "entry_id": row[0],
+            "subject_id": row[1],
+            "subject_type": _KINDS[row[2]],
+            "list": _LISTS[row[3]],
+            "category": _CATEGORIES[row[4]] if row[4] else None,
+            "reason": row[5],
+            "authority": row[6],
+            "case_no": row[7],
+            "decided_on": _DAY(row[8]),
+            "valid_until": _DAY(row[9]) if row[9] else None,
+            "removed_on": _DAY(row[10]) if row[10] else None,
+            "removal_reason": _REMOVALS[row[11]] if row[11] else None,
+            "responsible_person_ids": tuple(p for p in row[12].split(";") if p),
+        },
     )
 
 

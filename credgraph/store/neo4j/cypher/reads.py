@@ -61,6 +61,31 @@ MATCH (s)-[r:{_ROLES}]->(t:Enterprise)
 WHERE t.uscc IN $ids{_RELATION_FILTER}
 RETURN {_SOURCE_COLUMNS}, {_RELATION_COLUMNS}
 """
+# The ids at the other end of an expansion, without the relations.
+NEIGHBOURS_OUT = f"""
+MATCH (s:Enterprise)-[r:{_ROLES}]->(t:Enterprise)
+WHERE s.uscc IN $ids{_RELATION_FILTER}
+RETURN DISTINCT t.uscc AS id
+UNION
+MATCH (s:Person)-[r:{_ROLES}]->(t:Enterprise)
+WHERE s.person_id IN $ids{_RELATION_FILTER}
+RETURN DISTINCT t.uscc AS id
+"""
+NEIGHBOURS_IN = f"""
+MATCH (s)-[r:{_ROLES}]->(t:Enterprise)
+WHERE t.uscc IN $ids{_RELATION_FILTER}
+RETURN DISTINCT coalesce(s.uscc, s.person_id) AS id
+"""
+# $ids are sources, $targets the enterprises wanted at the other end.
+EXPAND_BETWEEN = f"""
+MATCH (s:Enterprise)-[r:{_ROLES}]->(t:Enterprise)
+WHERE s.uscc IN $ids AND t.uscc IN $targets{_RELATION_FILTER}
+RETURN s.uscc AS source_id, 'enterprise' AS source_type, {_RELATION_COLUMNS}
+UNION ALL
+MATCH (s:Person)-[r:{_ROLES}]->(t:Enterprise)
+WHERE s.person_id IN $ids AND t.uscc IN $targets{_RELATION_FILTER}
+RETURN s.person_id AS source_id, 'person' AS source_type, {_RELATION_COLUMNS}
+"""
 # Whole-graph streams. ``IS NOT NULL`` lets the unique index hand the rows
 # over in id order (then only each source's few relations are sorted); the
 # caller merges the two relation streams.
@@ -240,6 +265,9 @@ PARAMETERS: Final[dict[str, dict[str, Any]]] = {
     "EXISTING_IDS": {"ids": [_USCC, _PERSON]},
     "EXPAND_OUT": _EXPAND,
     "EXPAND_IN": _EXPAND,
+    "NEIGHBOURS_OUT": _EXPAND,
+    "NEIGHBOURS_IN": _EXPAND,
+    "EXPAND_BETWEEN": {**_EXPAND, "targets": [_USCC]},
     **{name: _ENTRY_PARAMS for name in (
         "ENTRIES_BY_ID", "ENTRIES_BY_SUBJECT", "ENTRIES_BY_RESPONSIBLE", "ENTRIES_BY_LIST",
         "ENTRIES_ALL",
