@@ -119,6 +119,10 @@ class _Chunk:
     def mark(self, values: list[Any], wrong: Callable[[Any], bool]) -> None:
         self.bad.update(i for i, v in enumerate(values) if wrong(v))
 
+    def mark_failed(self, ok: np.ndarray[Any, Any]) -> None:
+        """The rows where a whole-column check (a boolean array) failed."""
+        self.bad.update(np.flatnonzero(~ok).tolist())
+
     def required(self, name: str) -> list[str]:
         values = self.raw(name)
         if "" in values:
@@ -178,7 +182,7 @@ def enterprises(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]
     added by the caller) and the rows for the row parser."""
     c = _Chunk(columns, size)
     uscc = [v.upper() for v in c.raw("uscc")]
-    c.mark(uscc_ok(uscc).tolist(), lambda ok: not ok)
+    c.mark_failed(uscc_ok(uscc))
     name = c.required("name")
     kind = c.enum("kind", EnterpriseKind, EnterpriseKind.COMPANY)
     status = c.enum("status", EnterpriseStatus, None)
@@ -193,9 +197,10 @@ def persons(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
     c = _Chunk(columns, size)
     id_type = c.enum("id_type", IdType, IdType.RESIDENT_ID)
     pid = [v.upper() for v in c.raw("person_id")]
-    resident = [i for i, t in enumerate(id_type) if t == IdType.RESIDENT_ID.value]
+    resident_value = IdType.RESIDENT_ID.value
+    resident = [i for i, t in enumerate(id_type) if t == resident_value]
     if len(resident) == size:
-        c.mark(resident_ok(pid).tolist(), lambda ok: not ok)
+        c.mark_failed(resident_ok(pid))
     else:  # passports and others are rare: the row parser checks them
         residents = set(resident)
         c.bad.update(i for i in range(size) if i not in residents)
@@ -208,6 +213,14 @@ def persons(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
 
 _PERSON_ONLY = {Role.LEGAL_REPRESENTATIVE.value, Role.EXECUTIVE.value}
 _HOLDERS = {Role.SHAREHOLDER.value, Role.ACTUAL_CONTROLLER.value}
+# enum values read once: ``.value`` is a Python-level property, and the
+# checks below run for millions of rows
+_BRANCH_OF, _EXECUTIVE, _SHAREHOLDER = (
+    Role.BRANCH_OF.value,
+    Role.EXECUTIVE.value,
+    Role.SHAREHOLDER.value,
+)
+_KIND_VALUE: dict[NodeKind | None, str | None] = {kind: kind.value for kind in NodeKind}
 
 
 def relations(
@@ -232,13 +245,13 @@ def relations(
             or s == t
             or tk is not NodeKind.ENTERPRISE
             or (sk is NodeKind.ENTERPRISE and r in _PERSON_ONLY)
-            or (sk is NodeKind.PERSON and r == Role.BRANCH_OF.value)
-            or (ti is not None and r != Role.EXECUTIVE.value)
+            or (sk is NodeKind.PERSON and r == _BRANCH_OF)
+            or (ti is not None and r != _EXECUTIVE)
             or (sh is not None and r not in _HOLDERS)
-            or (sh is None and r == Role.SHAREHOLDER.value)
+            or (sh is None and r == _SHAREHOLDER)
             or (st is not None and en is not None and en < st)
         ):
             c.bad.add(i)
-    kind_values = [k.value if k is not None else None for k in source_kind]
+    kind_values = list(map(_KIND_VALUE.get, source_kind))
     values: list[list[Any]] = [source, kind_values, target, role, title, share, start, end]
     return values, c.bad

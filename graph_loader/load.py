@@ -216,8 +216,10 @@ def load_sources(
 #: a load of CSV files this big parses in a second process (bytes)
 PIPELINE_BYTES = 32 * 1024 * 1024
 
-#: one parsed chunk: table, its new valid plain rows, rows read so far
-Parsed = tuple[str, list[Plain], int]
+#: one parsed chunk: table, its new valid rows (plain rows, or as the store's
+#: own preparation made them in the parsing side, which it returns beside
+#: them), rows read so far
+Parsed = tuple[str, list[Plain], Any, int]
 
 
 def _load(
@@ -237,8 +239,8 @@ def _load(
             stream = _parsed_elsewhere(store, sources, report, kinds, tables)
         else:
             stream = _parsed(store, sources, report, kinds, tables)
-        for name, rows, done in stream:
-            _write(writer, name, rows)
+        for name, rows, prepared, done in stream:
+            _write(writer, name, rows, prepared)
             if progress is not None:
                 progress(name, done, max(done, _estimate(by_name[name], done)))
         report.rejects.sort(key=lambda r: (r.file, r.line))
@@ -267,7 +269,7 @@ def _parsed(
         for chunk in source.chunks():
             rows = _parse_chunk(store, table, chunk, kinds, report)
             done += len(chunk) + len(chunk.problems)
-            yield source.name, rows, done
+            yield source.name, rows, None, done
 
 
 def _worth_a_worker(store: GraphStore, sources: list[Source]) -> bool:
@@ -288,18 +290,23 @@ def _parsed_elsewhere(
     tables: list[_Table],
 ) -> Generator[Parsed, None, None]:
     """:func:`_parsed` in a child process (:mod:`graph_loader.pipeline`),
-    which looks ids up in the store as committed before this load."""
+    which looks ids up in the store as committed before this load and also
+    prepares the rows for the writer (:func:`credgraph.store.sqlite.bulk.prepare`:
+    search keys of the names, key order, the tables' column order — Python
+    work the writer would otherwise do)."""
     path = str(getattr(store, "path"))  # noqa: B009 - an EmbeddedStore
 
     def produce() -> Iterator[Parsed]:
         reader = EmbeddedStore(path, read_only=True)
-        yield from _parsed(reader, sources, report, kinds, tables)
+        for name, rows, _, done in _parsed(reader, sources, report, kinds, tables):
+            yield name, *prepare(name, rows), done
 
     def final() -> tuple[Any, ...]:
         counts = [(t.read, t.loaded, t.duplicates) for t in tables]
         return report.rejects, report.touched_ids, report.entry_ids, counts
 
     from credgraph.store.sqlite import EmbeddedStore
+    from credgraph.store.sqlite.bulk import prepare
 
     rejects, touched, entries, counts = yield from produced_elsewhere(produce, final)
     report.rejects, report.touched_ids, report.entry_ids = rejects, touched, entries
@@ -390,11 +397,11 @@ def _parse_row(name: str, row: dict[str, str], kinds: dict[str, NodeKind]) -> tu
     return parse_entry(row, kinds)
 
 
-def _write(writer: BulkWriter, name: str, rows: list[Plain]) -> None:
+def _write(writer: BulkWriter, name: str, rows: list[Plain], prepared: Any) -> None:
     """Plain rows into the store: directly where the writer takes them."""
     table = "entries" if name == "list_entries" else name
     if isinstance(writer, PlainWriter):
-        writer.write_plain(table, rows)
+        writer.write_plain(table, rows, prepared)
         return
     records: list[Any] = [from_plain(table, r) for r in rows]
     parts: dict[str, Any] = {t: records if t == table else [] for t in PLAIN}

@@ -107,7 +107,10 @@ class PlainWriter(Protocol):
     unique by identity within one bulk block; each is upserted by identity
     like :meth:`BulkWriter.upsert` would."""
 
-    def write_plain(self, table: str, rows: list[tuple[Any, ...]]) -> None: ...
+    def write_plain(self, table: str, rows: list[tuple[Any, ...]], prepared: Any = None) -> None:
+        """``prepared``: what the backend's own preparation of the rows (made
+        ahead by the caller: the embedded store's ``prepare``) returned beside
+        them; the rows are then as it returned them."""
 
 
 @runtime_checkable

@@ -13,15 +13,25 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from credgraph.model import Batch, from_plain
 from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
 from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.connection import SqliteBase
-from credgraph.store.sqlite.fts import index_names, index_nodes
-from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, RELATIONS_BY_TARGET
+from credgraph.store.sqlite.fts import (
+    DocKeys,
+    doc_keys,
+    index_names,
+    index_nodes,
+    merge_all,
+    pause_merging,
+)
+from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, DEFERRED_INDEXES
 
 UPSERT_ENTERPRISE = """
 INSERT INTO enterprises VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -76,6 +86,41 @@ INSERT_PLAIN = {
     "persons": "INSERT INTO persons VALUES (?,?,?,?,?,?,?)",
     "relations": "INSERT INTO relations VALUES (?,?,?,?,?,?,?,?)",
 }
+
+
+#: where a plain row of a searchable table holds the name
+NAME_FIELD = {"enterprises": 1, "persons": 2}
+
+
+def _stored_relation(r: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A plain relation row in the columns' order of the ``relations`` table."""
+    return (r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7])
+
+
+class Prepared(NamedTuple):
+    """Writer-side work on a chunk of plain rows, done ahead in a load's
+    parsing process (:func:`prepare`), off the writer's core."""
+
+    #: searchable tables: the search keys of each row's name (row order)
+    keys: list[DocKeys] | None = None
+    #: searchable tables: the rows' indexes in key order (the B-tree insert
+    #: touches neighbouring pages instead of pages at random)
+    order: list[int] | None = None
+    #: relations: the rows are no plain rows but in the table's column order
+    stored: bool = False
+
+
+def prepare(table: str, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], Any]:
+    """Plain rows of ``table`` as :meth:`_SqliteBulk.write_plain` takes them
+    with what it would compute from them (None: nothing prepared)."""
+    if table == "relations":
+        return list(map(_stored_relation, rows)), Prepared(stored=True)
+    field = NAME_FIELD.get(table)
+    if field is None or not rows:
+        return rows, None
+    ids = np.array(list(map(itemgetter(0), rows)))
+    order: list[int] = np.argsort(ids, kind="stable").tolist()
+    return rows, Prepared(keys=[doc_keys(r[field]) for r in rows], order=order)
 
 
 class BulkLoad(SqliteBase):
@@ -201,35 +246,53 @@ class _Abort(Exception):
 
 
 class _SqliteBulk:
-    """Writes of one bulk transaction. Loading relations into an empty table
-    drops the target index and builds it once at the end, inside the same
-    transaction: one sorted build instead of millions of random inserts.
-    Plain rows into a table that was empty when the block began are plain
-    inserts (the loader hands every identity once per load)."""
+    """Writes of one bulk transaction. Writing into a table that is empty
+    drops its secondary indexes (:data:`DEFERRED_INDEXES`) and builds them
+    once at the end, inside the same transaction: one sorted build instead
+    of millions of random inserts. Plain rows into a table that was empty
+    at their first batch are plain inserts (the loader hands every identity
+    once per load)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.aborted = False
-        self.index_dropped = False
-        self.relations_seen = False
+        #: per table written with plain rows: whether it was empty before
         self.empty: dict[str, bool] = {}
+        self.checked: set[str] = set()
+        #: index statements to run at the end of the block
+        self.deferred: list[str] = []
+        #: the search index was empty: its segments are merged at the end
+        self.fill_search: bool | None = None
         self.feed = feed.BulkFeed(conn)
 
     def upsert(self, batch: Batch) -> None:
         if batch.relations:
-            self._before_relations(len(batch.relations))
+            self.feed.before(len(batch.relations))
+        for table in DEFERRED_INDEXES:
+            if getattr(batch, table):
+                self._defer_indexes(table)
         write_batch(self.conn, batch)
 
-    def _before_relations(self, count: int) -> None:
-        self.feed.before(count)
-        if not self.relations_seen:
-            self.relations_seen = True
-            if self.conn.execute("SELECT 1 FROM relations LIMIT 1").fetchone() is None:
-                self.conn.execute("DROP INDEX IF EXISTS relations_by_target")
-                self.index_dropped = True
+    def _empty(self, table: str) -> bool:
+        return self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
 
-    def write_plain(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """Plain rows (:data:`credgraph.model.PLAIN`) of one table."""
+    def _defer_indexes(self, table: str) -> None:
+        """Before the block's first write to ``table``: drop its deferred
+        indexes if it is empty (:meth:`finish` builds them)."""
+        if table in self.checked:
+            return
+        self.checked.add(table)
+        if self._empty(table):
+            for statement in DEFERRED_INDEXES.get(table, ()):
+                name = statement.split("EXISTS", 1)[1].split()[0]
+                self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+                self.deferred.append(statement)
+
+    def write_plain(
+        self, table: str, rows: list[tuple[Any, ...]], prepared: Prepared | None = None
+    ) -> None:
+        """Plain rows (:data:`credgraph.model.PLAIN`) of one table; with
+        ``prepared``, the rows and what :func:`prepare` returned for them."""
         if not rows:
             return
         if table == "entries":
@@ -241,25 +304,35 @@ class _SqliteBulk:
             return
         empty = self.empty.get(table)
         if empty is None:
-            found = self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-            empty = self.empty[table] = found is None
+            empty = self.empty[table] = self._empty(table)
+        self._defer_indexes(table)
         sql = (INSERT_PLAIN if empty else UPSERT_PLAIN)[table]
         if table == "relations":
-            self._before_relations(len(rows))
-            self.conn.executemany(
-                sql, ((r[0], r[1], r[2], r[3], r[4] or "", r[6] or "", r[5], r[7]) for r in rows)
-            )
+            self.feed.before(len(rows))
+            stored = prepared is not None and prepared.stored
+            self.conn.executemany(sql, rows if stored else map(_stored_relation, rows))
             return
-        name = 1 if table == "enterprises" else 2
-        index_nodes(self.conn, {r[0]: r[name] for r in rows})
-        self.conn.executemany(sql, rows)
+        if self.fill_search is None:
+            self.fill_search = self._empty("search_docs")
+            if self.fill_search:
+                pause_merging(self.conn)
+        name = NAME_FIELD[table]
+        ids = list(map(itemgetter(0), rows))
+        keys = prepared.keys if prepared is not None else None
+        known = None if keys is None else dict(zip(ids, keys, strict=True))
+        index_nodes(self.conn, dict(zip(ids, map(itemgetter(name), rows), strict=True)), known)
+        order = prepared.order if prepared is not None else None
+        self.conn.executemany(sql, rows if order is None else map(rows.__getitem__, order))
 
     def finish(self) -> None:
-        if self.index_dropped:
-            self.conn.execute(RELATIONS_BY_TARGET)
-            self.index_dropped = False
+        for statement in self.deferred:
+            self.conn.execute(statement)
+        self.deferred = []
         # after the target index: the feed's set-based events read it in order
         self.feed.finish()
+        if self.fill_search:
+            merge_all(self.conn)
+            self.fill_search = False
 
     def abort(self) -> None:
         self.aborted = True

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from itertools import pairwise
 
 from credgraph.model import Batch
@@ -71,13 +72,23 @@ def _marked(tokens: str) -> str:
     return f"{MARK}{tokens.split(' ', 1)[0]} {tokens}" if tokens else ""
 
 
-def _write_docs(conn: sqlite3.Connection, docs: list[tuple[int, str]], delete: bool) -> None:
-    for start in range(0, len(docs), CHUNK):  # bounded memory at a million names
-        keys = [(doc, name_keys(name)) for doc, name in docs[start : start + CHUNK]]
-        statements = DELETE_DOC if delete else INSERT_DOC
-        conn.executemany(statements["search_names"], ((d, _marked(k.grams)) for d, k in keys))
-        conn.executemany(statements["search_sounds"], ((d, _marked(k.pinyin)) for d, k in keys))
-        conn.executemany(statements["search_initials"], ((d, _marked(k.initials)) for d, k in keys))
+#: one document's column values: marked grams, pinyin and initials
+DocKeys = tuple[str, str, str]
+
+
+@lru_cache(maxsize=1 << 16)
+def doc_keys(name: str) -> DocKeys:
+    """The three indexed strings of a name (person names repeat a lot: cached).
+    A load may compute them in its parsing process and hand them to
+    :func:`index_nodes`."""
+    keys = name_keys(name)
+    return _marked(keys.grams), _marked(keys.pinyin), _marked(keys.initials)
+
+
+def _write_docs(conn: sqlite3.Connection, docs: list[tuple[int, DocKeys]], delete: bool) -> None:
+    statements = DELETE_DOC if delete else INSERT_DOC
+    for column, table in enumerate(COLUMNS):
+        conn.executemany(statements[table], ((d, k[column]) for d, k in docs))
 
 
 def index_names(conn: sqlite3.Connection, batch: Batch) -> None:
@@ -89,7 +100,11 @@ def index_names(conn: sqlite3.Connection, batch: Batch) -> None:
         index_nodes(conn, names)
 
 
-def index_nodes(conn: sqlite3.Connection, names: dict[str, str]) -> None:
+def index_nodes(
+    conn: sqlite3.Connection, names: dict[str, str], keys: Mapping[str, DocKeys] | None = None
+) -> None:
+    """Index new and renamed nodes (``names``: node id -> name); ``keys``
+    holds the :func:`doc_keys` of those names when already computed."""
     old: dict[str, tuple[int, str]] = {}
     empty = conn.execute("SELECT 1 FROM search_docs LIMIT 1").fetchone() is None
     param = "[]" if empty else json.dumps(list(names), ensure_ascii=False)
@@ -101,9 +116,9 @@ def index_nodes(conn: sqlite3.Connection, names: dict[str, str]) -> None:
         (param,),
     ):
         old[node_id] = (doc, name or "")
-    renamed = [(doc, name, names[i]) for i, (doc, name) in old.items() if name != names[i]]
-    _write_docs(conn, [(doc, name) for doc, name, _ in renamed], delete=True)
-    _write_docs(conn, [(doc, new) for doc, _, new in renamed], delete=False)
+    renamed = [(i, doc, name) for i, (doc, name) in old.items() if name != names[i]]
+    _docs(conn, [(doc, name) for _, doc, name in renamed], delete=True)
+    _docs(conn, [(doc, names[i]) for i, doc, _ in renamed], delete=False)
     fresh = [i for i in names if i not in old]
     if not fresh:
         return
@@ -112,7 +127,48 @@ def index_nodes(conn: sqlite3.Connection, names: dict[str, str]) -> None:
         "INSERT INTO search_docs(doc, node_id) VALUES (?, ?)",
         ((first + n, node_id) for n, node_id in enumerate(fresh)),
     )
-    _write_docs(conn, [(first + n, names[node_id]) for n, node_id in enumerate(fresh)], False)
+    for start in range(0, len(fresh), CHUNK):  # bounded memory at a million names
+        part = enumerate(fresh[start : start + CHUNK], first + start)
+        if keys is None:
+            docs = [(doc, doc_keys(names[node_id])) for doc, node_id in part]
+        else:
+            docs = [(doc, keys[node_id]) for doc, node_id in part]
+        _write_docs(conn, docs, delete=False)
+
+
+def _docs(conn: sqlite3.Connection, docs: list[tuple[int, str]], delete: bool) -> None:
+    """Insert or delete documents by name."""
+    for start in range(0, len(docs), CHUNK):
+        part = docs[start : start + CHUNK]
+        _write_docs(conn, [(doc, doc_keys(name)) for doc, name in part], delete)
+
+
+#: FTS5's default ``automerge`` (merge 4 segments of a level into one)
+AUTOMERGE = 4
+#: FTS5's default ``hashsize``: pending terms kept in memory before they are
+#: written out as a new segment (bytes)
+HASHSIZE = 1 << 20
+#: ``hashsize`` during a bulk fill: fewer, bigger segments to merge (at
+#: most three times this much memory, one per table)
+BULK_HASHSIZE = 64 << 20
+
+
+def pause_merging(conn: sqlite3.Connection) -> None:
+    """For a bulk fill of an empty index: no incremental merges of segments
+    while millions of documents go in, and bigger segments
+    (:func:`merge_all` merges once at the end and restores the defaults)."""
+    for table in COLUMNS:
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', 0)")
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', {BULK_HASHSIZE})")
+
+
+def merge_all(conn: sqlite3.Connection) -> None:
+    """End of a bulk fill: every table's segments merged into one, then the
+    default merging and segment size again."""
+    for table in COLUMNS:
+        conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', {AUTOMERGE})")
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('hashsize', {HASHSIZE})")
 
 
 def search_index_current(conn: sqlite3.Connection) -> bool:
