@@ -151,6 +151,13 @@ def flag_events(
         for key in keys
     ]
     subjects = {k[0] for k in (*removed, *added)}
+    # a flag that kept its key but not its list (an entry reloaded with
+    # another list) may change the verdict without a flag event
+    subjects |= {
+        k[0]
+        for k in old.keys() & new.keys()
+        if old[k] != new[k] and json.loads(old[k])["list"] != json.loads(new[k])["list"]
+    }
     before: dict[str, list[tuple[str, str]]] = {s: [] for s in subjects}
     after: dict[str, list[tuple[str, str]]] = {s: [] for s in subjects}
     for held, flags in ((before, (*kept, *old.items())), (after, (*kept, *new.items()))):

@@ -121,6 +121,35 @@ def test_expiry_by_date_removes_the_flags(store: GraphStore) -> None:
     assert store.changes(start) == events
 
 
+def test_an_entry_reloaded_on_another_list_records_the_verdict(store: GraphStore) -> None:
+    """The listed firm's flag keeps its key (subject, flag, entry) when its
+    entry moves from a watch list to a severe one: no flag event for it, but
+    its verdict changes, and that is recorded."""
+    g = base_graph()
+    g.entry("E1", "A", "abnormal_operation", "2025-01-10")
+    store.upsert(g.batch)
+    propagate(store, AS_OF)
+    start = store.last_seq()
+
+    moved = GraphBuilder()
+    moved.ids = dict(g.ids)
+    load(store, Batch(entries=[moved.entry("E1", "A", "serious_dishonesty", "2025-01-10")]))
+
+    events = store.changes(start)
+    verdicts = {e.subject_id: e.detail for e in events if e.kind is ChangeKind.VERDICT_CHANGED}
+    assert verdicts[g["A"]] == {"scenario": "public_bidding", "from": "review", "to": "reject"}
+    assert ("flag_added", g["A"], "listed", "E1") not in kinds(events)
+    # and back: the verdict returns, again without a flag event for A
+    again = store.last_seq()
+    back = GraphBuilder()
+    back.ids = dict(g.ids)
+    load(store, Batch(entries=[back.entry("E1", "A", "abnormal_operation", "2025-01-10")]))
+    verdicts = {
+        e.subject_id: e.detail for e in store.changes(again) if e.kind is ChangeKind.VERDICT_CHANGED
+    }
+    assert verdicts[g["A"]] == {"scenario": "public_bidding", "from": "reject", "to": "review"}
+
+
 def test_identical_reload_records_nothing(store: GraphStore) -> None:
     g = base_graph()
     g.entry("E1", "A", "serious_dishonesty", "2025-01-10")

@@ -50,11 +50,16 @@ ORDER BY n.subject_id, n.flag, n.entry_id"""
 _ADDED_IN = {False: _ADDED.format(scope=""), True: _ADDED.format(scope=f"n.{_IN_SCOPE} AND")}
 # the subjects of this save's flag events: the last events, read by seq
 _SUBJECTS = "SELECT subject_id FROM changes NOT INDEXED WHERE seq > :mark"
-_OLD_HELD = f"""SELECT subject_id, flag, data->>'$.list' FROM {_OLD}
-WHERE subject_id IN ({_SUBJECTS})"""
+# subjects whose flag kept its key but not its list (an entry reloaded with
+# another list): their verdict may change without a flag event
+_RELISTED = f"""SELECT DISTINCT o.subject_id FROM {_OLD} o JOIN flags n
+  ON {_SAME_KEY.format("n", "o")}
+WHERE o.data IS NOT n.data AND o.data->>'$.list' IS NOT n.data->>'$.list'"""
+_IN_SUBJECTS = "subject_id IN (SELECT value FROM json_each(:subjects))"
+_OLD_HELD = f"SELECT subject_id, flag, data->>'$.list' FROM {_OLD} WHERE {_IN_SUBJECTS}"
 # a save of some entries: the subjects' other flags, which it leaves alone
 _KEPT = f"""SELECT subject_id, flag, data->>'$.list' FROM flags
-WHERE subject_id IN ({_SUBJECTS}) AND NOT {_IN_SCOPE}"""
+WHERE {_IN_SUBJECTS} AND NOT {_IN_SCOPE}"""
 
 # the verdicts that changed, computed in Python: [[subject, from, to], …]
 _VERDICTS = f"""{INSERT}
@@ -85,8 +90,10 @@ def append_flag_events(
     params = {"as_of": feed.as_of.isoformat(), "scope": scope or "[]", "mark": start}
     conn.execute(_REMOVED, params)
     conn.execute(_ADDED_IN[scope is not None], params)
-    if mark(conn) > start:
-        _append_verdicts(conn, feed, params, flags, partial=scope is not None)
+    subjects = [r[0] for r in conn.execute(_SUBJECTS, params)] if mark(conn) > start else []
+    subjects += [r[0] for r in conn.execute(_RELISTED)]
+    if subjects:
+        _append_verdicts(conn, feed, params, flags, subjects, partial=scope is not None)
     conn.execute(f"DELETE FROM {_OLD}")
 
 
@@ -95,11 +102,14 @@ def _append_verdicts(
     feed: FlagFeed,
     params: dict[str, object],
     flags: Sequence[Flag],
+    affected: Sequence[str],
     *,
     partial: bool,
 ) -> None:
-    """``verdict_changed`` for the subjects of the flag events just written."""
-    subjects = dict.fromkeys(r[0] for r in conn.execute(_SUBJECTS, params))
+    """``verdict_changed`` for the ``affected`` subjects: those of the flag
+    events just written and those whose flags changed list."""
+    subjects = dict.fromkeys(affected)
+    params["subjects"] = json.dumps(list(subjects), ensure_ascii=False)
     bits = feed.conditions
     was, now = dict.fromkeys(subjects, 0), dict.fromkeys(subjects, 0)
     # one flag per key, the last one given (as stored); a str enum member
