@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from credgraph.model import Batch, from_plain
 from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
@@ -118,6 +116,9 @@ def prepare(table: str, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ..
     field = NAME_FIELD.get(table)
     if field is None or not rows:
         return rows, None
+    # imported here: only a bulk load needs it, not every command's start-up
+    import numpy as np
+
     ids = np.array(list(map(itemgetter(0), rows)))
     order: list[int] = np.argsort(ids, kind="stable").tolist()
     return rows, Prepared(keys=[doc_keys(r[field]) for r in rows], order=order)
