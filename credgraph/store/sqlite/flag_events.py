@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from credgraph.model import Flag
-from credgraph.store.feed import ChangeKind, FlagFeed
-from credgraph.store.sqlite.feed import INSERT, K, mark, statements
+from credgraph.model import Flag, ListKind
+from credgraph.store.feed import ChangeKind, FlagFeed, FlagKey
+from credgraph.store.sqlite.feed import INSERT, K, statements
 
 _OLD = "temp.feed_old_flags"
 _SNAPSHOT_TABLE = f"""CREATE TEMP TABLE IF NOT EXISTS feed_old_flags(
@@ -43,18 +43,11 @@ ORDER BY o.subject_id, o.flag, o.entry_id"""
 _ADDED = f"""{INSERT}
 SELECT {K[ChangeKind.FLAG_ADDED]}, n.subject_id, NULL, n.entry_id, n.flag, :as_of,
   {_DETAIL.format("n")}
-FROM flags n WHERE {{scope}}
-  NOT EXISTS (SELECT 1 FROM {_OLD} o WHERE {_SAME_KEY.format("n", "o")})
+FROM flags n WHERE {{scope}} n.subject_id IN (SELECT value FROM json_each(:subjects))
+  AND NOT EXISTS (SELECT 1 FROM {_OLD} o WHERE {_SAME_KEY.format("n", "o")})
 ORDER BY n.subject_id, n.flag, n.entry_id"""
 #: flags added: in a save of all flags (False) and of some entries' (True)
 _ADDED_IN = {False: _ADDED.format(scope=""), True: _ADDED.format(scope=f"n.{_IN_SCOPE} AND")}
-# the subjects of this save's flag events: the last events, read by seq
-_SUBJECTS = "SELECT subject_id FROM changes NOT INDEXED WHERE seq > :mark"
-# subjects whose flag kept its key but not its list (an entry reloaded with
-# another list): their verdict may change without a flag event
-_RELISTED = f"""SELECT DISTINCT o.subject_id FROM {_OLD} o JOIN flags n
-  ON {_SAME_KEY.format("n", "o")}
-WHERE o.data IS NOT n.data AND o.data->>'$.list' IS NOT n.data->>'$.list'"""
 _IN_SUBJECTS = "subject_id IN (SELECT value FROM json_each(:subjects))"
 _OLD_HELD = f"SELECT subject_id, flag, data->>'$.list' FROM {_OLD} WHERE {_IN_SUBJECTS}"
 # a save of some entries: the subjects' other flags, which it leaves alone
@@ -68,32 +61,48 @@ SELECT {K[ChangeKind.VERDICT_CHANGED]}, value->>0, NULL, NULL, NULL, :as_of,
 FROM json_each(:changed) ORDER BY key"""
 
 
-def snapshot_flags(conn: sqlite3.Connection, scope: str | None) -> None:
+def affected_subjects(old: Mapping[FlagKey, str], new: Mapping[FlagKey, ListKind]) -> list[str]:
+    """The subjects whose events a save writes: a flag key removed or added,
+    or kept with another list (an entry reloaded on another list changes
+    the verdict without a flag event). ``old``: the list of each stored flag
+    the save replaces; ``new``: the list of each flag it writes."""
+    changed = old.keys() ^ new.keys()
+    changed |= {k for k in old.keys() & new.keys() if old[k] != new[k].value}
+    return sorted({k[0] for k in changed})
+
+
+def snapshot_flags(conn: sqlite3.Connection, scope: str | None, subjects: str) -> None:
     """Keep the flags a ``save_flags`` replaces (all, or those of the
-    entries of the JSON array ``scope``) for :func:`append_flag_events`."""
+    entries of the JSON array ``scope``) of the JSON array ``subjects``
+    (:func:`affected_subjects`) for :func:`append_flag_events`."""
     for statement in statements(_SNAPSHOT_TABLE):
         conn.execute(statement)
-    where = "" if scope is None else f" WHERE {_IN_SCOPE}"
+    where = "" if scope is None else f" AND {_IN_SCOPE}"
     conn.execute(
-        f"INSERT INTO {_OLD} SELECT subject_id, flag, entry_id, data FROM flags{where}",
-        {"scope": scope},
+        f"INSERT INTO {_OLD} SELECT subject_id, flag, entry_id, data FROM flags "
+        f"WHERE {_IN_SUBJECTS}{where}",
+        {"scope": scope, "subjects": subjects},
     )
 
 
 def append_flag_events(
-    conn: sqlite3.Connection, feed: FlagFeed, scope: str | None, flags: Sequence[Flag]
+    conn: sqlite3.Connection,
+    feed: FlagFeed,
+    scope: str | None,
+    flags: Sequence[Flag],
+    subjects: Sequence[str],
 ) -> None:
     """Append the events (:class:`FlagFeed`) of a ``save_flags`` that has
-    written ``flags`` after :func:`snapshot_flags`: flags removed and added
-    by key, then the verdicts that changed, by subject."""
-    start = mark(conn)
-    params = {"as_of": feed.as_of.isoformat(), "scope": scope or "[]", "mark": start}
+    written ``flags`` after :func:`snapshot_flags` of ``subjects``: flags
+    removed and added by key, then the verdicts that changed, by subject."""
+    params: dict[str, object] = {
+        "as_of": feed.as_of.isoformat(),
+        "scope": scope or "[]",
+        "subjects": json.dumps(list(subjects), ensure_ascii=False),
+    }
     conn.execute(_REMOVED, params)
     conn.execute(_ADDED_IN[scope is not None], params)
-    subjects = [r[0] for r in conn.execute(_SUBJECTS, params)] if mark(conn) > start else []
-    subjects += [r[0] for r in conn.execute(_RELISTED)]
-    if subjects:
-        _append_verdicts(conn, feed, params, flags, subjects, partial=scope is not None)
+    _append_verdicts(conn, feed, params, flags, subjects, partial=scope is not None)
     conn.execute(f"DELETE FROM {_OLD}")
 
 
@@ -109,7 +118,6 @@ def _append_verdicts(
     """``verdict_changed`` for the ``affected`` subjects: those of the flag
     events just written and those whose flags changed list."""
     subjects = dict.fromkeys(affected)
-    params["subjects"] = json.dumps(list(subjects), ensure_ascii=False)
     bits = feed.conditions
     was, now = dict.fromkeys(subjects, 0), dict.fromkeys(subjects, 0)
     # one flag per key, the last one given (as stored); a str enum member

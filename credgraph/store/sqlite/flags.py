@@ -6,6 +6,7 @@ entry_id); the state (as_of, generation, policy key) sits in ``meta``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date
@@ -15,7 +16,11 @@ from credgraph.model import Flag
 from credgraph.store.base import StoredFlags
 from credgraph.store.feed import FlagFeed
 from credgraph.store.sqlite.connection import SqliteBase
-from credgraph.store.sqlite.flag_events import append_flag_events, snapshot_flags
+from credgraph.store.sqlite.flag_events import (
+    affected_subjects,
+    append_flag_events,
+    snapshot_flags,
+)
 from credgraph.store.sqlite.records import ids_param
 
 #: (subject_id, flag, entry_id): the key of a stored flag
@@ -83,13 +88,18 @@ class FlagStore(SqliteBase):
         rows = {(f.subject_id, f.flag.value, f.entry_id): f for f in flags}
         scope = None if replace_entries is None else ids_param(replace_entries)
         with self.transaction(bump=False) as conn:
+            stored = self._flag_lists(conn, scope)
+            subjects = []
             if feed is not None:
-                snapshot_flags(conn, scope)
+                # the events concern only the subjects whose flags change
+                subjects = affected_subjects(stored, {k: f.list for k, f in rows.items()})
+                if subjects:
+                    snapshot_flags(conn, scope, json.dumps(subjects, ensure_ascii=False))
             # only the difference is written: a re-run that finds the same
             # flags leaves every row as it was and rewrites the state alone
             conn.executemany(
                 "DELETE FROM flags WHERE subject_id = ? AND flag = ? AND entry_id = ?",
-                sorted(self._flag_keys(conn, replace_entries) - rows.keys()),
+                sorted(stored.keys() - rows.keys()),
             )
             conn.executemany(
                 "INSERT INTO flags VALUES (?,?,?,?) ON CONFLICT DO UPDATE "
@@ -101,8 +111,20 @@ class FlagStore(SqliteBase):
                 "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
                 (as_of.isoformat(), str(generation), policy_key),
             )
-            if feed is not None:
-                append_flag_events(conn, feed, scope, flags)
+            if feed is not None and subjects:
+                append_flag_events(conn, feed, scope, flags, subjects)
+
+    @staticmethod
+    def _flag_lists(conn: sqlite3.Connection, scope: str | None) -> dict[FlagKey, str]:
+        """The list of each stored flag (of the entries of the JSON array
+        ``scope``; all with None), by key."""
+        sql = "SELECT subject_id, flag, entry_id, data->>'$.list' FROM flags"
+        if scope is not None:
+            sql += " WHERE entry_id IN (SELECT value FROM json_each(?))"
+        return {
+            (s, f, e): listed
+            for s, f, e, listed in conn.execute(sql, () if scope is None else (scope,))
+        }
 
     @staticmethod
     def _flag_keys(conn: sqlite3.Connection, entry_ids: Iterable[str] | None) -> set[FlagKey]:
