@@ -36,7 +36,7 @@ from queries.paths import PathsResult, find_paths
 
 if TYPE_CHECKING:  # each command imports its own query (start-up of the others)
     from queries.ownership import OwnershipResult
-    from queries.report import CreditReport, PartyRole
+    from queries.report import CreditReport, OwnershipSummary, PartyRole
 
 app = typer.Typer()
 
@@ -312,17 +312,7 @@ def _print_report(report: CreditReport) -> None:
         [(p.id, p.name, _roles(p.roles), codes(p.flags)) for p in report.related_parties],
     )
     if report.ownership is not None:
-        own = report.ownership
-        emit_table(
-            gettext("top owners ({n})").format(n=own.owners_total),
-            ["owner", "type", "pct"],
-            [(o.id, o.type.value, f"{o.pct:.2f}") for o in own.owners],
-        )
-        ubos = ", ".join(f"{u.person_id} {u.pct:.2f}%" for u in own.ubos) or gettext("none")
-        ac = own.actual_controller
-        _line(gettext("UBOs: {ubos}").format(ubos=ubos))
-        who = f"{ac.id} ({term('basis', ac.basis)})" if ac else gettext("none")
-        _line(gettext("actual controller: {who}").format(who=who))
+        _print_report_ownership(report.ownership)
     emit_table(
         "measures",
         ["scenario", "verdict", "measures"],
@@ -335,6 +325,19 @@ def _print_report(report: CreditReport) -> None:
             for m in report.measures
         ],
     )
+
+
+def _print_report_ownership(own: OwnershipSummary) -> None:
+    emit_table(
+        gettext("top owners ({n})").format(n=own.owners_total),
+        ["owner", "type", "pct"],
+        [(o.id, o.type.value, f"{o.pct:.2f}") for o in own.owners],
+    )
+    ubos = ", ".join(f"{u.person_id} {u.pct:.2f}%" for u in own.ubos) or gettext("none")
+    ac = own.actual_controller
+    _line(gettext("UBOs: {ubos}").format(ubos=ubos))
+    who = f"{ac.id} ({term('basis', ac.basis)})" if ac else gettext("none")
+    _line(gettext("actual controller: {who}").format(who=who))
 
 
 def _roles(roles: Iterable[PartyRole]) -> str:

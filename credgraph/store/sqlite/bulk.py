@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from credgraph.model import Batch, from_plain
+from credgraph.model import Batch, Enterprise, ListEntry, Person, Relation, from_plain
 from credgraph.store.base import BulkWriter
 from credgraph.store.shared import iso
 from credgraph.store.sqlite import feed
@@ -154,83 +154,67 @@ class BulkLoad(SqliteBase):
             conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
 
 
+def _enterprise_row(e: Enterprise) -> tuple[Any, ...]:
+    return (
+        e.uscc,
+        e.name,
+        e.kind.value,
+        e.status.value if e.status else None,
+        iso(e.established_on),
+        e.registered_capital,
+        e.region,
+        e.industry,
+        e.address,
+        e.phone,
+        e.email,
+        e.phone_norm,
+        e.email_norm,
+        e.address_norm,
+    )
+
+
+def _person_row(p: Person) -> tuple[Any, ...]:
+    return (p.person_id, p.id_type.value, p.name, p.phone, p.address, p.phone_norm, p.address_norm)
+
+
+def _relation_row(r: Relation) -> tuple[Any, ...]:
+    return (
+        r.source_id,
+        r.source_type.value,
+        r.target_uscc,
+        r.role.value,
+        r.title.value if r.title else "",
+        iso(r.start_on) or "",
+        r.share_pct,
+        iso(r.end_on),
+    )
+
+
+def _entry_row(e: ListEntry) -> tuple[Any, ...]:
+    return (
+        e.entry_id,
+        e.subject_id,
+        e.subject_type.value,
+        e.list.value,
+        e.category.value if e.category else None,
+        e.reason,
+        e.authority,
+        e.case_no,
+        e.decided_on.isoformat(),
+        iso(e.valid_until),
+        iso(e.removed_on),
+        e.removal_reason.value if e.removal_reason else None,
+        ";".join(e.responsible_person_ids),
+    )
+
+
 def write_batch(conn: sqlite3.Connection, batch: Batch) -> None:
     index_names(conn, batch)  # before the upserts: it compares with the stored names
-    conn.executemany(
-        UPSERT_ENTERPRISE,
-        (
-            (
-                e.uscc,
-                e.name,
-                e.kind.value,
-                e.status.value if e.status else None,
-                iso(e.established_on),
-                e.registered_capital,
-                e.region,
-                e.industry,
-                e.address,
-                e.phone,
-                e.email,
-                e.phone_norm,
-                e.email_norm,
-                e.address_norm,
-            )
-            for e in batch.enterprises
-        ),
-    )
-    conn.executemany(
-        UPSERT_PERSON,
-        (
-            (
-                p.person_id,
-                p.id_type.value,
-                p.name,
-                p.phone,
-                p.address,
-                p.phone_norm,
-                p.address_norm,
-            )
-            for p in batch.persons
-        ),
-    )
-    conn.executemany(
-        UPSERT_RELATION,
-        (
-            (
-                r.source_id,
-                r.source_type.value,
-                r.target_uscc,
-                r.role.value,
-                r.title.value if r.title else "",
-                iso(r.start_on) or "",
-                r.share_pct,
-                iso(r.end_on),
-            )
-            for r in batch.relations
-        ),
-    )
+    conn.executemany(UPSERT_ENTERPRISE, map(_enterprise_row, batch.enterprises))
+    conn.executemany(UPSERT_PERSON, map(_person_row, batch.persons))
+    conn.executemany(UPSERT_RELATION, map(_relation_row, batch.relations))
     if batch.entries:
-        conn.executemany(
-            UPSERT_ENTRY,
-            (
-                (
-                    e.entry_id,
-                    e.subject_id,
-                    e.subject_type.value,
-                    e.list.value,
-                    e.category.value if e.category else None,
-                    e.reason,
-                    e.authority,
-                    e.case_no,
-                    e.decided_on.isoformat(),
-                    iso(e.valid_until),
-                    iso(e.removed_on),
-                    e.removal_reason.value if e.removal_reason else None,
-                    ";".join(e.responsible_person_ids),
-                )
-                for e in batch.entries
-            ),
-        )
+        conn.executemany(UPSERT_ENTRY, map(_entry_row, batch.entries))
         conn.executemany(
             "DELETE FROM entry_responsible WHERE entry_id = ? AND person_id NOT IN "
             "(SELECT value FROM json_each(?))",
