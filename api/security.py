@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -138,10 +138,16 @@ api_key_header = APIKeyHeader(
 )
 
 
-def require(role: ApiRole) -> Callable[..., Caller]:
-    """A dependency admitting callers of ``role`` or above (else 403)."""
+def require(role: ApiRole) -> Callable[..., Awaitable[Caller]]:
+    """A dependency admitting callers of ``role`` or above (else 403).
 
-    def dependency(request: Request, key: Annotated[str | None, Depends(api_key_header)]) -> Caller:
+    Async, as :func:`get_store`: neither blocks (a hash, a dict, a ``stat``
+    of the keys file), and a sync dependency would cost each request a hop
+    to the thread pool and back."""
+
+    async def dependency(
+        request: Request, key: Annotated[str | None, Depends(api_key_header)]
+    ) -> Caller:
         caller = authenticate(request, key)
         if RANK[caller.role] < RANK[role]:
             raise HTTPException(
@@ -152,7 +158,7 @@ def require(role: ApiRole) -> Callable[..., Caller]:
     return dependency
 
 
-def get_store(request: Request) -> GraphStore:
+async def get_store(request: Request) -> GraphStore:
     store: GraphStore = request.app.state.store
     return store
 
