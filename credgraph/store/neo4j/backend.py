@@ -388,14 +388,9 @@ class Neo4jStore(Neo4jMonitor):
         roles: Collection[Role] | None = None,
         as_of: date | None = None,
     ) -> list[Relation]:
-        id_list = unique(ids)
-        if not id_list:
+        params = self._expand_params(ids, roles, as_of)
+        if not params["ids"]:
             return []
-        params = {
-            "ids": id_list,
-            "types": None if roles is None else [role.value.upper() for role in roles],
-            "as_of": iso(as_of),
-        }
         # ordered as the embedded store's indexes return them
         sides: list[tuple[str, Callable[[Relation], tuple[str, ...]]]] = []
         if direction in (Direction.OUT, Direction.BOTH):

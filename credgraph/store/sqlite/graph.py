@@ -79,24 +79,11 @@ class GraphReads(SqliteBase):
         param = ids_param(ids)
         if param == "[]":
             return []
-        where = []
-        args: list[Any] = []
-        if roles is not None:
-            where.append("role IN (SELECT value FROM json_each(?))")
-            args.append(json.dumps([r.value for r in roles]))
-        if as_of is not None:
-            day = as_of.isoformat()
-            where.append("start_on <= ? AND (end_on IS NULL OR end_on >= ?)")
-            args += [day, day]
-        extra = "".join(f" AND {w}" for w in where)
+        extra, args = _relation_filter(roles, as_of)
         conn = self._conn()
         # the order the protocol promises, read along the primary key (OUT)
         # and the covering relations_by_target index (IN)
-        sides = {
-            Direction.OUT: [("source_id", "target_uscc")],
-            Direction.IN: [("target_uscc", "source_id")],
-            Direction.BOTH: [("source_id", "target_uscc"), ("target_uscc", "source_id")],
-        }[direction]
+        sides = _SIDES[direction]
         seen: set[tuple[str, ...]] = set()
         out: list[Relation] = []
         for side, other in sides:
@@ -126,11 +113,7 @@ class GraphReads(SqliteBase):
     ) -> set[str]:
         param = ids_param(ids)
         extra, args = _relation_filter(roles, as_of)
-        sides = {
-            Direction.OUT: [("source_id", "target_uscc")],
-            Direction.IN: [("target_uscc", "source_id")],
-            Direction.BOTH: [("source_id", "target_uscc"), ("target_uscc", "source_id")],
-        }[direction]
+        sides = _SIDES[direction]
         out: set[str] = set()
         for side, other in sides:
             sql = (
@@ -223,6 +206,14 @@ class GraphReads(SqliteBase):
             "ORDER BY source_id, target_uscc, role, title, start_on"
         ):
             yield relation_record(row)
+
+
+#: (the column of the ids asked for, the other end's column) per direction
+_SIDES: dict[Direction, list[tuple[str, str]]] = {
+    Direction.OUT: [("source_id", "target_uscc")],
+    Direction.IN: [("target_uscc", "source_id")],
+    Direction.BOTH: [("source_id", "target_uscc"), ("target_uscc", "source_id")],
+}
 
 
 def _relation_filter(roles: Collection[Role] | None, as_of: date | None) -> tuple[str, list[Any]]:
