@@ -115,31 +115,27 @@ class FlagStore(SqliteBase):
                 append_flag_events(conn, feed, scope, flags, subjects)
 
     @staticmethod
-    def _flag_lists(conn: sqlite3.Connection, scope: str | None) -> dict[FlagKey, str]:
-        """The list of each stored flag (of the entries of the JSON array
-        ``scope``; all with None), by key."""
-        sql = "SELECT subject_id, flag, entry_id, data->>'$.list' FROM flags"
+    def _stored_flags(
+        conn: sqlite3.Connection, scope: str | None, *, lists: bool
+    ) -> sqlite3.Cursor:
+        """The rows (subject_id, flag, entry_id[, list]) of the stored flags
+        of the entries of the JSON array ``scope`` (all with None)."""
+        sql = "SELECT subject_id, flag, entry_id" + (", data->>'$.list'" if lists else "")
+        sql += " FROM flags"
         if scope is not None:
             sql += " WHERE entry_id IN (SELECT value FROM json_each(?))"
-        return {
-            (s, f, e): listed
-            for s, f, e, listed in conn.execute(sql, () if scope is None else (scope,))
-        }
+        return conn.execute(sql, () if scope is None else (scope,))
 
-    @staticmethod
-    def _flag_keys(conn: sqlite3.Connection, entry_ids: Iterable[str] | None) -> set[FlagKey]:
-        """The keys of the stored flags (of ``entry_ids``; all with None)."""
-        sql = "SELECT subject_id, flag, entry_id FROM flags"
-        args: tuple[str, ...] = ()
-        if entry_ids is not None:
-            sql += " WHERE entry_id IN (SELECT value FROM json_each(?))"
-            args = (ids_param(entry_ids),)
-        return set(conn.execute(sql, args))
+    @classmethod
+    def _flag_lists(cls, conn: sqlite3.Connection, scope: str | None) -> dict[FlagKey, str]:
+        """The list of each stored flag (of ``scope``), by key."""
+        return {(s, f, e): listed for s, f, e, listed in cls._stored_flags(conn, scope, lists=True)}
 
     def stored_flag_keys(self, entry_ids: Iterable[str] | None = None) -> set[FlagKey] | None:
         if self.flags_state() is None:
             return None
-        return self._flag_keys(self._conn(), entry_ids)
+        scope = None if entry_ids is None else ids_param(entry_ids)
+        return set(self._stored_flags(self._conn(), scope, lists=False))
 
     def flags_state(self) -> tuple[date, int] | None:
         meta = dict(
