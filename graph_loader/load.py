@@ -419,7 +419,9 @@ def _resolve_references(
     )
     wanted: set[str] = set()
     for col in columns:
-        values = set(chunk.columns.get(col, ())) - kinds.keys()
+        # not ``set - kinds.keys()``: a set minus a dict view iterates over
+        # the whole dict (millions of ids) for every chunk
+        values = {v for v in set(chunk.columns.get(col, ())) if v not in kinds}
         if col == "responsible_person_ids":
             values = {p for v in values for p in v.split(";")}
         wanted.update(r for r in map(normalise_id, values) if r and r not in kinds)

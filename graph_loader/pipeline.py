@@ -37,7 +37,7 @@ def produced_elsewhere(
         receiver.close()
         try:
             for item in produce():
-                sender.send(("item", item))
+                sender.send_bytes(_dumps(("item", item)))
             sender.send(("end", final()))
         except BaseException as exc:
             sender.send(("error", _portable(exc)))
@@ -67,6 +67,20 @@ def produced_elsewhere(
         if process.is_alive():
             process.terminate()
             process.join()
+
+
+def _dumps(item: Any) -> bytes:
+    """An item as pickle bytes without the memo: a chunk is millions of
+    small objects and nothing in it is shared or recursive, so the memo
+    (a dict entry per object) would cost more than all the rest."""
+    import io
+    import pickle
+
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(item)
+    return out.getvalue()
 
 
 def _portable(exc: BaseException) -> BaseException:

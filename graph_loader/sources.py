@@ -144,7 +144,7 @@ class Source:
         width = len(self.header)
         problems: list[LineProblem] = [(b.line, "", b.text, b.reason) for b in raw.broken]
         rows, lines = raw.rows, raw.lines
-        check = suspect or max(map(len, chain.from_iterable(rows)), default=0) > self.max_field
+        check = suspect or self._too_long(rows)
         if check or set(map(len, rows)) - {width}:
             rows, lines = [], []
             for fields, line in zip(raw.rows, raw.lines, strict=True):
@@ -157,6 +157,14 @@ class Source:
         fields_by_column = list(zip(*rows, strict=True)) if rows else [()] * width
         columns = {c: list(map(str.strip, fields_by_column[i])) for i, c in known}
         return _without_blank_rows(Chunk(columns, lines, problems), REQUIRED[self.name][0])
+
+    def _too_long(self, rows: list[list[str]]) -> bool:
+        """Whether a field is over the limit (a record whose fields together
+        are within it has none: the whole records are measured first, one
+        join per record instead of a length per field)."""
+        if max(map(len, map("".join, rows)), default=0) <= self.max_field:
+            return False
+        return max(map(len, chain.from_iterable(rows)), default=0) > self.max_field
 
     def _row_problem(
         self, fields: list[str], known: list[tuple[int, str]], check: bool
