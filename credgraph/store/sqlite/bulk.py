@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -244,8 +244,8 @@ class _SqliteBulk:
         #: per table written with plain rows: whether it was empty before
         self.empty: dict[str, bool] = {}
         self.checked: set[str] = set()
-        #: index statements to run at the end of the block
-        self.deferred: list[str] = []
+        #: index statements to run at the end of the block, by table
+        self.deferred: list[tuple[str, str]] = []
         #: the search index was empty: its segments are merged at the end
         self.fill_search: bool | None = None
         self.feed = feed.BulkFeed(conn)
@@ -271,7 +271,7 @@ class _SqliteBulk:
             for statement in DEFERRED_INDEXES.get(table, ()):
                 name = statement.split("EXISTS", 1)[1].split()[0]
                 self.conn.execute(f"DROP INDEX IF EXISTS {name}")
-                self.deferred.append(statement)
+                self.deferred.append((table, statement))
 
     def write_plain(
         self, table: str, rows: list[tuple[Any, ...]], prepared: Prepared | None = None
@@ -293,6 +293,7 @@ class _SqliteBulk:
         self._defer_indexes(table)
         sql = (INSERT_PLAIN if empty else UPSERT_PLAIN)[table]
         if table == "relations":
+            self._nodes_done()
             self.feed.before(len(rows))
             stored = prepared is not None and prepared.stored
             self.conn.executemany(sql, rows if stored else map(_stored_relation, rows))
@@ -309,10 +310,26 @@ class _SqliteBulk:
         order = prepared.order if prepared is not None else None
         self.conn.executemany(sql, rows if order is None else map(rows.__getitem__, order))
 
+    def _nodes_done(self) -> None:
+        """At the first relations of a load (which writes nodes first): the
+        nodes' deferred indexes and the search index's merge now rather than
+        at the end, while the parsing process, slower on relations than this
+        one, keeps the other core busy (the end of a load is this process
+        alone). Nodes written after this are indexed as they go in."""
+        self._build_deferred(t for t, _ in self.deferred if t != "relations")
+        if self.fill_search:
+            merge_all(self.conn)
+            self.fill_search = False
+
+    def _build_deferred(self, tables: Iterable[str]) -> None:
+        wanted = set(tables)
+        for table, statement in self.deferred:
+            if table in wanted:
+                self.conn.execute(statement)
+        self.deferred = [(t, s) for t, s in self.deferred if t not in wanted]
+
     def finish(self) -> None:
-        for statement in self.deferred:
-            self.conn.execute(statement)
-        self.deferred = []
+        self._build_deferred(t for t, _ in self.deferred)
         # after the target index: the feed's set-based events read it in order
         self.feed.finish()
         if self.fill_search:
