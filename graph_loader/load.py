@@ -420,8 +420,9 @@ def _resolve_references(
     wanted: set[str] = set()
     for col in columns:
         # not ``set - kinds.keys()``: a set minus a dict view iterates over
-        # the whole dict (millions of ids) for every chunk
-        values = {v for v in set(chunk.columns.get(col, ())) if v not in kinds}
+        # the whole dict (millions of ids) for every chunk; a set's
+        # difference with a dict looks each of its own items up (in C)
+        values = set(chunk.columns.get(col, ())).difference(kinds)
         if col == "responsible_person_ids":
             values = {p for v in values for p in v.split(";")}
         wanted.update(r for r in map(normalise_id, values) if r and r not in kinds)
