@@ -17,8 +17,6 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
-from itertools import repeat
-from operator import eq, is_not
 from typing import Any
 
 import numpy as np
@@ -213,25 +211,16 @@ def persons(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
     return values, c.bad
 
 
-#: codes of the node kinds and roles for the whole-column relation checks
-_KIND_CODE: dict[NodeKind | None, int] = {None: 0, NodeKind.ENTERPRISE: 1, NodeKind.PERSON: 2}
-_ROLE_CODE: dict[str | None, int] = {None: 0} | {r.value: i for i, r in enumerate(Role, 1)}
-_PERSON_ONLY = [_ROLE_CODE[Role.LEGAL_REPRESENTATIVE.value], _ROLE_CODE[Role.EXECUTIVE.value]]
-_HOLDERS = [_ROLE_CODE[Role.SHAREHOLDER.value], _ROLE_CODE[Role.ACTUAL_CONTROLLER.value]]
+_PERSON_ONLY = {Role.LEGAL_REPRESENTATIVE.value, Role.EXECUTIVE.value}
+_HOLDERS = {Role.SHAREHOLDER.value, Role.ACTUAL_CONTROLLER.value}
+# enum values read once: ``.value`` is a Python-level property, and the
+# checks below run for millions of rows
 _BRANCH_OF, _EXECUTIVE, _SHAREHOLDER = (
-    _ROLE_CODE[Role.BRANCH_OF.value],
-    _ROLE_CODE[Role.EXECUTIVE.value],
-    _ROLE_CODE[Role.SHAREHOLDER.value],
+    Role.BRANCH_OF.value,
+    Role.EXECUTIVE.value,
+    Role.SHAREHOLDER.value,
 )
 _KIND_VALUE: dict[NodeKind | None, str | None] = {kind: kind.value for kind in NodeKind}
-
-
-def _codes_of(values: list[Any], table: dict[Any, int]) -> np.ndarray[Any, Any]:
-    return np.fromiter(map(table.__getitem__, values), dtype=np.int8, count=len(values))
-
-
-def _present(values: list[Any]) -> np.ndarray[Any, Any]:
-    return np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=len(values))
 
 
 def relations(
@@ -241,29 +230,28 @@ def relations(
     source = [v.upper() for v in c.raw("source_id")]
     target = [v.upper() for v in c.raw("target_uscc")]
     source_kind = list(map(kinds.get, source))
+    target_kind = list(map(kinds.get, target))
     role = c.enum("role", Role, None)
     title = c.enum("title", Title, None)
     share = c.number("share_pct", 0.0, 100.0, low_open=True)
     start, end = c.day("start_on"), c.day("end_on")
-    # the rules of parse_relation, on whole columns (numpy)
-    sk = _codes_of(source_kind, _KIND_CODE)
-    tk = _codes_of(list(map(kinds.get, target)), _KIND_CODE)
-    r = _codes_of(role, _ROLE_CODE)
-    has_share = _present(share)
-    wrong = (
-        (sk == 0)
-        | (r == 0)
-        | np.fromiter(map(eq, source, target), dtype=bool, count=size)
-        | (tk != _KIND_CODE[NodeKind.ENTERPRISE])
-        | ((sk == _KIND_CODE[NodeKind.ENTERPRISE]) & np.isin(r, _PERSON_ONLY))
-        | ((sk == _KIND_CODE[NodeKind.PERSON]) & (r == _BRANCH_OF))
-        | (_present(title) & (r != _EXECUTIVE))
-        | (has_share & ~np.isin(r, _HOLDERS))
-        | (~has_share & (r == _SHAREHOLDER))
+    rows = zip(
+        source, target, source_kind, target_kind, role, title, share, start, end, strict=True
     )
-    c.mark_failed(~wrong)
-    ended = [i for i, day in enumerate(end) if day is not None]
-    c.bad.update(i for i in ended if start[i] is not None and end[i] < start[i])  # type: ignore[operator]
+    for i, (s, t, sk, tk, r, ti, sh, st, en) in enumerate(rows):
+        if (
+            sk is None
+            or r is None
+            or s == t
+            or tk is not NodeKind.ENTERPRISE
+            or (sk is NodeKind.ENTERPRISE and r in _PERSON_ONLY)
+            or (sk is NodeKind.PERSON and r == _BRANCH_OF)
+            or (ti is not None and r != _EXECUTIVE)
+            or (sh is not None and r not in _HOLDERS)
+            or (sh is None and r == _SHAREHOLDER)
+            or (st is not None and en is not None and en < st)
+        ):
+            c.bad.add(i)
     kind_values = list(map(_KIND_VALUE.get, source_kind))
     values: list[list[Any]] = [source, kind_values, target, role, title, share, start, end]
     return values, c.bad
