@@ -72,10 +72,6 @@ class FlagUpdate:
     entry_ids: frozenset[str] | None = None
 
 
-def _key(flag: Flag) -> FlagKey:
-    return (flag.subject_id, flag.flag.value, flag.entry_id)
-
-
 def _save(
     store: GraphStore,
     as_of: date,
@@ -85,11 +81,8 @@ def _save(
     entry_ids: frozenset[str] | None,
 ) -> FlagUpdate:
     """Store ``flags``; the store records the change-feed events of the
-    difference in the same transaction (a re-run reads keys only)."""
-    before = store.stored_flag_keys(entry_ids=entry_ids) or set()
-    after = {_key(f) for f in flags}
-    removed, added = before - after, after - before
-    store.save_flags(
+    difference in the same transaction and returns it (keys only)."""
+    diff = store.save_flags(
         as_of,
         generation,
         flags,
@@ -97,7 +90,7 @@ def _save(
         policy_key=policy.key(),
         feed=flag_feed(as_of, policy),
     )
-    return FlagUpdate(as_of, flags, sorted(added), sorted(removed), entry_ids)
+    return FlagUpdate(as_of, flags, diff.added, diff.removed, entry_ids)
 
 
 @contextmanager

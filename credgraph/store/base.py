@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -88,6 +88,15 @@ class StoredFlags(BaseModel):
     as_of: date
     generation: int
     flags: list[Flag]
+
+
+class FlagDiff(NamedTuple):
+    """What a ``save_flags`` changed, by (subject_id, flag, entry_id), each
+    sorted: keys stored now and not before, and the reverse (within the
+    flags it replaced)."""
+
+    added: list[tuple[str, str, str]]
+    removed: list[tuple[str, str, str]]
 
 
 class BulkWriter(Protocol):
@@ -273,14 +282,16 @@ class FlagCache(Protocol):
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
         feed: FlagFeed | None = None,
-    ) -> None:
+    ) -> FlagDiff:
         """Materialise flags for one as_of. With ``replace_entries`` None all
         stored flags are replaced; otherwise only the flags of those entries
         (incremental propagation; the flags given are theirs). One flag per
         (subject_id, flag, entry_id): the last one given wins. Records
         ``as_of``, ``generation`` and ``policy_key`` (which policy computed
         them), and with ``feed`` appends the flag and verdict changes it
-        describes to the change feed, in the same transaction."""
+        describes to the change feed, in the same transaction. Returns the
+        keys it added and removed (:class:`FlagDiff`), read in that
+        transaction."""
 
     def flags_state(self) -> tuple[date, int] | None:
         """``(as_of, generation)`` of the materialised flags, if any."""

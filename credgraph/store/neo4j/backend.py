@@ -77,6 +77,7 @@ from credgraph.model import (
 from credgraph.store.base import (
     BulkWriter,
     Direction,
+    FlagDiff,
     SearchField,
     StoredFlags,
     StoreError,
@@ -289,8 +290,8 @@ class Neo4jStore(Neo4jMonitor):
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
         feed: FlagFeed | None = None,
-    ) -> None:
-        save_flag_run(
+    ) -> FlagDiff:
+        return save_flag_run(
             self._write, self._read, as_of, generation, flags, replace_entries, policy_key, feed
         )
 
