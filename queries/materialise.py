@@ -26,6 +26,7 @@ from datetime import date
 from credgraph.model import Batch, Flag, FlagKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
+from queries.adjacency import full_flags
 from queries.changes import flag_feed
 from queries.propagation import compute_flags
 
@@ -112,7 +113,7 @@ def materialise(store: GraphStore, as_of: date, policy: Policy | None = None) ->
     policy = policy or default_policy()
     with _no_gc():
         generation = store.generation()
-        flags = compute_flags(store, store.entries(), as_of, policy)
+        flags = full_flags(store, as_of, policy)
         return _save(store, as_of, generation, flags, policy, None)
 
 

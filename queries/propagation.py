@@ -38,12 +38,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 from itertools import chain
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from credgraph.model import (
     ROLE_PREFERENCE,
     FlagKind,
     ListEntry,
+    ListKind,
     NodeKind,
     Objection,
     Relation,
@@ -108,13 +109,27 @@ def best_relation(names: Collection[str]) -> str:
     return min(names, key=lambda x: (_RELATION_RANK.get(x, 99), x))
 
 
+class EntryLike(Protocol):
+    """What a hit keeps of its entry: a :class:`ListEntry`, or the plain
+    row of a full run (:mod:`queries.adjacency`)."""
+
+    @property
+    def entry_id(self) -> str: ...
+    @property
+    def subject_id(self) -> str: ...
+    @property
+    def subject_type(self) -> NodeKind: ...
+    @property
+    def list(self) -> ListKind: ...
+
+
 class Hit(NamedTuple):
     """One way a rule reaches a subject: the flag and its evidence path."""
 
     subject_id: str
     subject_type: NodeKind
     flag: FlagKind
-    entry: ListEntry
+    entry: EntryLike
     rule: Rule
     nodes: tuple[str, ...]  # from the entry's subject to the flagged subject
     relations: tuple[str, ...]  # one per hop
@@ -130,7 +145,7 @@ def _holdings(rels: Iterable[Relation]) -> dict[tuple[str, str], float]:
 
 
 # -- L0 listed -----------------------------------------------------------------
-def listed(active: Iterable[ListEntry]) -> Iterator[Hit]:
+def listed(active: Iterable[EntryLike]) -> Iterator[Hit]:
     """L0: any active entry flags its subject ``listed`` (003:L24, 003:L33)."""
     for e in active:
         yield Hit(e.subject_id, e.subject_type, FlagKind.LISTED, e, Rule.L0, (e.subject_id,), ())
@@ -183,7 +198,7 @@ def _p1_reach(store: GraphStore, persons: set[str], policy: Policy) -> list[List
 
 
 # -- P2 related via person -----------------------------------------------------
-def _p2_starts(p1: Iterable[Hit], severe: Iterable[ListEntry]) -> dict[str, list[Hit]]:
+def _p2_starts(p1: Iterable[Hit], severe: Iterable[EntryLike]) -> dict[str, list[Hit]]:
     """Where P2 starts: persons flagged by P1, and persons who are the
     subject of an active severe entry (a path of their own node alone)."""
     starts: dict[str, list[Hit]] = defaultdict(list)

@@ -90,6 +90,16 @@ class StoredFlags(BaseModel):
     flags: list[Flag]
 
 
+#: a list entry as plain columns (``Graph.entry_rows``): entry_id, subject_id,
+#: subject_type, list, decided_on, valid_until, removed_on (dates ISO, None
+#: when empty), responsible_person_ids joined by ";"
+EntryRow = tuple[str, str, str, str, str, str | None, str | None, str]
+#: a relation as plain columns (``Graph.relation_rows``): source_id,
+#: source_type, target_uscc, role, title ("" if none), start_on (ISO, "" if
+#: none), share_pct, end_on (ISO or None)
+RelationRow = tuple[str, str, str, str, str, str, float | None, str | None]
+
+
 class FlagDiff(NamedTuple):
     """What a ``save_flags`` changed, by (subject_id, flag, entry_id), each
     sorted: keys stored now and not before, and the reverse (within the
@@ -206,6 +216,16 @@ class Graph(Protocol):
         """``expand(sources, Direction.OUT, roles, as_of)`` restricted to the
         relations into ``targets``, in the same order; only those rows are
         read, however many relations the sources have."""
+
+    def relation_rows(self, ids: Iterable[str], direction: Direction) -> list[RelationRow]:
+        """``expand(ids, direction)`` as plain columns (:data:`RelationRow`),
+        every role and day, in the same order, without building records:
+        what a full propagation reads around its tens of thousands of
+        entries."""
+
+    def entry_rows(self) -> list[EntryRow]:
+        """Every entry as plain columns (:data:`EntryRow`), by entry_id, as
+        ``entries()`` gives them (an upheld objection's removal included)."""
 
     def entries(
         self,

@@ -77,7 +77,9 @@ from credgraph.model import (
 from credgraph.store.base import (
     BulkWriter,
     Direction,
+    EntryRow,
     FlagDiff,
+    RelationRow,
     SearchField,
     StoredFlags,
     StoreError,
@@ -93,7 +95,7 @@ from credgraph.store.neo4j.cypher import monitor as monitor_cypher
 from credgraph.store.neo4j.flags import save_flags as save_flag_run
 from credgraph.store.neo4j.monitor import Neo4jMonitor
 from credgraph.store.neo4j.search import search_ids
-from credgraph.store.shared import contacts_of, in_order, iso, unique
+from credgraph.store.shared import contacts_of, entry_row, in_order, iso, relation_row, unique
 
 log = logging.getLogger(__name__)
 
@@ -449,6 +451,12 @@ class Neo4jStore(Neo4jMonitor):
             "types": None if roles is None else [role.value.upper() for role in roles],
             "as_of": iso(as_of),
         }
+
+    def relation_rows(self, ids: Iterable[str], direction: Direction) -> list[RelationRow]:
+        return [relation_row(r) for r in self.expand(ids, direction)]
+
+    def entry_rows(self) -> list[EntryRow]:
+        return [entry_row(e) for e in self.entries()]
 
     def entries(
         self,
