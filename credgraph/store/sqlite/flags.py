@@ -122,9 +122,7 @@ class FlagStore(SqliteBase):
         return FlagDiff(added, removed)
 
     @staticmethod
-    def _stored_data(
-        conn: sqlite3.Connection, scope: str | None
-    ) -> Iterator[tuple[FlagKey, str]]:
+    def _stored_data(conn: sqlite3.Connection, scope: str | None) -> Iterator[tuple[FlagKey, str]]:
         """((subject_id, flag, entry_id), JSON) of the stored flags of the
         entries of the JSON array ``scope`` (all with None)."""
         sql = "SELECT subject_id, flag, entry_id, data FROM flags"
