@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date
 from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 from credgraph.model import (
@@ -340,11 +341,14 @@ def _rank(relations: tuple[str, ...]) -> tuple[int, ...]:
 def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
     """One flag per (subject_id, flag, entry_id), sorted by that key: the
     shortest path (then the preferred relations, then the node ids) is the
-    evidence; ``other_paths`` counts the other distinct node sequences."""
-    first: dict[tuple[str, FlagKind, str], Hit] = {}
-    more: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], Hit]] = {}
+    evidence; ``other_paths`` counts the other distinct node sequences.
+
+    Keys hold the flag's plain string (a ``StrEnum`` member hashes in
+    Python, a string in C; the order is the same)."""
+    first: dict[tuple[str, str, str], Hit] = {}
+    more: dict[tuple[str, str, str], dict[tuple[str, ...], Hit]] = {}
     for hit in hits:
-        key = (hit.subject_id, hit.flag, hit.entry.entry_id)
+        key = (hit.subject_id, str(hit.flag), hit.entry.entry_id)
         known = first.setdefault(key, hit)
         if known is hit:
             continue
@@ -354,16 +358,11 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
         same = by_nodes.get(hit.nodes)
         if same is None or _rank(hit.relations) < _rank(same.relations):
             by_nodes[hit.nodes] = hit
-    citations = {
-        Rule.L0: policy.rules.L0.citation,
-        Rule.P2: policy.rules.P2.citation,
-        Rule.P3: policy.rules.P3.citation,
-    }
-    p1_citations = {kind: policy.p1_citation(kind) for kind in policy.severe_lists}
     out: list[Flag] = []
-    for key in sorted(first):
-        best, others = first[key], 0
-        by_nodes = more.get(key)
+    cite = _citations(policy)
+    for key, best in sorted(first.items(), key=_FIRST):
+        others = 0
+        by_nodes = more.get(key) if more else None
         if by_nodes is not None:
             best = by_nodes[min(by_nodes, key=lambda n: (len(n), _rank(by_nodes[n].relations), n))]
             others = len(by_nodes) - 1
@@ -376,29 +375,42 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
             "list": e.list,
             "entry_id": e.entry_id,
             "rule": rule,
-            "citation": p1_citations[e.list] if rule is Rule.P1 else citations[rule],
+            "citation": cite(rule, e.list),
             "path": list(best.nodes),
             "relations": list(best.relations),
             "other_paths": others,
         }
-        out.append(_trusted_flag(fields))
+        flag = _FLAG_NEW(Flag)
+        _SET(flag, "__dict__", fields)
+        _SET(flag, "__pydantic_fields_set__", set(fields))
+        _SET(flag, "__pydantic_extra__", None)
+        _SET(flag, "__pydantic_private__", None)
+        out.append(flag)
     return out
+
+
+_FIRST = itemgetter(0)
+
+
+def _citations(policy: Policy) -> Callable[[Rule, ListKind], str]:
+    """The citation of a flag by its rule and list (P1's depends on the
+    list), looked up by the members' strings."""
+    by_rule = {
+        str(Rule.L0): policy.rules.L0.citation,
+        str(Rule.P2): policy.rules.P2.citation,
+        str(Rule.P3): policy.rules.P3.citation,
+    }
+    p1 = {str(kind): policy.p1_citation(kind) for kind in policy.severe_lists}
+    p1_rule = Rule.P1
+
+    def citation(rule: Rule, kind: ListKind) -> str:
+        return p1[str(kind)] if rule is p1_rule else by_rule[str(rule)]
+
+    return citation
 
 
 _FLAG_NEW = Flag.__new__
 _SET = object.__setattr__
-
-
-def _trusted_flag(fields: dict[str, object]) -> Flag:
-    """A :class:`Flag` from values the rules built, of the right types
-    already, without pydantic's validation (as ``Record.trusted``): tens of
-    thousands of them in a full propagation."""
-    flag = _FLAG_NEW(Flag)
-    _SET(flag, "__dict__", fields)
-    _SET(flag, "__pydantic_fields_set__", set(fields))
-    _SET(flag, "__pydantic_extra__", None)
-    _SET(flag, "__pydantic_private__", None)
-    return flag
 
 
 def compute_flags(

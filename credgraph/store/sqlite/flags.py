@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from json.encoder import encode_basestring
 
@@ -57,9 +57,10 @@ def flag_json(flag: Flag) -> str:
     a flag's fields are strings (enum members among them), lists of strings
     and an int, in a fixed order, so the C string encoder writes each as
     pydantic would, without the masking serialisers a stored flag never
-    needs; the fixed fields come from a template per combination."""
+    needs; the fixed fields come from a template per combination (found by
+    the members' strings: a member of a ``StrEnum`` hashes in Python)."""
     f = vars(flag)
-    fixed = (f["subject_type"], f["flag"], f["list"], f["rule"], f["citation"])
+    fixed = (str(f["subject_type"]), str(f["flag"]), str(f["list"]), str(f["rule"]), f["citation"])
     template = _TEMPLATES.get(fixed)
     if template is None:
         template = _TEMPLATES[fixed] = _template(fixed)
@@ -71,6 +72,25 @@ def flag_json(flag: Flag) -> str:
         ",".join(map(enc, f["relations"])),
         f["other_paths"],
     )
+
+
+def _difference(
+    stored: dict[FlagKey, str], written: dict[FlagKey, str]
+) -> tuple[list[FlagKey], list[FlagKey], list[FlagKey]]:
+    """The keys added, kept with other JSON, and removed, each sorted, when
+    ``written`` replaces ``stored`` (one pass over the new flags; the old
+    ones only when some are gone)."""
+    added: list[FlagKey] = []
+    changed: list[FlagKey] = []
+    for key, data in written.items():
+        old = stored.get(key)
+        if old is None:
+            added.append(key)
+        elif old != data:
+            changed.append(key)
+    kept = len(written) - len(added)
+    removed = [] if kept == len(stored) else [k for k in stored if k not in written]
+    return sorted(added), sorted(changed), sorted(removed)
 
 
 class FlagStore(SqliteBase):
@@ -85,16 +105,14 @@ class FlagStore(SqliteBase):
         policy_key: str = "",
         feed: FlagFeed | None = None,
     ) -> FlagDiff:
-        rows = {(f.subject_id, f.flag.value, f.entry_id): f for f in flags}
+        rows = {(f.subject_id, str(f.flag), f.entry_id): f for f in flags}
         scope = None if replace_entries is None else ids_param(replace_entries)
         with self.transaction(bump=False) as conn:
             # the stored flags' JSON, read once: the difference by key, and
             # which kept keys changed data (the only rows rewritten)
-            stored = dict(self._stored_data(conn, scope))
+            stored = self._stored_data(conn, scope)
             written = {key: flag_json(f) for key, f in rows.items()}
-            changed = [k for k, data in written.items() if stored.get(k, data) != data]
-            removed = sorted(stored.keys() - rows.keys())
-            added = sorted(rows.keys() - stored.keys())
+            added, changed, removed = _difference(stored, written)
             subjects = []
             if feed is not None:
                 # the events concern only the subjects whose flags change:
@@ -122,14 +140,14 @@ class FlagStore(SqliteBase):
         return FlagDiff(added, removed)
 
     @staticmethod
-    def _stored_data(conn: sqlite3.Connection, scope: str | None) -> Iterator[tuple[FlagKey, str]]:
-        """((subject_id, flag, entry_id), JSON) of the stored flags of the
-        entries of the JSON array ``scope`` (all with None)."""
+    def _stored_data(conn: sqlite3.Connection, scope: str | None) -> dict[FlagKey, str]:
+        """The JSON of the stored flags of the entries of the JSON array
+        ``scope`` (all with None), by (subject_id, flag, entry_id)."""
         sql = "SELECT subject_id, flag, entry_id, data FROM flags"
         if scope is not None:
             sql += " WHERE entry_id IN (SELECT value FROM json_each(?))"
-        for s, f, e, data in conn.execute(sql, () if scope is None else (scope,)):
-            yield (s, f, e), data
+        rows = conn.execute(sql, () if scope is None else (scope,))
+        return {(s, f, e): data for s, f, e, data in rows}
 
     def stored_flag_keys(self, entry_ids: Iterable[str] | None = None) -> set[FlagKey] | None:
         if self.flags_state() is None:
