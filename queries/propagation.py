@@ -360,6 +360,9 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
             by_nodes[hit.nodes] = hit
     out: list[Flag] = []
     cite = _citations(policy)
+    # every field is set: one set for all (a flag is frozen, pydantic only
+    # copies it), not a 700-byte set each — memory a full run otherwise fills
+    every_field = set(Flag.model_fields)
     for key, best in sorted(first.items(), key=_FIRST):
         others = 0
         by_nodes = more.get(key) if more else None
@@ -382,7 +385,7 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
         }
         flag = _FLAG_NEW(Flag)
         _SET(flag, "__dict__", fields)
-        _SET(flag, "__pydantic_fields_set__", set(fields))
+        _SET(flag, "__pydantic_fields_set__", every_field)
         _SET(flag, "__pydantic_extra__", None)
         _SET(flag, "__pydantic_private__", None)
         out.append(flag)

@@ -20,6 +20,7 @@ from credgraph.store.sqlite.records import (
     ENTRY_COLUMNS,
     ENTRY_FROM,
     RELATION_COLUMNS,
+    REMOVED_ON,
     enterprise_record,
     entry_record,
     ids_param,
@@ -181,11 +182,12 @@ class GraphReads(SqliteBase):
         return [entry_record(row) for row in self._conn().execute(sql, args)]
 
     def entry_rows(self) -> list[EntryRow]:
-        sql = f"SELECT {ENTRY_COLUMNS} {ENTRY_FROM} ORDER BY e.entry_id"
-        return [
-            (r[0], r[1], r[2], r[3], r[8], r[9] or None, r[10] or None, r[12])
-            for r in self._conn().execute(sql)
-        ]
+        sql = (
+            "SELECT e.entry_id, e.subject_id, e.subject_type, e.list, e.decided_on, "
+            f"NULLIF(e.valid_until, ''), NULLIF({REMOVED_ON}, ''), e.responsible "
+            f"{ENTRY_FROM} ORDER BY e.entry_id"
+        )
+        return self._conn().execute(sql).fetchall()
 
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         return contacts_of(self.nodes(ids).values())
