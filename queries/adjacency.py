@@ -66,7 +66,7 @@ class Entry(NamedTuple):
     @classmethod
     def of(cls, row: EntryRow) -> Entry:
         entry_id, subject, kind, listed_on, decided, until, removed, named = row
-        ids = tuple(p for p in named.split(";") if p)
+        ids = tuple(filter(None, named.split(";"))) if named else ()
         return cls(entry_id, subject, _KINDS[kind], _LISTS[listed_on], decided, until, removed, ids)
 
 
