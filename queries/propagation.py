@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 from itertools import chain
 from operator import itemgetter
@@ -341,14 +341,11 @@ def _rank(relations: tuple[str, ...]) -> tuple[int, ...]:
 def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
     """One flag per (subject_id, flag, entry_id), sorted by that key: the
     shortest path (then the preferred relations, then the node ids) is the
-    evidence; ``other_paths`` counts the other distinct node sequences.
-
-    Keys hold the flag's plain string (a ``StrEnum`` member hashes in
-    Python, a string in C; the order is the same)."""
-    first: dict[tuple[str, str, str], Hit] = {}
-    more: dict[tuple[str, str, str], dict[tuple[str, ...], Hit]] = {}
+    evidence; ``other_paths`` counts the other distinct node sequences."""
+    first: dict[tuple[str, FlagKind, str], Hit] = {}
+    more: dict[tuple[str, FlagKind, str], dict[tuple[str, ...], Hit]] = {}
     for hit in hits:
-        key = (hit.subject_id, str(hit.flag), hit.entry.entry_id)
+        key = (hit.subject_id, hit.flag, hit.entry.entry_id)
         known = first.setdefault(key, hit)
         if known is hit:
             continue
@@ -358,8 +355,13 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
         same = by_nodes.get(hit.nodes)
         if same is None or _rank(hit.relations) < _rank(same.relations):
             by_nodes[hit.nodes] = hit
+    citations = {
+        Rule.L0: policy.rules.L0.citation,
+        Rule.P2: policy.rules.P2.citation,
+        Rule.P3: policy.rules.P3.citation,
+    }
+    p1_citations = {kind: policy.p1_citation(kind) for kind in policy.severe_lists}
     out: list[Flag] = []
-    cite = _citations(policy)
     # every field is set: one set for all (a flag is frozen, pydantic only
     # copies it), not a 700-byte set each — memory a full run otherwise fills
     every_field = set(Flag.model_fields)
@@ -378,7 +380,7 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
             "list": e.list,
             "entry_id": e.entry_id,
             "rule": rule,
-            "citation": cite(rule, e.list),
+            "citation": p1_citations[e.list] if rule is Rule.P1 else citations[rule],
             "path": list(best.nodes),
             "relations": list(best.relations),
             "other_paths": others,
@@ -393,23 +395,6 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
 
 
 _FIRST = itemgetter(0)
-
-
-def _citations(policy: Policy) -> Callable[[Rule, ListKind], str]:
-    """The citation of a flag by its rule and list (P1's depends on the
-    list), looked up by the members' strings."""
-    by_rule = {
-        str(Rule.L0): policy.rules.L0.citation,
-        str(Rule.P2): policy.rules.P2.citation,
-        str(Rule.P3): policy.rules.P3.citation,
-    }
-    p1 = {str(kind): policy.p1_citation(kind) for kind in policy.severe_lists}
-    p1_rule = Rule.P1
-
-    def citation(rule: Rule, kind: ListKind) -> str:
-        return p1[str(kind)] if rule is p1_rule else by_rule[str(rule)]
-
-    return citation
 
 
 _FLAG_NEW = Flag.__new__

@@ -57,10 +57,9 @@ def flag_json(flag: Flag) -> str:
     a flag's fields are strings (enum members among them), lists of strings
     and an int, in a fixed order, so the C string encoder writes each as
     pydantic would, without the masking serialisers a stored flag never
-    needs; the fixed fields come from a template per combination (found by
-    the members' strings: a member of a ``StrEnum`` hashes in Python)."""
+    needs; the fixed fields come from a template per combination."""
     f = vars(flag)
-    fixed = (str(f["subject_type"]), str(f["flag"]), str(f["list"]), str(f["rule"]), f["citation"])
+    fixed = (f["subject_type"], f["flag"], f["list"], f["rule"], f["citation"])
     template = _TEMPLATES.get(fixed)
     if template is None:
         template = _TEMPLATES[fixed] = _template(fixed)
