@@ -327,13 +327,6 @@ class FlagCache(Protocol):
         """Materialised flags (filtered by subject and entry), ordered by
         (subject_id, flag, entry_id); None when nothing was materialised."""
 
-    def stored_flag_keys(
-        self, entry_ids: Iterable[str] | None = None
-    ) -> set[tuple[str, str, str]] | None:
-        """The (subject_id, flag, entry_id) keys of the materialised flags (of
-        ``entry_ids``), without reading the flags themselves; None when
-        nothing was materialised."""
-
 
 @runtime_checkable
 class AuditLog(Protocol):

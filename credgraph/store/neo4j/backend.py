@@ -583,14 +583,6 @@ class Neo4jStore(Neo4jMonitor):
             flags=[Flag.model_validate_json(r["data"]) for r in found if r["data"] is not None],
         )
 
-    def stored_flag_keys(
-        self, entry_ids: Iterable[str] | None = None
-    ) -> set[tuple[str, str, str]] | None:
-        stored = self.stored_flags(entry_ids=entry_ids)
-        if stored is None:
-            return None
-        return {(f.subject_id, f.flag.value, f.entry_id) for f in stored.flags}
-
     def audit(self, limit: int = 100, after_id: int = 0) -> list[AuditRecord]:
         found = self._read(ledger.AUDIT, after_id=after_id, limit=limit)
         return [records.audit_record(r["record"]) for r in found]

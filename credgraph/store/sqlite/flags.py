@@ -148,15 +148,6 @@ class FlagStore(SqliteBase):
         rows = conn.execute(sql, () if scope is None else (scope,))
         return {(s, f, e): data for s, f, e, data in rows}
 
-    def stored_flag_keys(self, entry_ids: Iterable[str] | None = None) -> set[FlagKey] | None:
-        if self.flags_state() is None:
-            return None
-        scope = None if entry_ids is None else ids_param(entry_ids)
-        sql = "SELECT subject_id, flag, entry_id FROM flags"
-        if scope is not None:
-            sql += " WHERE entry_id IN (SELECT value FROM json_each(?))"
-        return set(self._conn().execute(sql, () if scope is None else (scope,)))
-
     def flags_state(self) -> tuple[date, int] | None:
         meta = dict(
             self._conn()
