@@ -17,16 +17,14 @@ the flags stored before (keys added and removed), for the change feed.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from credgraph.model import Batch, Flag, FlagKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
-from queries.adjacency import full_flags
+from queries.adjacency import full_flags, no_gc
 from queries.changes import flag_feed
 from queries.propagation import compute_flags
 
@@ -94,24 +92,10 @@ def _save(
     return FlagUpdate(as_of, flags, diff.added, diff.removed, entry_ids)
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic GC paused: a full run makes a few hundred thousand records,
-    tuples and flags, none in a cycle, and the collector's passes over them
-    cost a third of the run (as in ``graph_loader.load``)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def materialise(store: GraphStore, as_of: date, policy: Policy | None = None) -> FlagUpdate:
     """Compute every flag on as_of and replace the stored flags with them."""
     policy = policy or default_policy()
-    with _no_gc():
+    with no_gc():
         generation = store.generation()
         flags = full_flags(store, as_of, policy)
         return _save(store, as_of, generation, flags, policy, None)
