@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from bench.steps import linked_pairs
 from credgraph.policy import default_policy
 from credgraph.store import GraphStore
 from graph_loader.sample import DEFAULT_AS_OF
+from queries.adjacency import full_flags
 from queries.materialise import propagate
 from queries.network import ego_network
 from queries.paths import find_paths
@@ -157,3 +159,34 @@ def full_propagation(
         "flags": len(flags),
         "by_rule": dict(sorted(Counter(f.rule.value for f in flags).items())),
     } | cpu, keys
+
+
+def computed_propagation(
+    open_fresh: Callable[[], GraphStore], as_of: date
+) -> tuple[dict[str, Any], set[FlagKey]]:
+    """Every flag with its evidence path computed in this process and
+    nothing written (``queries.adjacency.full_flags``, what ``propagate``
+    computes before it saves): cold on a store object opened for it (its
+    entries and relations read from the store, as the first run of a
+    process), then warm on the same object (its adjacency cached for the
+    generation). Wall and CPU seconds of each; whether both runs agree."""
+    default_policy()  # parsed once per process: not part of propagation
+    store = open_fresh()
+    try:
+        meter = CpuMeter()
+        cold, flags = timed(lambda: full_flags(store, as_of))
+        cold_cpu = meter.figures()["cpu_s"]
+        meter.start()
+        warm, again = timed(lambda: full_flags(store, as_of))
+        warm_cpu = meter.figures()["cpu_s"]
+    finally:
+        store.close()
+    keys = {(f.subject_id, f.flag.value, f.entry_id) for f in flags}
+    return {
+        "cold_s": round(cold, 4),
+        "cold_cpu_s": cold_cpu,
+        "warm_s": round(warm, 4),
+        "warm_cpu_s": warm_cpu,
+        "flags": len(flags),
+        "warm_same": again == flags,
+    }, keys

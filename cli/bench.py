@@ -78,6 +78,7 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
             else "—",
             _x(r.get("propagation_full")),
         ),
+        "propagation_computed": _computed_row(m.get("propagation_computed", {}), base_prop, r),
         "propagation_vs_baseline": (
             "full propagation, baseline / ours",
             "—",
@@ -124,6 +125,28 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
     rows |= _issue17_rows(result)
     verdict = {True: "yes", False: "**no**", None: "—"}
     return [[*rows[name], GOALS[name], verdict[met[name]]] for name in GOALS]
+
+
+def _computed_row(
+    c: dict[str, Any], base: dict[str, Any] | None, r: dict[str, Any]
+) -> tuple[str, str, str, str]:
+    """Full propagation computed with its paths, nothing written: cold (a
+    fresh store object) and warm, beside the baseline's query."""
+    name = "full propagation (computed, with paths), in process"
+    if "cold_s" not in c:
+        return name, "—", "—", "—"
+    ours = (
+        f"cold {_s(c['cold_s'])} (CPU {_s(c['cold_cpu_s'])}), "
+        f"warm {_s(c['warm_s'])} (CPU {_s(c['warm_cpu_s'])}), {c['flags']:,} flags"
+    )
+    theirs = "—"
+    if base:
+        same = "same" if base.get("computed_match") else "DIFFERENT"
+        theirs = f"{_s(base['seconds'])}, {base['flags']:,} flags ({same})"
+    ratios = (
+        f"{_x(r.get('propagation_computed'))} cold, {_x(r.get('propagation_computed_warm'))} warm"
+    )
+    return name, ours, theirs, ratios if r else "—"
 
 
 def _hub_cpu(m: dict[str, Any]) -> str:
