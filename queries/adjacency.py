@@ -113,7 +113,23 @@ def no_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            _promote_young()
             gc.enable()
+
+
+def _promote_young() -> None:
+    """Move the young objects straight to the oldest generation, untouched.
+
+    What a full run makes and keeps (the flags, four tracked objects each,
+    and the cached adjacency: 450,000 objects at 1 M) would otherwise be
+    traversed by the first young collection after the pause (0.2 s at 1 M,
+    in the caller's time) and again by the next middle one; a full
+    collection still sees them, as any long-lived object. ``gc.freeze``
+    then ``gc.unfreeze`` does it by splicing lists; skipped when the
+    process froze objects itself (unfreezing would undo that)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 _CACHE: WeakKeyDictionary[Graph, Adjacency] = WeakKeyDictionary()
