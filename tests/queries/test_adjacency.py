@@ -5,6 +5,7 @@ would miss them), under another policy, and on two stores at once."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -134,3 +135,43 @@ def test_materialise_stores_the_same_flags_as_the_rules(store: GraphStore) -> No
     assert update.flags == compute_flags(store, store.entries(), DAY)
     stored = store.stored_flags()
     assert stored is not None and stored.flags == update.flags
+
+
+def _gc_on() -> bool:
+    was = gc.isenabled()
+    gc.enable()
+    return was
+
+
+def test_a_full_run_leaves_what_it_keeps_out_of_the_young_generation(tmp_path: Path) -> None:
+    """The flags a run returns go straight to the oldest generation (no
+    young collection traverses them after the pause), and the collector
+    is on again after the run."""
+    store = EmbeddedStore(tmp_path / "s.db")
+    store.upsert(_graph().batch)
+    was = _gc_on()
+    try:
+        flags = full_flags(store, DAY)
+        assert gc.isenabled()
+        oldest = {id(o) for o in gc.get_objects(generation=2)}
+        assert flags and all(id(f) in oldest for f in flags)
+    finally:
+        if not was:
+            gc.disable()
+
+
+def test_objects_the_process_froze_stay_frozen(tmp_path: Path) -> None:
+    """A process that froze its objects (gc.freeze before a fork) keeps
+    them frozen: the run does not unfreeze them."""
+    store = EmbeddedStore(tmp_path / "s.db")
+    store.upsert(_graph().batch)
+    was = _gc_on()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert full_flags(store, DAY)
+        assert frozen > 0 and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        if not was:
+            gc.disable()
