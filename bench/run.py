@@ -273,7 +273,9 @@ def _in_process(
     say("full propagation")
     metrics["propagation_full"], ours_flags = full_propagation(store, as_of)
     say("full propagation computed, nothing written (cold and warm)")
-    computed, computed_flags = computed_propagation(lambda: open_store(str(store_path)), as_of)
+    computed, computed_flags = computed_propagation(
+        lambda: open_store(str(store_path)), as_of, config.process_runs
+    )
     metrics["propagation_computed"] = computed | {
         "same_as_materialised": computed_flags == ours_flags
     }

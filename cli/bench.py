@@ -136,8 +136,9 @@ def _computed_row(
     if "cold_s" not in c:
         return name, "—", "—", "—"
     ours = (
-        f"cold {_s(c['cold_s'])} (CPU {_s(c['cold_cpu_s'])}), "
-        f"warm {_s(c['warm_s'])} (CPU {_s(c['warm_cpu_s'])}), {c['flags']:,} flags"
+        f"cold {_s(c['cold_s'])} (CPU {_s(c['cold_cpu_s'])}, median {_s(c['cold_median_s'])}), "
+        f"warm {_s(c['warm_s'])} (CPU {_s(c['warm_cpu_s'])}, median {_s(c['warm_median_s'])}), "
+        f"best of {c['runs']}, {c['flags']:,} flags"
     )
     theirs = "—"
     if base:
