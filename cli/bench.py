@@ -304,6 +304,15 @@ def _query_row(name: str, label: str, e: dict[str, Any], n: dict[str, Any]) -> l
     ]
 
 
+def _cold_warm(c: dict[str, Any]) -> str:
+    if "cold_s" not in c:
+        return "—"
+    return (
+        f"{_s(c['cold_s'])} / {_s(c['warm_s'])} (CPU {_s(c['cold_cpu_s'])} / "
+        f"{_s(c['warm_cpu_s'])}, best of {c['runs']}), {c['flags']:,} flags"
+    )
+
+
 def neo4j_rows(result: dict[str, Any]) -> list[list[str]]:
     """The embedded store's figures beside the same ones on Neo4j."""
     e, n = result["metrics"], result["neo4j"]
@@ -334,6 +343,15 @@ def neo4j_rows(result: dict[str, Any]) -> list[list[str]]:
             f"{_s(nf['seconds'])} (second run {_s(nf['second_run_s'])}), {_cpu(nf)}, "
             f"{nf['flags']:,} flags",
             _slower(nf["seconds"], ef["seconds"]),
+        ],
+        [
+            "full propagation computed (with paths), in process: cold / warm",
+            _cold_warm(e.get("propagation_computed", {})),
+            _cold_warm(n.get("propagation_computed", {})),
+            _slower(
+                n.get("propagation_computed", {}).get("cold_s"),
+                e.get("propagation_computed", {}).get("cold_s"),
+            ),
         ],
         [
             "incremental propagation, 1 new severe entry",
