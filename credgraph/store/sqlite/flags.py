@@ -112,14 +112,16 @@ class FlagStore(SqliteBase):
             stored = self._stored_data(conn, scope)
             written = {key: flag_json(f) for key, f in rows.items()}
             added, changed, removed = _difference(stored, written)
-            subjects = []
+            subjects: list[str] = []
+            subjects_json = "[]"
             if feed is not None:
                 # the events concern only the subjects whose flags change:
                 # a key added or removed, or kept with another list
                 old = {k: json.loads(stored[k])["list"] for k in (*removed, *changed)}
                 subjects = affected_subjects(old, {k: rows[k].list for k in (*added, *changed)})
                 if subjects:
-                    snapshot_flags(conn, scope, json.dumps(subjects, ensure_ascii=False))
+                    subjects_json = json.dumps(subjects, ensure_ascii=False)
+                    snapshot_flags(conn, scope, subjects_json)
             # only the difference is written: a re-run that finds the same
             # flags leaves every row as it was and rewrites the state alone
             conn.executemany(
@@ -135,7 +137,7 @@ class FlagStore(SqliteBase):
                 (as_of.isoformat(), str(generation), policy_key),
             )
             if feed is not None and subjects:
-                append_flag_events(conn, feed, scope, flags, subjects)
+                append_flag_events(conn, feed, scope, rows, subjects, subjects_json)
         return FlagDiff(added, removed)
 
     @staticmethod
