@@ -48,7 +48,14 @@ from bench.common import (
 from bench.goals import GOALS, goals
 from bench.neo4j_bench import EmbeddedRun, neo4j_figures, neo4j_target, prepare
 from bench.steps import MAP_NODES, api_load, incremental, measure_load, measure_map, sample_folder
-from bench.workload import Timings, Workload, full_propagation, make_workload, our_queries
+from bench.workload import (
+    Timings,
+    Workload,
+    computed_propagation,
+    full_propagation,
+    make_workload,
+    our_queries,
+)
 from credgraph.outputs import atomic_write
 from credgraph.policy import default_policy
 from credgraph.store import GraphStore, open_store
@@ -192,7 +199,9 @@ def run_bench(config: BenchConfig, progress: Progress | None = None) -> dict[str
     metrics["load"] = measure_load(folder, store_path, out / f"load-{n}.log")
     store = open_store(str(store_path))
     try:
-        embedded = _in_process(store, folder, found, firms, everyone, config, rng, result, say)
+        embedded = _in_process(
+            store, store_path, folder, found, firms, everyone, config, rng, result, say
+        )
     finally:
         store.close()
     embedded.store_path = store_path
@@ -248,6 +257,7 @@ def _finish(result: dict[str, Any], out: Path, started: float) -> dict[str, Any]
 
 def _in_process(
     store: GraphStore,
+    store_path: Path,
     folder: Path,
     found: hubs.Hubs,
     firms: list[str],
@@ -262,17 +272,27 @@ def _in_process(
     metrics, as_of = result["metrics"], DEFAULT_AS_OF
     say("full propagation")
     metrics["propagation_full"], ours_flags = full_propagation(store, as_of)
+    say("full propagation computed, nothing written (cold and warm)")
+    computed, computed_flags = computed_propagation(
+        lambda: open_store(str(store_path)), as_of, config.process_runs
+    )
+    metrics["propagation_computed"] = computed | {
+        "same_as_materialised": computed_flags == ours_flags
+    }
     bg: baseline.BaselineGraph | None = None
     base_flags: set[baseline.FlagKey] = set()
     if not config.skip_baseline:
         say("baseline: networkx graph from the CSVs, propagation")
         bg, base_flags, result["baseline"] = _baseline_propagation(folder, ours_flags)
-        prop = result["baseline"]["propagation_full"]["seconds"]
-        build = result["baseline"]["build"]["seconds"]
+        base = result["baseline"]["propagation_full"]
+        base["computed_match"] = base_flags == computed_flags
+        prop, build = base["seconds"], result["baseline"]["build"]["seconds"]
         seconds = metrics["propagation_full"]["seconds"]
         result["ratios"] = {
             "propagation_full": round(prop / seconds, 2),
             "propagation_full_with_build": round((build + prop) / seconds, 2),
+            "propagation_computed": _per(prop, computed["cold_s"]),
+            "propagation_computed_warm": _per(prop, computed["warm_s"]),
         }
     say("incremental propagation after one new severe entry")
     listed = _listed(folder)
@@ -295,6 +315,11 @@ def _in_process(
         del bg
         gc.collect()
     return EmbeddedRun(Path(), folder, work, timings, ours_flags, firm, [])
+
+
+def _per(base_s: float, ours_s: float) -> float | None:
+    """Baseline seconds per ours (None when ours rounded to nothing)."""
+    return round(base_s / ours_s, 2) if ours_s > 0 else None
 
 
 def _baseline_propagation(

@@ -78,6 +78,7 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
             else "—",
             _x(r.get("propagation_full")),
         ),
+        "propagation_computed": _computed_row(m.get("propagation_computed", {}), base_prop, r),
         "propagation_vs_baseline": (
             "full propagation, baseline / ours",
             "—",
@@ -124,6 +125,29 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
     rows |= _issue17_rows(result)
     verdict = {True: "yes", False: "**no**", None: "—"}
     return [[*rows[name], GOALS[name], verdict[met[name]]] for name in GOALS]
+
+
+def _computed_row(
+    c: dict[str, Any], base: dict[str, Any] | None, r: dict[str, Any]
+) -> tuple[str, str, str, str]:
+    """Full propagation computed with its paths, nothing written: cold (a
+    fresh store object) and warm, beside the baseline's query."""
+    name = "full propagation (computed, with paths), in process"
+    if "cold_s" not in c:
+        return name, "—", "—", "—"
+    ours = (
+        f"cold {_s(c['cold_s'])} (CPU {_s(c['cold_cpu_s'])}, median {_s(c['cold_median_s'])}), "
+        f"warm {_s(c['warm_s'])} (CPU {_s(c['warm_cpu_s'])}, median {_s(c['warm_median_s'])}), "
+        f"best of {c['runs']}, {c['flags']:,} flags"
+    )
+    theirs = "—"
+    if base:
+        same = "same" if base.get("computed_match") else "DIFFERENT"
+        theirs = f"{_s(base['seconds'])}, {base['flags']:,} flags ({same})"
+    ratios = (
+        f"{_x(r.get('propagation_computed'))} cold, {_x(r.get('propagation_computed_warm'))} warm"
+    )
+    return name, ours, theirs, ratios if r else "—"
 
 
 def _hub_cpu(m: dict[str, Any]) -> str:
@@ -280,6 +304,15 @@ def _query_row(name: str, label: str, e: dict[str, Any], n: dict[str, Any]) -> l
     ]
 
 
+def _cold_warm(c: dict[str, Any]) -> str:
+    if "cold_s" not in c:
+        return "—"
+    return (
+        f"{_s(c['cold_s'])} / {_s(c['warm_s'])} (CPU {_s(c['cold_cpu_s'])} / "
+        f"{_s(c['warm_cpu_s'])}, best of {c['runs']}), {c['flags']:,} flags"
+    )
+
+
 def neo4j_rows(result: dict[str, Any]) -> list[list[str]]:
     """The embedded store's figures beside the same ones on Neo4j."""
     e, n = result["metrics"], result["neo4j"]
@@ -310,6 +343,15 @@ def neo4j_rows(result: dict[str, Any]) -> list[list[str]]:
             f"{_s(nf['seconds'])} (second run {_s(nf['second_run_s'])}), {_cpu(nf)}, "
             f"{nf['flags']:,} flags",
             _slower(nf["seconds"], ef["seconds"]),
+        ],
+        [
+            "full propagation computed (with paths), in process: cold / warm",
+            _cold_warm(e.get("propagation_computed", {})),
+            _cold_warm(n.get("propagation_computed", {})),
+            _slower(
+                n.get("propagation_computed", {}).get("cold_s"),
+                e.get("propagation_computed", {}).get("cold_s"),
+            ),
         ],
         [
             "incremental propagation, 1 new severe entry",

@@ -17,15 +17,14 @@ the flags stored before (keys added and removed), for the change feed.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from credgraph.model import Batch, Flag, FlagKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
+from queries.adjacency import full_flags, no_gc
 from queries.changes import flag_feed
 from queries.propagation import compute_flags
 
@@ -72,10 +71,6 @@ class FlagUpdate:
     entry_ids: frozenset[str] | None = None
 
 
-def _key(flag: Flag) -> FlagKey:
-    return (flag.subject_id, flag.flag.value, flag.entry_id)
-
-
 def _save(
     store: GraphStore,
     as_of: date,
@@ -85,11 +80,8 @@ def _save(
     entry_ids: frozenset[str] | None,
 ) -> FlagUpdate:
     """Store ``flags``; the store records the change-feed events of the
-    difference in the same transaction (a re-run reads keys only)."""
-    before = store.stored_flag_keys(entry_ids=entry_ids) or set()
-    after = {_key(f) for f in flags}
-    removed, added = before - after, after - before
-    store.save_flags(
+    difference in the same transaction and returns it (keys only)."""
+    diff = store.save_flags(
         as_of,
         generation,
         flags,
@@ -97,29 +89,15 @@ def _save(
         policy_key=policy.key(),
         feed=flag_feed(as_of, policy),
     )
-    return FlagUpdate(as_of, flags, sorted(added), sorted(removed), entry_ids)
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic GC paused: a full run makes a few hundred thousand records,
-    tuples and flags, none in a cycle, and the collector's passes over them
-    cost a third of the run (as in ``graph_loader.load``)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return FlagUpdate(as_of, flags, diff.added, diff.removed, entry_ids)
 
 
 def materialise(store: GraphStore, as_of: date, policy: Policy | None = None) -> FlagUpdate:
     """Compute every flag on as_of and replace the stored flags with them."""
     policy = policy or default_policy()
-    with _no_gc():
+    with no_gc():
         generation = store.generation()
-        flags = compute_flags(store, store.entries(), as_of, policy)
+        flags = full_flags(store, as_of, policy)
         return _save(store, as_of, generation, flags, policy, None)
 
 

@@ -38,12 +38,16 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 from itertools import chain
-from typing import NamedTuple
+from operator import itemgetter
+from typing import NamedTuple, Protocol
+
+from pydantic import BaseModel
 
 from credgraph.model import (
     ROLE_PREFERENCE,
     FlagKind,
     ListEntry,
+    ListKind,
     NodeKind,
     Objection,
     Relation,
@@ -108,13 +112,27 @@ def best_relation(names: Collection[str]) -> str:
     return min(names, key=lambda x: (_RELATION_RANK.get(x, 99), x))
 
 
+class EntryLike(Protocol):
+    """What a hit keeps of its entry: a :class:`ListEntry`, or the plain
+    row of a full run (:mod:`queries.adjacency`)."""
+
+    @property
+    def entry_id(self) -> str: ...
+    @property
+    def subject_id(self) -> str: ...
+    @property
+    def subject_type(self) -> NodeKind: ...
+    @property
+    def list(self) -> ListKind: ...
+
+
 class Hit(NamedTuple):
     """One way a rule reaches a subject: the flag and its evidence path."""
 
     subject_id: str
     subject_type: NodeKind
     flag: FlagKind
-    entry: ListEntry
+    entry: EntryLike
     rule: Rule
     nodes: tuple[str, ...]  # from the entry's subject to the flagged subject
     relations: tuple[str, ...]  # one per hop
@@ -130,7 +148,7 @@ def _holdings(rels: Iterable[Relation]) -> dict[tuple[str, str], float]:
 
 
 # -- L0 listed -----------------------------------------------------------------
-def listed(active: Iterable[ListEntry]) -> Iterator[Hit]:
+def listed(active: Iterable[EntryLike]) -> Iterator[Hit]:
     """L0: any active entry flags its subject ``listed`` (003:L24, 003:L33)."""
     for e in active:
         yield Hit(e.subject_id, e.subject_type, FlagKind.LISTED, e, Rule.L0, (e.subject_id,), ())
@@ -183,7 +201,7 @@ def _p1_reach(store: GraphStore, persons: set[str], policy: Policy) -> list[List
 
 
 # -- P2 related via person -----------------------------------------------------
-def _p2_starts(p1: Iterable[Hit], severe: Iterable[ListEntry]) -> dict[str, list[Hit]]:
+def _p2_starts(p1: Iterable[Hit], severe: Iterable[EntryLike]) -> dict[str, list[Hit]]:
     """Where P2 starts: persons flagged by P1, and persons who are the
     subject of an active severe entry (a path of their own node alone)."""
     starts: dict[str, list[Hit]] = defaultdict(list)
@@ -345,10 +363,15 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
         Rule.P3: policy.rules.P3.citation,
     }
     p1_citations = {kind: policy.p1_citation(kind) for kind in policy.severe_lists}
-    out: list[Flag] = []
-    for key in sorted(first):
-        best, others = first[key], 0
-        by_nodes = more.get(key)
+    built: list[tuple[tuple[str, FlagKind, str], Flag]] = []
+    # every field is set: one set for all (a flag is frozen, pydantic only
+    # copies it), not a 700-byte set each — memory a full run otherwise fills
+    every_field = set(Flag.model_fields)
+    # built in the order of the hits, sorted after: in key order the hits,
+    # entries and paths read are scattered in memory (0.05 s at 1 M)
+    for key, best in first.items():
+        others = 0
+        by_nodes = more.get(key) if more else None
         if by_nodes is not None:
             best = by_nodes[min(by_nodes, key=lambda n: (len(n), _rank(by_nodes[n].relations), n))]
             others = len(by_nodes) - 1
@@ -366,24 +389,26 @@ def _flags(hits: Iterable[Hit], policy: Policy) -> list[Flag]:
             "relations": list(best.relations),
             "other_paths": others,
         }
-        out.append(_trusted_flag(fields))
-    return out
+        flag = _FLAG_NEW(Flag)
+        _SET_DICT(flag, fields)
+        _SET_FIELDS(flag, every_field)
+        _SET_EXTRA(flag, None)
+        _SET_PRIVATE(flag, None)
+        built.append((key, flag))
+    built.sort(key=_FIRST)
+    return [flag for _, flag in built]
 
 
+_FIRST = itemgetter(0)
+
+
+# a flag is built as ``Flag.model_construct`` builds it, through the slot
+# descriptors of ``BaseModel`` (a call each, no attribute lookup by name)
 _FLAG_NEW = Flag.__new__
-_SET = object.__setattr__
-
-
-def _trusted_flag(fields: dict[str, object]) -> Flag:
-    """A :class:`Flag` from values the rules built, of the right types
-    already, without pydantic's validation (as ``Record.trusted``): tens of
-    thousands of them in a full propagation."""
-    flag = _FLAG_NEW(Flag)
-    _SET(flag, "__dict__", fields)
-    _SET(flag, "__pydantic_fields_set__", set(fields))
-    _SET(flag, "__pydantic_extra__", None)
-    _SET(flag, "__pydantic_private__", None)
-    return flag
+_SET_DICT = vars(BaseModel)["__dict__"].__set__
+_SET_FIELDS = vars(BaseModel)["__pydantic_fields_set__"].__set__
+_SET_EXTRA = vars(BaseModel)["__pydantic_extra__"].__set__
+_SET_PRIVATE = vars(BaseModel)["__pydantic_private__"].__set__
 
 
 def compute_flags(

@@ -63,6 +63,7 @@ def test_every_metric_is_measured(bench: tuple[dict[str, Any], Path]) -> None:
     assert set(m) == {
         "load",
         "propagation_full",
+        "propagation_computed",
         "propagation_incremental",
         "ego_network",
         "screening",
@@ -79,6 +80,14 @@ def test_every_metric_is_measured(bench: tuple[dict[str, Any], Path]) -> None:
     assert m["load"]["seconds"] > 0 and m["load"]["peak_rss_mib"] > 10
     assert m["propagation_full"]["seconds"] > 0
     assert m["propagation_full"]["flags"] == sum(m["propagation_full"]["by_rule"].values())
+    computed = m["propagation_computed"]
+    assert computed["runs"] == 1  # process_runs
+    for name in ("cold", "warm"):
+        assert 0 < computed[f"{name}_s"] <= computed[f"{name}_median_s"]
+        assert computed[f"{name}_cpu_s"] >= 0
+    # the flags computed without writing are those propagate materialised
+    assert computed["flags"] == m["propagation_full"]["flags"]
+    assert computed["same_as_materialised"] and computed["same_every_run"]
     inc = m["propagation_incremental"]
     assert inc["seconds"] > 0 and inc["upsert_seconds"] > 0
     # the new entry flags at least its firm (L0) and its legal representative (P1)
@@ -130,6 +139,7 @@ def test_baseline_flags_are_ours(bench: tuple[dict[str, Any], Path]) -> None:
     assert set(ours["by_rule"]) == {"L0", "P1", "P2", "P3"}  # every rule is exercised
     assert base["flags"] == ours["flags"]
     assert base["flags_match"] and base["only_ours"] == base["only_baseline"] == 0
+    assert base["computed_match"]
 
 
 def test_baseline_shortest_paths_have_our_lengths(bench: tuple[dict[str, Any], Path]) -> None:
@@ -145,6 +155,8 @@ def test_baseline_shortest_paths_have_our_lengths(bench: tuple[dict[str, Any], P
     assert set(result["ratios"]) == {
         "propagation_full",
         "propagation_full_with_build",
+        "propagation_computed",
+        "propagation_computed_warm",
         "propagation_process",
         "ego_network_p50",
         "screening_p50",
@@ -186,6 +198,7 @@ def test_goals_follow_the_thresholds() -> None:
     assert met == {
         "load": False,
         "propagation_full": True,
+        "propagation_computed": None,
         "propagation_vs_baseline": False,
         "propagation_process": True,
         "propagation_incremental": False,
@@ -201,9 +214,11 @@ def test_goals_follow_the_thresholds() -> None:
     result["metrics"]["load"]["peak_rss_mib"] = 2560.0
     result["metrics"]["startup"]["flags"] = best(0.5)
     result["metrics"]["hub_screening"] = {"p95_ms": 100.5}
+    result["metrics"]["propagation_computed"] = {"cold_s": 1.01}
     del result["ratios"]
     met = {g["metric"]: g["met"] for g in goals(result)}
     assert met["load"] and met["startup"] and met["hub_screening"] is False
+    assert met["propagation_computed"] is False
     assert met["propagation_vs_baseline"] is None and met["propagation_process"] is None
 
 
@@ -235,6 +250,7 @@ def test_cli_prints_markdown_and_skips(tmp_path: Path) -> None:
     assert "`credgraph bench --enterprises 300 --seed 42 --skip-baseline --skip-api` on" in fragment
     assert "| measurement | credgraph | naive baseline | baseline / ours | goal | met |" in fragment
     assert all(goal in fragment for goal in GOALS.values())
+    assert "| full propagation (computed, with paths), in process | cold " in fragment
     result = json.loads((tmp_path / "bench-300.json").read_text("utf-8"))
     assert "baseline" not in result and "ratios" not in result
     assert result["metrics"]["api"] == {"skipped": "--skip-api"}

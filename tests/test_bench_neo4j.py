@@ -83,6 +83,7 @@ def test_neo4j_answers_as_the_embedded_store(bench: dict[str, Any]) -> None:
     e, n = bench["metrics"], bench["neo4j"]
     assert n["same_answers"] == {
         "propagation_full": True,
+        "propagation_computed": True,
         "ego_network": True,
         "screening": True,
         "paths": True,
@@ -90,6 +91,9 @@ def test_neo4j_answers_as_the_embedded_store(bench: dict[str, Any]) -> None:
     assert n["propagation_full"]["flags"] == e["propagation_full"]["flags"] > 0
     assert n["propagation_full"]["by_rule"] == e["propagation_full"]["by_rule"]
     assert n["propagation_full"]["second_run_s"] > 0
+    computed = n["propagation_computed"]
+    assert computed["flags"] == e["propagation_computed"]["flags"] == e["propagation_full"]["flags"]
+    assert computed["same_every_run"] and 0 < computed["cold_s"] <= computed["cold_median_s"]
     inc, ours = n["propagation_incremental"], e["propagation_incremental"]
     assert (inc["subject_id"], inc["entry_id"]) == (ours["subject_id"], ours["entry_id"])
     assert inc["flags_written"] == inc["flags_of_entry"] == ours["flags_written"] >= 2
@@ -133,7 +137,7 @@ def test_json_and_markdown_hold_the_neo4j_table(bench: dict[str, Any], location:
     assert f"#### Neo4j beside the embedded store ({bench['neo4j']['server']}" in fragment
     assert "| " + " | ".join(NEO4J_COLUMNS) + " |" in fragment
     rows = neo4j_rows(bench)
-    assert len(rows) == 9 and all(len(row) == len(NEO4J_COLUMNS) for row in rows)
+    assert len(rows) == 10 and all(len(row) == len(NEO4J_COLUMNS) for row in rows)
     assert rows[-1][2] == "all the same"
     assert all(row[0] and row[2] for row in rows)
 

@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -88,6 +88,25 @@ class StoredFlags(BaseModel):
     as_of: date
     generation: int
     flags: list[Flag]
+
+
+#: a list entry as plain columns (``Graph.entry_rows``): entry_id, subject_id,
+#: subject_type, list, decided_on, valid_until, removed_on (dates ISO, None
+#: when empty), responsible_person_ids joined by ";"
+EntryRow = tuple[str, str, str, str, str, str | None, str | None, str]
+#: a relation as plain columns (``Graph.relation_rows``): source_id,
+#: source_type, target_uscc, role, title ("" if none), start_on (ISO, "" if
+#: none), share_pct, end_on (ISO or None)
+RelationRow = tuple[str, str, str, str, str, str, float | None, str | None]
+
+
+class FlagDiff(NamedTuple):
+    """What a ``save_flags`` changed, by (subject_id, flag, entry_id), each
+    sorted: keys stored now and not before, and the reverse (within the
+    flags it replaced)."""
+
+    added: list[tuple[str, str, str]]
+    removed: list[tuple[str, str, str]]
 
 
 class BulkWriter(Protocol):
@@ -198,6 +217,16 @@ class Graph(Protocol):
         relations into ``targets``, in the same order; only those rows are
         read, however many relations the sources have."""
 
+    def relation_rows(self, ids: Iterable[str], direction: Direction) -> list[RelationRow]:
+        """``expand(ids, direction)`` as plain columns (:data:`RelationRow`),
+        every role and day, in the same order, without building records:
+        what a full propagation reads around its tens of thousands of
+        entries."""
+
+    def entry_rows(self) -> list[EntryRow]:
+        """Every entry as plain columns (:data:`EntryRow`), by entry_id, as
+        ``entries()`` gives them (an upheld objection's removal included)."""
+
     def entries(
         self,
         *,
@@ -273,14 +302,16 @@ class FlagCache(Protocol):
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
         feed: FlagFeed | None = None,
-    ) -> None:
+    ) -> FlagDiff:
         """Materialise flags for one as_of. With ``replace_entries`` None all
         stored flags are replaced; otherwise only the flags of those entries
         (incremental propagation; the flags given are theirs). One flag per
         (subject_id, flag, entry_id): the last one given wins. Records
         ``as_of``, ``generation`` and ``policy_key`` (which policy computed
         them), and with ``feed`` appends the flag and verdict changes it
-        describes to the change feed, in the same transaction."""
+        describes to the change feed, in the same transaction. Returns the
+        keys it added and removed (:class:`FlagDiff`), read in that
+        transaction."""
 
     def flags_state(self) -> tuple[date, int] | None:
         """``(as_of, generation)`` of the materialised flags, if any."""
@@ -295,13 +326,6 @@ class FlagCache(Protocol):
     ) -> StoredFlags | None:
         """Materialised flags (filtered by subject and entry), ordered by
         (subject_id, flag, entry_id); None when nothing was materialised."""
-
-    def stored_flag_keys(
-        self, entry_ids: Iterable[str] | None = None
-    ) -> set[tuple[str, str, str]] | None:
-        """The (subject_id, flag, entry_id) keys of the materialised flags (of
-        ``entry_ids``), without reading the flags themselves; None when
-        nothing was materialised."""
 
 
 @runtime_checkable

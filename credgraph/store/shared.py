@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
-from credgraph.model import Enterprise, Node
+from credgraph.model import Enterprise, ListEntry, Node, Relation
 
 
 def d(value: str | None) -> date | None:
@@ -76,3 +76,34 @@ def contacts_of(nodes: Iterable[Node]) -> dict[str, dict[str, str]]:
         )
         out[node.id] = {k: v for k, v in pairs.items() if v}
     return out
+
+
+def relation_row(r: Relation) -> tuple[str, str, str, str, str, str, float | None, str | None]:
+    """A relation as ``Graph.relation_rows`` gives it (``RelationRow``), for
+    a backend that reads records."""
+    title = r.title.value if r.title else ""
+    start = r.start_on.isoformat() if r.start_on else ""
+    return (
+        r.source_id,
+        r.source_type.value,
+        r.target_uscc,
+        r.role.value,
+        title,
+        start,
+        r.share_pct,
+        iso(r.end_on),
+    )
+
+
+def entry_row(e: ListEntry) -> tuple[str, str, str, str, str, str | None, str | None, str]:
+    """An entry as ``Graph.entry_rows`` gives it (``EntryRow``)."""
+    return (
+        e.entry_id,
+        e.subject_id,
+        e.subject_type.value,
+        e.list.value,
+        e.decided_on.isoformat(),
+        iso(e.valid_until),
+        iso(e.removed_on),
+        ";".join(e.responsible_person_ids),
+    )

@@ -77,6 +77,9 @@ from credgraph.model import (
 from credgraph.store.base import (
     BulkWriter,
     Direction,
+    EntryRow,
+    FlagDiff,
+    RelationRow,
     SearchField,
     StoredFlags,
     StoreError,
@@ -92,7 +95,7 @@ from credgraph.store.neo4j.cypher import monitor as monitor_cypher
 from credgraph.store.neo4j.flags import save_flags as save_flag_run
 from credgraph.store.neo4j.monitor import Neo4jMonitor
 from credgraph.store.neo4j.search import search_ids
-from credgraph.store.shared import contacts_of, in_order, iso, unique
+from credgraph.store.shared import contacts_of, entry_row, in_order, iso, relation_row, unique
 
 log = logging.getLogger(__name__)
 
@@ -289,8 +292,8 @@ class Neo4jStore(Neo4jMonitor):
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
         feed: FlagFeed | None = None,
-    ) -> None:
-        save_flag_run(
+    ) -> FlagDiff:
+        return save_flag_run(
             self._write, self._read, as_of, generation, flags, replace_entries, policy_key, feed
         )
 
@@ -449,6 +452,12 @@ class Neo4jStore(Neo4jMonitor):
             "as_of": iso(as_of),
         }
 
+    def relation_rows(self, ids: Iterable[str], direction: Direction) -> list[RelationRow]:
+        return [relation_row(r) for r in self.expand(ids, direction)]
+
+    def entry_rows(self) -> list[EntryRow]:
+        return [entry_row(e) for e in self.entries()]
+
     def entries(
         self,
         *,
@@ -573,14 +582,6 @@ class Neo4jStore(Neo4jMonitor):
             generation=int(found[0]["generation"]),
             flags=[Flag.model_validate_json(r["data"]) for r in found if r["data"] is not None],
         )
-
-    def stored_flag_keys(
-        self, entry_ids: Iterable[str] | None = None
-    ) -> set[tuple[str, str, str]] | None:
-        stored = self.stored_flags(entry_ids=entry_ids)
-        if stored is None:
-            return None
-        return {(f.subject_id, f.flag.value, f.entry_id) for f in stored.flags}
 
     def audit(self, limit: int = 100, after_id: int = 0) -> list[AuditRecord]:
         found = self._read(ledger.AUDIT, after_id=after_id, limit=limit)

@@ -17,7 +17,7 @@ from typing import Any
 from neo4j import Record
 
 from credgraph.model import Flag
-from credgraph.store.base import StoreError
+from credgraph.store.base import FlagDiff, StoreError
 from credgraph.store.feed import FlagFeed, NewEvent, flag_events
 from credgraph.store.neo4j import feed, records
 from credgraph.store.neo4j.cypher import flags as cypher
@@ -43,7 +43,7 @@ def save_flags(
     replace_entries: Collection[str] | None,
     policy_key: str,
     flag_feed: FlagFeed | None = None,
-) -> None:
+) -> FlagDiff:
     # one flag per (subject_id, flag, entry_id): the last one wins
     rows: dict[Key, dict[str, Any]] = {}
     for f in flags:
@@ -79,6 +79,7 @@ def save_flags(
     committed = run_write(commit)
     if committed is None:
         raise StoreError("materialised flags: a later propagation began before this one ended")
+    return FlagDiff(sorted(rows.keys() - stored.keys()), sorted(stored.keys() - rows.keys()))
 
 
 def _events(

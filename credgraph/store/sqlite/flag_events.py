@@ -89,16 +89,18 @@ def append_flag_events(
     conn: sqlite3.Connection,
     feed: FlagFeed,
     scope: str | None,
-    flags: Sequence[Flag],
+    flags: Mapping[FlagKey, Flag],
     subjects: Sequence[str],
+    subjects_json: str,
 ) -> None:
     """Append the events (:class:`FlagFeed`) of a ``save_flags`` that has
-    written ``flags`` after :func:`snapshot_flags` of ``subjects``: flags
+    written ``flags`` (by key) after :func:`snapshot_flags` of ``subjects``
+    (``subjects_json``: the same, as the JSON array given to it): flags
     removed and added by key, then the verdicts that changed, by subject."""
     params: dict[str, object] = {
         "as_of": feed.as_of.isoformat(),
         "scope": scope or "[]",
-        "subjects": json.dumps(list(subjects), ensure_ascii=False),
+        "subjects": subjects_json,
     }
     conn.execute(_REMOVED, params)
     conn.execute(_ADDED_IN[scope is not None], params)
@@ -110,7 +112,7 @@ def _append_verdicts(
     conn: sqlite3.Connection,
     feed: FlagFeed,
     params: dict[str, object],
-    flags: Sequence[Flag],
+    flags: Mapping[FlagKey, Flag],
     affected: Sequence[str],
     *,
     partial: bool,
@@ -122,9 +124,9 @@ def _append_verdicts(
     was, now = dict.fromkeys(subjects, 0), dict.fromkeys(subjects, 0)
     # one flag per key, the last one given (as stored); a str enum member
     # is its value as a key
-    written = {(f.subject_id, f.flag, f.entry_id): f.list for f in flags if f.subject_id in now}
-    for (subject, flag, _), listed in written.items():
-        now[subject] |= bits.get((flag, listed), 0)
+    for (subject, flag, _), written in flags.items():
+        if subject in now:
+            now[subject] |= bits.get((flag, written.list), 0)
     for subject, flag, listed in conn.execute(_OLD_HELD, params):
         was[subject] |= bits.get((flag, listed), 0)
     if partial:

@@ -13,7 +13,7 @@ from datetime import date
 from json.encoder import encode_basestring
 
 from credgraph.model import Flag
-from credgraph.store.base import StoredFlags
+from credgraph.store.base import FlagDiff, StoredFlags
 from credgraph.store.feed import FlagFeed
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.flag_events import (
@@ -73,6 +73,25 @@ def flag_json(flag: Flag) -> str:
     )
 
 
+def _difference(
+    stored: dict[FlagKey, str], written: dict[FlagKey, str]
+) -> tuple[list[FlagKey], list[FlagKey], list[FlagKey]]:
+    """The keys added, kept with other JSON, and removed, each sorted, when
+    ``written`` replaces ``stored`` (one pass over the new flags; the old
+    ones only when some are gone)."""
+    added: list[FlagKey] = []
+    changed: list[FlagKey] = []
+    for key, data in written.items():
+        old = stored.get(key)
+        if old is None:
+            added.append(key)
+        elif old != data:
+            changed.append(key)
+    kept = len(written) - len(added)
+    removed = [] if kept == len(stored) else [k for k in stored if k not in written]
+    return sorted(added), sorted(changed), sorted(removed)
+
+
 class FlagStore(SqliteBase):
     """:class:`~credgraph.store.base.FlagCache` on the store file."""
 
@@ -84,27 +103,33 @@ class FlagStore(SqliteBase):
         replace_entries: Collection[str] | None = None,
         policy_key: str = "",
         feed: FlagFeed | None = None,
-    ) -> None:
-        rows = {(f.subject_id, f.flag.value, f.entry_id): f for f in flags}
+    ) -> FlagDiff:
+        rows = {(f.subject_id, str(f.flag), f.entry_id): f for f in flags}
         scope = None if replace_entries is None else ids_param(replace_entries)
         with self.transaction(bump=False) as conn:
-            stored = self._flag_lists(conn, scope)
-            subjects = []
+            # the stored flags' JSON, read once: the difference by key, and
+            # which kept keys changed data (the only rows rewritten)
+            stored = self._stored_data(conn, scope)
+            written = {key: flag_json(f) for key, f in rows.items()}
+            added, changed, removed = _difference(stored, written)
+            subjects: list[str] = []
+            subjects_json = "[]"
             if feed is not None:
-                # the events concern only the subjects whose flags change
-                subjects = affected_subjects(stored, {k: f.list for k, f in rows.items()})
+                # the events concern only the subjects whose flags change:
+                # a key added or removed, or kept with another list
+                old = {k: json.loads(stored[k])["list"] for k in (*removed, *changed)}
+                subjects = affected_subjects(old, {k: rows[k].list for k in (*added, *changed)})
                 if subjects:
-                    snapshot_flags(conn, scope, json.dumps(subjects, ensure_ascii=False))
+                    subjects_json = json.dumps(subjects, ensure_ascii=False)
+                    snapshot_flags(conn, scope, subjects_json)
             # only the difference is written: a re-run that finds the same
             # flags leaves every row as it was and rewrites the state alone
             conn.executemany(
-                "DELETE FROM flags WHERE subject_id = ? AND flag = ? AND entry_id = ?",
-                sorted(stored.keys() - rows.keys()),
+                "DELETE FROM flags WHERE subject_id = ? AND flag = ? AND entry_id = ?", removed
             )
             conn.executemany(
-                "INSERT INTO flags VALUES (?,?,?,?) ON CONFLICT DO UPDATE "
-                "SET data = excluded.data WHERE data IS NOT excluded.data",
-                ((*key, flag_json(rows[key])) for key in sorted(rows)),
+                "INSERT INTO flags VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET data = excluded.data",
+                ((*key, written[key]) for key in sorted((*added, *changed))),
             )
             conn.execute(
                 "INSERT OR REPLACE INTO meta VALUES "
@@ -112,30 +137,18 @@ class FlagStore(SqliteBase):
                 (as_of.isoformat(), str(generation), policy_key),
             )
             if feed is not None and subjects:
-                append_flag_events(conn, feed, scope, flags, subjects)
+                append_flag_events(conn, feed, scope, rows, subjects, subjects_json)
+        return FlagDiff(added, removed)
 
     @staticmethod
-    def _stored_flags(
-        conn: sqlite3.Connection, scope: str | None, *, lists: bool
-    ) -> sqlite3.Cursor:
-        """The rows (subject_id, flag, entry_id[, list]) of the stored flags
-        of the entries of the JSON array ``scope`` (all with None)."""
-        sql = "SELECT subject_id, flag, entry_id" + (", data->>'$.list'" if lists else "")
-        sql += " FROM flags"
+    def _stored_data(conn: sqlite3.Connection, scope: str | None) -> dict[FlagKey, str]:
+        """The JSON of the stored flags of the entries of the JSON array
+        ``scope`` (all with None), by (subject_id, flag, entry_id)."""
+        sql = "SELECT subject_id, flag, entry_id, data FROM flags"
         if scope is not None:
             sql += " WHERE entry_id IN (SELECT value FROM json_each(?))"
-        return conn.execute(sql, () if scope is None else (scope,))
-
-    @classmethod
-    def _flag_lists(cls, conn: sqlite3.Connection, scope: str | None) -> dict[FlagKey, str]:
-        """The list of each stored flag (of ``scope``), by key."""
-        return {(s, f, e): listed for s, f, e, listed in cls._stored_flags(conn, scope, lists=True)}
-
-    def stored_flag_keys(self, entry_ids: Iterable[str] | None = None) -> set[FlagKey] | None:
-        if self.flags_state() is None:
-            return None
-        scope = None if entry_ids is None else ids_param(entry_ids)
-        return set(self._stored_flags(self._conn(), scope, lists=False))
+        rows = conn.execute(sql, () if scope is None else (scope,))
+        return {(s, f, e): data for s, f, e, data in rows}
 
     def flags_state(self) -> tuple[date, int] | None:
         meta = dict(

@@ -13,13 +13,14 @@ from datetime import date
 from typing import Any
 
 from credgraph.model import ListEntry, ListKind, Node, NodeKind, Relation, Role
-from credgraph.store.base import Direction
+from credgraph.store.base import Direction, EntryRow, RelationRow
 from credgraph.store.shared import contacts_of
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.records import (
     ENTRY_COLUMNS,
     ENTRY_FROM,
     RELATION_COLUMNS,
+    REMOVED_ON,
     enterprise_record,
     entry_record,
     ids_param,
@@ -76,6 +77,19 @@ class GraphReads(SqliteBase):
         roles: Collection[Role] | None = None,
         as_of: date | None = None,
     ) -> list[Relation]:
+        return list(map(relation_record, self._relation_rows(ids, direction, roles, as_of)))
+
+    def relation_rows(self, ids: Iterable[str], direction: Direction) -> list[RelationRow]:
+        return self._relation_rows(ids, direction, None, None)
+
+    def _relation_rows(
+        self,
+        ids: Iterable[str],
+        direction: Direction,
+        roles: Collection[Role] | None,
+        as_of: date | None,
+    ) -> list[RelationRow]:
+        """The rows of ``expand``, in its order."""
         param = ids_param(ids)
         if param == "[]":
             return []
@@ -83,26 +97,19 @@ class GraphReads(SqliteBase):
         conn = self._conn()
         # the order the protocol promises, read along the primary key (OUT)
         # and the covering relations_by_target index (IN)
-        sides = _SIDES[direction]
-        seen: set[tuple[str, ...]] = set()
-        out: list[Relation] = []
-        for side, other in sides:
-            sql = (
+        statements = [
+            (
                 f"SELECT {RELATION_COLUMNS} FROM relations WHERE {side} IN "
                 f"(SELECT value FROM json_each(?)){extra} "
                 f"ORDER BY {side}, {other}, role, title, start_on"
             )
-            rows = conn.execute(sql, (param, *args))
-            if len(sides) == 1:  # one side: each relation is one row already
-                out += map(relation_record, rows)
-                continue
-            for row in rows:
-                key = row[:6]
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(relation_record(row))
-        return out
+            for side, other in _SIDES[direction]
+        ]
+        if len(statements) == 1:  # one side: each relation is one row already
+            return conn.execute(statements[0], (param, *args)).fetchall()
+        return list(
+            _distinct(row for sql in statements for row in conn.execute(sql, (param, *args)))
+        )
 
     def neighbour_ids(
         self,
@@ -174,6 +181,14 @@ class GraphReads(SqliteBase):
         sql = f"SELECT {ENTRY_COLUMNS} {ENTRY_FROM}{clause} ORDER BY e.entry_id"
         return [entry_record(row) for row in self._conn().execute(sql, args)]
 
+    def entry_rows(self) -> list[EntryRow]:
+        sql = (
+            "SELECT e.entry_id, e.subject_id, e.subject_type, e.list, e.decided_on, "
+            f"NULLIF(e.valid_until, ''), NULLIF({REMOVED_ON}, ''), e.responsible "
+            f"{ENTRY_FROM} ORDER BY e.entry_id"
+        )
+        return self._conn().execute(sql).fetchall()
+
     def contacts(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         return contacts_of(self.nodes(ids).values())
 
@@ -206,6 +221,16 @@ class GraphReads(SqliteBase):
             "ORDER BY source_id, target_uscc, role, title, start_on"
         ):
             yield relation_record(row)
+
+
+def _distinct(rows: Iterable[RelationRow]) -> Iterator[RelationRow]:
+    """Each relation once (both sides of a ``BOTH`` read), first seen first."""
+    seen: set[tuple[object, ...]] = set()
+    for row in rows:
+        key = row[:6]
+        if key not in seen:
+            seen.add(key)
+            yield row
 
 
 #: (the column of the ids asked for, the other end's column) per direction

@@ -35,13 +35,13 @@ R = TypeVar("R", Relation, ListEntry)
 
 # An upheld objection removes the entry as of its resolution day, whatever a
 # later reload of the source says (DESIGN §3, 003:L32).
-ENTRY_COLUMNS = """
+_REVOKED = "u.resolved_on IS NOT NULL AND (e.removed_on IS NULL OR u.resolved_on < e.removed_on)"
+#: the removal day of an entry (``ENTRY_FROM``'s e), an upheld objection's included
+REMOVED_ON = f"CASE WHEN {_REVOKED} THEN u.resolved_on ELSE e.removed_on END"
+ENTRY_COLUMNS = f"""
 e.entry_id, e.subject_id, e.subject_type, e.list, e.category, e.reason, e.authority,
-e.case_no, e.decided_on, e.valid_until,
-CASE WHEN u.resolved_on IS NOT NULL AND (e.removed_on IS NULL OR u.resolved_on < e.removed_on)
-     THEN u.resolved_on ELSE e.removed_on END,
-CASE WHEN u.resolved_on IS NOT NULL AND (e.removed_on IS NULL OR u.resolved_on < e.removed_on)
-     THEN 'revoked_on_objection' ELSE e.removal_reason END,
+e.case_no, e.decided_on, e.valid_until, {REMOVED_ON},
+CASE WHEN {_REVOKED} THEN 'revoked_on_objection' ELSE e.removal_reason END,
 e.responsible
 """
 ENTRY_FROM = """
