@@ -71,14 +71,12 @@ def test_refusals_empty_searches_and_paths_are_audited(api: Api) -> None:
 def served(app: FastAPI) -> Iterator[int]:
     import uvicorn
 
-    from api.server import ProblemH11Protocol
+    from api.server import SERVER_OPTIONS
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="error", http=ProblemH11Protocol
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", **SERVER_OPTIONS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
