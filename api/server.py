@@ -2,8 +2,8 @@
 HTTP parser refuses (issue 19.7).
 
 The server uses uvicorn's httptools protocol (the C parser llhttp) on the
-uvloop event loop: a quarter to a third more requests per second than the
-pure-Python h11 parser on the standard loop (BENCHMARKS.md, "API").
+uvloop event loop: 10–35 % more requests per second than the
+pure-Python h11 parser on the standard loop (BENCHMARKS.md, "Where we stand").
 The parser answers a request line it cannot read — such as an unencoded
 ``/search?q=华盛`` — with a plain-text ``400`` before the application sees
 it. :class:`ProblemHttpToolsProtocol` sends the same ``400`` as
