@@ -7,7 +7,9 @@ pure-Python h11 parser on the standard loop (BENCHMARKS.md, "Where we stand").
 The parser answers a request line it cannot read — such as an unencoded
 ``/search?q=华盛`` — with a plain-text ``400`` before the application sees
 it. :class:`ProblemHttpToolsProtocol` sends the same ``400`` as
-``application/problem+json``, saying how to fix the URL.
+``application/problem+json``, saying how to fix the URL, and refuses a
+request line and headers over :data:`MAX_HEAD_BYTES` with a ``431`` (h11
+had a limit; llhttp buffers a header of any size).
 """
 
 from __future__ import annotations
@@ -25,28 +27,69 @@ BAD_REQUEST_DETAIL = (
     "in the URL (e.g. /search?q=%E5%8D%8E%E7%9B%9B for q=华盛)"
 )
 
-#: the whole body of that answer
-BAD_REQUEST_BODY = json.dumps(
-    {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": BAD_REQUEST_DETAIL},
-    ensure_ascii=False,
-).encode("utf-8")
+#: the most bytes a request line and headers may take (one more read of
+#: the socket may pass unseen): llhttp sets no limit, h11 16 KiB
+MAX_HEAD_BYTES = 64 * 1024
+HEAD_TOO_LARGE_DETAIL = f"the request line and headers are larger than {MAX_HEAD_BYTES} bytes"
+
+
+def _problem(status: int, title: str, detail: str) -> bytes:
+    return json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+
+#: the whole body of the 400 answer
+BAD_REQUEST_BODY = _problem(400, "Bad Request", BAD_REQUEST_DETAIL)
+HEAD_TOO_LARGE_BODY = _problem(431, "Request Header Fields Too Large", HEAD_TOO_LARGE_DETAIL)
 
 
 class ProblemHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, refusing unreadable requests as problem+json."""
+    """uvicorn's httptools protocol, refusing unreadable requests as
+    problem+json, and requests whose head never ends (llhttp buffers a
+    header of any size: without a limit one connection could fill the
+    memory) with a ``431``."""
+
+    #: bytes of the current request's head read so far (None: not in a head)
+    _head: int | None = None
+    #: requests begun on this connection
+    _begun = 0
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head, self._begun = 0, self._begun + 1
+
+    def on_headers_complete(self) -> None:
+        self._head = None
+        super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        begun = self._begun
+        super().data_received(data)
+        # a read where a request began also holds the end of the one before:
+        # only the reads after it count (the limit is passed by one read at most)
+        if self._head is None or begun != self._begun or self.transport.is_closing():
+            return
+        self._head += len(data)
+        if self._head > MAX_HEAD_BYTES:
+            self._refuse(b"431 Request Header Fields Too Large", HEAD_TOO_LARGE_BODY)
 
     def send_400_response(self, msg: str) -> None:
-        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        self._refuse(b"400 Bad Request", BAD_REQUEST_BODY)
+
+    def _refuse(self, status: bytes, body: bytes) -> None:
+        head = [b"HTTP/1.1 " + status + b"\r\n"]
         for name, value in self.server_state.default_headers:  # date, server
             head += [name, b": ", value, b"\r\n"]
         head += [
             b"content-type: " + PROBLEM_JSON.encode("ascii") + b"\r\n",
-            b"content-length: " + str(len(BAD_REQUEST_BODY)).encode("ascii") + b"\r\n",
+            b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
             b"connection: close\r\n",
             b"cache-control: no-store\r\n",
             b"\r\n",
         ]
-        self.transport.write(b"".join(head) + BAD_REQUEST_BODY)
+        self.transport.write(b"".join(head) + body)
         self.transport.close()
 
 

@@ -149,3 +149,47 @@ def test_refused_posts_are_audited_with_the_body_they_sent(api: Api) -> None:
         ("POST /screenings (422)", [g["华盛电子"], "NOT-AN-ID"], DAY),
         ("POST /measures/check (422)", [g["华盛电子"]], None),
     ]
+
+
+def send_head_until_answered(port: int, head: bytes, piece: bytes, most: int) -> tuple[int, bytes]:
+    """``head`` then ``piece`` after ``piece`` (the head never ends) until the
+    server answers or ``most`` bytes went: (bytes sent, what it answered)."""
+    import select
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(head)
+        sent = 0
+        while sent < most and not select.select([conn], [], [], 0.05)[0]:
+            conn.sendall(piece)
+            sent += len(piece)
+        data = b""
+        while select.select([conn], [], [], 2)[0] and (chunk := conn.recv(65536)):
+            data += chunk
+    return sent, data
+
+
+def test_a_head_that_never_ends_gets_431_problem_json(api: Api) -> None:
+    import json
+
+    from api.server import MAX_HEAD_BYTES
+
+    app: Any = api.client.app
+    with served(app) as port:
+        head = b"GET /health HTTP/1.1\r\nHost: t\r\nX-Big: "
+        sent, data = send_head_until_answered(port, head, b"a" * 8192, 64 * MAX_HEAD_BYTES)
+        # refused after the limit and at most a read of the socket more, not
+        # buffered for as long as the client sends
+        assert sent < 16 * MAX_HEAD_BYTES
+        answer, _, body = data.partition(b"\r\n\r\n")
+        status, *lines = answer.split(b"\r\n")
+        assert status.startswith(b"HTTP/1.1 431")
+        assert b"content-type: application/problem+json" in [x.lower() for x in lines]
+        assert json.loads(body)["status"] == 431
+        # a large head within the limit, sent in several reads, is served
+        request = b"GET /health HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * (MAX_HEAD_BYTES // 2)
+        request += b"\r\nConnection: close\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            for at in range(0, len(request), 4096):
+                conn.sendall(request[at : at + 4096])
+                time.sleep(0.002)
+            assert conn.recv(65536).startswith(b"HTTP/1.1 200")
