@@ -23,8 +23,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from api.problems import PROBLEM_JSON
 
 BAD_REQUEST_DETAIL = (
-    "the request line is not valid HTTP: percent-encode spaces and non-ASCII characters "
-    "in the URL (e.g. /search?q=%E5%8D%8E%E7%9B%9B for q=华盛)"
+    "the request line or headers are not valid HTTP/1.1 (a URL must percent-encode spaces "
+    "and non-ASCII characters, e.g. /search?q=%E5%8D%8E%E7%9B%9B for q=华盛; header lines "
+    "end with CRLF and carry one Content-Length at most)"
 )
 
 #: the most bytes a request line and headers may take (one more read of
@@ -94,7 +95,8 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
 
 
 #: uvicorn options of every server of the API (``credgraph serve`` and tests)
-SERVER_OPTIONS: dict[str, Any] = {"http": ProblemHttpToolsProtocol, "loop": "uvloop"}
+#: ``loop="auto"``: uvloop where it is installed (not on Windows), else asyncio
+SERVER_OPTIONS: dict[str, Any] = {"http": ProblemHttpToolsProtocol, "loop": "auto"}
 
 
 def run(app: FastAPI, host: str, port: int, **options: Any) -> None:
