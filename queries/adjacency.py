@@ -41,6 +41,7 @@ from queries.propagation import (
     _flags,
     _p2_starts,
     best_relation,
+    control_hits,
     listed,
     suspended,
 )
@@ -269,19 +270,7 @@ def related_via_control(
     by_firm: dict[str, list[Entry]] = defaultdict(list)
     for e in firm_entries:
         by_firm[e.subject_id].append(e)
-    for listed_firm, firm, rel in _controlled(adj, store, by_firm, as_of.isoformat(), policy):
-        if firm == listed_firm:  # never related to itself (a self-held row)
-            continue
-        for e in by_firm[listed_firm]:
-            yield Hit(
-                firm,
-                NodeKind.ENTERPRISE,
-                FlagKind.RELATED_ENTERPRISE,
-                e,
-                Rule.P3,
-                (listed_firm, firm),
-                (rel,),
-            )
+    yield from control_hits(_controlled(adj, store, by_firm, as_of.isoformat(), policy), by_firm)
 
 
 def full_flags(store: GraphStore, as_of: date, policy: Policy | None = None) -> list[Flag]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from itertools import chain
 from operator import itemgetter
@@ -307,8 +307,17 @@ def related_via_control(
             else store.expand_between(targets, by_firm, {Role.BRANCH_OF}, as_of)
         )
         related += [(r.target_uscc, r.source_id, BRANCH_OF) for r in branches]
+    yield from control_hits(related, by_firm)
+
+
+def control_hits(
+    related: Iterable[tuple[str, str, str]], by_firm: Mapping[str, Sequence[EntryLike]]
+) -> Iterator[Hit]:
+    """P3's hits: for each (listed firm, related firm, relation), one per
+    entry of the listed firm; a firm is never related to itself (a
+    self-held row)."""
     for listed_firm, firm, rel in related:
-        if firm == listed_firm:  # never related to itself (a self-held row)
+        if firm == listed_firm:
             continue
         for e in by_firm[listed_firm]:
             yield Hit(
