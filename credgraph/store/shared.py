@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
 from credgraph.model import Enterprise, ListEntry, Node, Relation
+from credgraph.store.feed import FlagKey
 
 
 def d(value: str | None) -> date | None:
@@ -107,3 +108,22 @@ def entry_row(e: ListEntry) -> tuple[str, str, str, str, str, str | None, str | 
         iso(e.removed_on),
         ";".join(e.responsible_person_ids),
     )
+
+
+def flag_difference(
+    stored: Mapping[FlagKey, str], written: Mapping[FlagKey, str]
+) -> tuple[list[FlagKey], list[FlagKey], list[FlagKey]]:
+    """The keys added, kept with other JSON, and removed, each sorted, when
+    the stored flags' JSON ``written`` replaces ``stored`` (both backends;
+    one pass over the new flags, the old ones only when some are gone)."""
+    added: list[FlagKey] = []
+    changed: list[FlagKey] = []
+    for key, data in written.items():
+        old = stored.get(key)
+        if old is None:
+            added.append(key)
+        elif old != data:
+            changed.append(key)
+    kept = len(written) - len(added)
+    removed = [] if kept == len(stored) else [k for k in stored if k not in written]
+    return sorted(added), sorted(changed), sorted(removed)

@@ -22,7 +22,7 @@ from credgraph.store.feed import FlagFeed, NewEvent, flag_events
 from credgraph.store.neo4j import feed, records
 from credgraph.store.neo4j.cypher import flags as cypher
 from credgraph.store.neo4j.loading import CHUNK, Tx, chunks
-from credgraph.store.shared import unique
+from credgraph.store.shared import flag_difference, unique
 
 Key = tuple[str, str, str]
 #: Runs one managed (retried) write transaction.
@@ -56,9 +56,11 @@ def save_flags(
         _clean(run_write, statement, current)
 
     stored = dict(_current(read, replace_entries))
-    ended = [list(key) for key, data in stored.items() if rows.get(key, {}).get("data") != data]
-    created = [row for key, row in rows.items() if stored.get(key) != row["data"]]
-    events = [] if flag_feed is None else _events(read, flag_feed, stored, rows, replace_entries)
+    written: dict[Key, str] = {key: str(row["data"]) for key, row in rows.items()}
+    added, changed, removed = flag_difference(stored, written)
+    ended = [list(key) for key in (*removed, *changed)]
+    created = [rows[key] for key in (*added, *changed)]
+    events = [] if flag_feed is None else _events(read, flag_feed, stored, written, replace_entries)
     for keys in chunks(ended):
         run_write(_in_run(run, cypher.END_FLAGS, {"keys": keys, "run": run}))
     for chunk in chunks(created):
@@ -79,19 +81,19 @@ def save_flags(
     committed = run_write(commit)
     if committed is None:
         raise StoreError("materialised flags: a later propagation began before this one ended")
-    return FlagDiff(sorted(rows.keys() - stored.keys()), sorted(stored.keys() - rows.keys()))
+    return FlagDiff(added, removed)
 
 
 def _events(
     read: Read,
     flag_feed: FlagFeed,
     stored: dict[Key, str],
-    rows: dict[Key, dict[str, Any]],
+    new: dict[Key, str],
     replace_entries: Collection[str] | None,
 ) -> list[NewEvent]:
-    """The feed's events of replacing ``stored`` by ``rows`` (``flag_events``);
-    a save of some entries reads the other flags of its subjects (kept)."""
-    new = {key: str(row["data"]) for key, row in rows.items()}
+    """The feed's events of replacing ``stored`` by ``new`` (the flags' JSON
+    by key; ``flag_events``); a save of some entries reads the other flags
+    of its subjects (kept)."""
     kept: list[tuple[Key, str]] = []
     if replace_entries is not None:
         subjects = unique(k[0] for k in stored.keys() ^ new.keys())

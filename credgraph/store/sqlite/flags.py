@@ -15,6 +15,7 @@ from json.encoder import encode_basestring
 from credgraph.model import Flag
 from credgraph.store.base import FlagDiff, StoredFlags
 from credgraph.store.feed import FlagFeed
+from credgraph.store.shared import flag_difference
 from credgraph.store.sqlite.connection import SqliteBase
 from credgraph.store.sqlite.flag_events import (
     affected_subjects,
@@ -73,25 +74,6 @@ def flag_json(flag: Flag) -> str:
     )
 
 
-def _difference(
-    stored: dict[FlagKey, str], written: dict[FlagKey, str]
-) -> tuple[list[FlagKey], list[FlagKey], list[FlagKey]]:
-    """The keys added, kept with other JSON, and removed, each sorted, when
-    ``written`` replaces ``stored`` (one pass over the new flags; the old
-    ones only when some are gone)."""
-    added: list[FlagKey] = []
-    changed: list[FlagKey] = []
-    for key, data in written.items():
-        old = stored.get(key)
-        if old is None:
-            added.append(key)
-        elif old != data:
-            changed.append(key)
-    kept = len(written) - len(added)
-    removed = [] if kept == len(stored) else [k for k in stored if k not in written]
-    return sorted(added), sorted(changed), sorted(removed)
-
-
 class FlagStore(SqliteBase):
     """:class:`~credgraph.store.base.FlagCache` on the store file."""
 
@@ -111,7 +93,7 @@ class FlagStore(SqliteBase):
             # which kept keys changed data (the only rows rewritten)
             stored = self._stored_data(conn, scope)
             written = {key: flag_json(f) for key, f in rows.items()}
-            added, changed, removed = _difference(stored, written)
+            added, changed, removed = flag_difference(stored, written)
             subjects: list[str] = []
             subjects_json = "[]"
             if feed is not None:
