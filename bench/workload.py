@@ -154,13 +154,18 @@ def full_propagation(
     seconds, flags = timed(lambda: propagate(store, as_of))
     cpu = meter.figures()
     again, _ = timed(lambda: propagate(store, as_of))
-    keys = {(f.subject_id, f.flag.value, f.entry_id) for f in flags}
+    keys = flag_keys(flags)
     return {
         "seconds": round(seconds, 3),
         "second_run_s": round(again, 3),
         "flags": len(flags),
         "by_rule": dict(sorted(Counter(f.rule.value for f in flags).items())),
     } | cpu, keys
+
+
+def flag_keys(flags: list[Flag]) -> set[FlagKey]:
+    """The flags' keys, as the baseline gives its own: (subject, flag, entry)."""
+    return {(f.subject_id, f.flag.value, f.entry_id) for f in flags}
 
 
 def computed_propagation(
@@ -200,7 +205,7 @@ def computed_propagation(
             store.close()
         gc.collect()  # the store objects let go, outside the timings
     assert first is not None
-    keys = {(f.subject_id, f.flag.value, f.entry_id) for f in first}
+    keys = flag_keys(first)
     return _best("cold", cold) | _best("warm", warm) | {
         "runs": n,
         "flags": len(first),
