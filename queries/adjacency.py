@@ -35,7 +35,6 @@ from credgraph.policy import Policy, RoleSpec, default_policy
 from credgraph.store import Direction, EntryRow, Graph, GraphStore, RelationRow
 from queries.propagation import (
     BRANCH_OF,
-    NAMED_RESPONSIBLE,
     PARENT_OF,
     Hit,
     _flags,
@@ -43,6 +42,7 @@ from queries.propagation import (
     best_relation,
     control_hits,
     listed,
+    responsible_hits,
     suspended,
 )
 
@@ -189,14 +189,7 @@ def responsible_persons(
                 continue
             if any(role == r and (t is None or title in t) and title not in x for r, t, x in specs):
                 roles_of[source].add(role)
-        if named:
-            for pid in e.responsible:
-                roles_of[pid].add(NAMED_RESPONSIBLE)
-        for pid, names in roles_of.items():
-            nodes, rels = (e.subject_id, pid), (best_relation(names),)
-            hits.append(
-                Hit(pid, NodeKind.PERSON, FlagKind.RESPONSIBLE_PERSON, e, Rule.P1, nodes, rels)
-            )
+        hits += responsible_hits(e, roles_of, e.responsible if named else ())
     return hits
 
 

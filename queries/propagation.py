@@ -177,15 +177,22 @@ def responsible_persons(
         for r in by_firm.get(e.subject_id, ()):
             if r.active_on(e.decided_on) and any(s.matches(r) for s in specs):
                 roles_of[r.source_id].add(r.role.value)
-        if policy.rules.P1.named_responsible:
-            for pid in e.responsible_person_ids:
-                roles_of[pid].add(NAMED_RESPONSIBLE)
-        for pid, names in roles_of.items():
-            nodes, rels = (e.subject_id, pid), (best_relation(names),)
-            hits.append(
-                Hit(pid, NodeKind.PERSON, FlagKind.RESPONSIBLE_PERSON, e, Rule.P1, nodes, rels)
-            )
+        named = e.responsible_person_ids if policy.rules.P1.named_responsible else ()
+        hits += responsible_hits(e, roles_of, named)
     return hits
+
+
+def responsible_hits(
+    e: EntryLike, roles_of: dict[str, set[str]], named: Iterable[str]
+) -> Iterator[Hit]:
+    """P1's hits of entry ``e``: each person with the roles found on its
+    firm (``roles_of``) and each person the entry names (``named``, when the
+    policy counts them), by the strongest relation."""
+    for pid in named:
+        roles_of[pid].add(NAMED_RESPONSIBLE)
+    for pid, names in roles_of.items():
+        nodes, rels = (e.subject_id, pid), (best_relation(names),)
+        yield Hit(pid, NodeKind.PERSON, FlagKind.RESPONSIBLE_PERSON, e, Rule.P1, nodes, rels)
 
 
 def _p1_reach(store: GraphStore, persons: set[str], policy: Policy) -> list[ListEntry]:
