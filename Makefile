@@ -28,7 +28,7 @@ $(LOCALE_MO): $(LOCALE_PO) $(STAMP)
 # extract them, merge into the .po (then translate the new empty entries) and compile.
 locale: $(STAMP)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ -k T_:1c,2 -k gettext --no-location \
-		--omit-header -o credgraph/locale/credgraph.pot credgraph queries cli viz
+		--omit-header -o credgraph/locale/credgraph.pot credgraph queries cli viz api
 	$(VENV)/bin/pybabel -q update -i credgraph/locale/credgraph.pot -d credgraph/locale \
 		-D credgraph -l zh_CN --no-fuzzy-matching --ignore-obsolete -w 100
 	$(VENV)/bin/pybabel -q compile -d credgraph/locale -D credgraph

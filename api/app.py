@@ -27,6 +27,7 @@ from api.refs import RefCodec, load_secret
 from api.routers import ROUTERS
 from api.security import KeyRing
 from credgraph import __version__
+from credgraph.i18n import N_
 from credgraph.settings import Settings
 from credgraph.store import open_store
 from credgraph.text import name_keys
@@ -114,9 +115,9 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, too_large: bool) -> None:
         if too_large:
-            status, detail = 413, f"request body larger than {self.limit} bytes"
+            status, detail = 413, N_("request body larger than {max} bytes", max=self.limit)
         else:
-            status, detail = 400, "Content-Length is not a number"
+            status, detail = 400, N_("Content-Length is not a number")
         response = problems.problem_response(Request(scope), status, detail)
         await response(scope, receive, send)
 

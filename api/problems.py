@@ -4,6 +4,14 @@ Every 4xx carries ``type``, ``title``, ``status`` and ``detail``; typed query
 errors get a ``urn:credgraph:problem:…`` type, plain HTTP errors
 ``about:blank`` with the status phrase as title. Anything unexpected is a 500
 without a stack trace (the trace goes to the log).
+
+``title`` and ``detail`` are in the request's language (RFC 9457 §3.1.3
+allows localised titles): ``?lang=``, else ``Accept-Language``, else
+``CREDGRAPH_LANG`` (zh by default), negotiated here from the request
+itself, as a problem may be raised before any dependency ran. Messages are
+:func:`credgraph.i18n.N_` messages translated only now; ``type``,
+``status``, ``instance`` and ``errors[].loc`` never change with the language
+(``errors[].msg`` is pydantic's own English).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from credgraph.i18n import N_, Lang, Message, current_lang, message_text, negotiate, parse_lang
 from credgraph.ids import InvalidIdentifier
 from credgraph.textids import mask_ids_in_text
 from queries.errors import QueryError
@@ -62,12 +71,35 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+#: the titles of plain HTTP problems (Python's status phrases, for the catalog;
+#: 413 and 422 as Python 3.11 and as 3.13 spells them)
+STATUS_TITLES = (
+    N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found"),
+    N_("Method Not Allowed"), N_("Conflict"), N_("Request Entity Too Large"),
+    N_("Content Too Large"), N_("Unsupported Media Type"), N_("Unprocessable Entity"),
+    N_("Unprocessable Content"), N_("Too Many Requests"),
+    N_("Request Header Fields Too Large"), N_("Internal Server Error"),
+    N_("Service Unavailable"),
+)  # fmt: skip
+
+
+def request_lang(request: Request | None) -> Lang:
+    """The language of ``request``'s answer: ``?lang=``, else
+    ``Accept-Language``, else the server's default (``CREDGRAPH_LANG``, zh)."""
+    if request is None:
+        return current_lang()
+    chosen = parse_lang(request.query_params.get("lang")) or negotiate(
+        request.headers.get("accept-language")
+    )
+    return chosen or current_lang()
+
+
 def problem_response(
     request: Request | None,
     status: int,
-    detail: str | None,
+    detail: object | None,
     *,
-    title: str | None = None,
+    title: object | None = None,
     type_: str = "about:blank",
     errors: list[ProblemError] | None = None,
     headers: dict[str, str] | None = None,
@@ -76,6 +108,8 @@ def problem_response(
     # one it asked for (it may be on screen or in a log)
     instance = None
     masked = True
+    lang = request_lang(request)
+    text = message_text(detail, lang) if detail else None
     if request is not None:
         masked = getattr(getattr(request.state, "caller", None), "masked", True)
         instance = request.url.path
@@ -83,9 +117,9 @@ def problem_response(
             instance = getattr(request.scope.get("route"), "path", mask_ids_in_text(instance))
     body = Problem(
         type=type_,
-        title=title or HTTPStatus(status).phrase,
+        title=message_text(title or Message(HTTPStatus(status).phrase), lang),
         status=status,
-        detail=mask_ids_in_text(detail) if detail and masked else detail,
+        detail=mask_ids_in_text(text) if text and masked else text,
         instance=instance,
         errors=errors,
     )
@@ -108,12 +142,17 @@ def _loc(loc: Any) -> list[str | int]:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     phrase = HTTPStatus(exc.status_code).phrase
-    detail = exc.detail if isinstance(exc.detail, str) else phrase
+    detail: str = exc.detail if isinstance(exc.detail, str) else phrase
     if detail == phrase:
-        detail = {
-            404: f"no endpoint {request.url.path}",
-            405: f"{request.method} is not allowed on {request.url.path}",
-        }.get(exc.status_code, f"{phrase}: {request.method} {request.url.path}")
+        method, path = request.method, request.url.path
+        if exc.status_code == 404:
+            detail = N_("no endpoint {path}", path=path)
+        elif exc.status_code == 405:
+            detail = N_("{method} is not allowed on {path}", method=method, path=path)
+        else:
+            detail = N_(
+                "{phrase}: {method} {path}", phrase=Message(phrase), method=method, path=path
+            )
     headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 403:
         from api.audit import record_refusal
@@ -128,7 +167,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         ProblemError(loc=_loc(e.get("loc", ())), msg=str(e.get("msg", ""))) for e in exc.errors()
     ]
     first = errors[0] if errors else None
-    detail = f"{'.'.join(map(str, first.loc))}: {first.msg}" if first else "invalid request"
+    detail = (
+        N_("{loc}: {message}", loc=".".join(map(str, first.loc)), message=first.msg)
+        if first
+        else N_("invalid request")
+    )
     from api.audit import record_refusal
 
     record_refusal(request, 422, body=exc.body)
@@ -136,7 +179,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         request,
         422,
         detail,
-        title="Invalid request",
+        title=N_("Invalid request"),
         type_=TYPE_PREFIX + "invalid-request",
         errors=errors,
     )
@@ -151,7 +194,7 @@ async def _query_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         exc.status,
-        str(exc),
+        exc,
         title=exc.title,
         type_=TYPE_PREFIX + _slug(type(exc).__name__),
     )
@@ -165,15 +208,15 @@ async def _invalid_identifier(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         422,
-        f"{exc.value!r}: {exc.reason}",
-        title="Invalid identifier",
+        exc,
+        title=N_("Invalid identifier"),
         type_=TYPE_PREFIX + "invalid-identifier",
     )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(request, 500, "an unexpected error occurred; it has been logged")
+    return problem_response(request, 500, N_("an unexpected error occurred; it has been logged"))
 
 
 def install(app: FastAPI) -> None:

@@ -27,6 +27,7 @@ from api.budget import Budgets
 from api.keys import ApiKey, ApiRole, find_key, read_keys
 from api.masking import dump, masked_body
 from api.refs import RefCodec, is_ref
+from credgraph.i18n import N_
 from credgraph.ids import MAX_ID_LENGTH, is_resident_id, is_uscc, mask_person_id, normalise_id
 from credgraph.model import IdType, NodeKind, Person
 from credgraph.store import GraphStore
@@ -101,17 +102,19 @@ class KeyRing:
                     self._keys, self._error = [], str(exc)
                 self._stamp = stamp
             if self._error is not None:
-                raise HTTPException(503, "the API keys file cannot be read")
+                raise HTTPException(503, N_("the API keys file cannot be read"))
             return self._keys
 
     def caller(self, key: str | None, refs: RefCodec | None = None) -> Caller:
         """The caller owning ``key``; 401 when missing or unknown."""
         keys = self._current()
         if not key:
-            raise HTTPException(401, f"missing {API_KEY_HEADER} header", headers=_CHALLENGE)
+            raise HTTPException(
+                401, N_("missing {header} header", header=API_KEY_HEADER), headers=_CHALLENGE
+            )
         found = find_key(keys, key) if len(key) <= MAX_KEY_LENGTH else None
         if found is None:
-            raise HTTPException(401, "invalid API key", headers=_CHALLENGE)
+            raise HTTPException(401, N_("invalid API key"), headers=_CHALLENGE)
         return Caller(found.name, found.role, refs)
 
 
@@ -127,7 +130,11 @@ def authenticate(request: Request, key: str | None) -> Caller:
     if wait is not None:
         raise HTTPException(
             429,
-            f"key {caller.name} is over its request budget; retry in {wait:.1f} s",
+            N_(
+                "key {name} is over its request budget; retry in {wait:.1f} s",
+                name=caller.name,
+                wait=wait,
+            ),
             headers={"Retry-After": Budgets.retry_after(wait)},
         )
     return caller
@@ -151,7 +158,12 @@ def require(role: ApiRole) -> Callable[..., Awaitable[Caller]]:
         caller = authenticate(request, key)
         if RANK[caller.role] < RANK[role]:
             raise HTTPException(
-                403, f"role {caller.role.value} may not use this endpoint (needs {role.value})"
+                403,
+                N_(
+                    "role {role} may not use this endpoint (needs {needed})",
+                    role=caller.role.value,
+                    needed=role.value,
+                ),
             )
         return caller
 
@@ -171,9 +183,6 @@ Admin = Annotated[Caller, Depends(require(ApiRole.ADMIN))]
 
 
 # -- ids asked for ---------------------------------------------------------------
-PERSON_ID_REFUSED = (
-    "role {role} looks persons up by the ref given in responses (…~…), never by a person's id"
-)
 
 
 def resolve_id(caller: Caller, store: GraphStore, value: str) -> str:
@@ -196,11 +205,17 @@ def _resolve(caller: Caller, store: GraphStore, value: str) -> str:
     if is_ref(value):
         person_id = caller.refs.person_id(caller.name, value) if caller.refs else None
         if person_id is None:
-            raise HTTPException(403, "this ref was not given to this API key")
+            raise HTTPException(403, N_("this ref was not given to this API key"))
         return person_id
     norm = normalise_id(value)
     if len(norm) > MAX_ID_LENGTH:
-        raise InvalidRequest(f"an id has at most {MAX_ID_LENGTH} characters, got {len(norm)}")
+        raise InvalidRequest(
+            N_(
+                "an id has at most {max} characters, got {length}",
+                max=MAX_ID_LENGTH,
+                length=len(norm),
+            )
+        )
     if not caller.masked:
         return value
     kind = store.existing_ids([norm]).get(norm)
@@ -209,7 +224,11 @@ def _resolve(caller: Caller, store: GraphStore, value: str) -> str:
     if is_uscc(norm) and not is_resident_id(norm):
         # can only be a USCC: unknown whether or not a person's other id is spelled so
         raise UnknownEntity(norm)
-    raise HTTPException(403, PERSON_ID_REFUSED.format(role=caller.role.value))
+    refused = N_(
+        "role {role} looks persons up by the ref given in responses (…~…), never by a person's id",
+        role=caller.role.value,
+    )
+    raise HTTPException(403, refused)
 
 
 def resolve_ids(caller: Caller, store: GraphStore, values: Iterable[str]) -> list[str]:

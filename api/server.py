@@ -10,19 +10,25 @@ it. :class:`ProblemHttpToolsProtocol` sends the same ``400`` as
 ``application/problem+json``, saying how to fix the URL, and refuses a
 request line and headers over :data:`MAX_HEAD_BYTES` with a ``431`` (h11
 had a limit; llhttp buffers a header of any size).
+
+These two answers cannot negotiate a language (the request could not be
+read): they speak the server's default language, ``CREDGRAPH_LANG`` (zh
+when unset), like every answer to a request that asks for none.
 """
 
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.problems import PROBLEM_JSON
+from credgraph.i18n import N_, Lang, Message, default_lang
 
-BAD_REQUEST_DETAIL = (
+BAD_REQUEST_DETAIL = N_(
     "the request line or headers are not valid HTTP/1.1 (a URL must percent-encode spaces "
     "and non-ASCII characters, e.g. /search?q=%E5%8D%8E%E7%9B%9B for q=华盛; header lines "
     "end with CRLF and carry one Content-Length at most)"
@@ -31,19 +37,23 @@ BAD_REQUEST_DETAIL = (
 #: the most bytes a request line and headers may take (one more read of
 #: the socket may pass unseen): llhttp sets no limit, h11 16 KiB
 MAX_HEAD_BYTES = 64 * 1024
-HEAD_TOO_LARGE_DETAIL = f"the request line and headers are larger than {MAX_HEAD_BYTES} bytes"
+HEAD_TOO_LARGE_DETAIL = N_(
+    "the request line and headers are larger than {max} bytes", max=MAX_HEAD_BYTES
+)
 
 
-def _problem(status: int, title: str, detail: str) -> bytes:
+@cache
+def problem_body(status: int, lang: Lang) -> bytes:
+    """The whole body of the 400 or 431 answer in ``lang``."""
+    title, detail = {
+        400: (Message("Bad Request"), BAD_REQUEST_DETAIL),
+        431: (Message("Request Header Fields Too Large"), HEAD_TOO_LARGE_DETAIL),
+    }[status]
     return json.dumps(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        {"type": "about:blank", "title": title.text(lang), "status": status,
+         "detail": detail.text(lang)},
         ensure_ascii=False,
-    ).encode("utf-8")
-
-
-#: the whole body of the 400 answer
-BAD_REQUEST_BODY = _problem(400, "Bad Request", BAD_REQUEST_DETAIL)
-HEAD_TOO_LARGE_BODY = _problem(431, "Request Header Fields Too Large", HEAD_TOO_LARGE_DETAIL)
+    ).encode("utf-8")  # fmt: skip
 
 
 class ProblemHttpToolsProtocol(HttpToolsProtocol):
@@ -74,10 +84,10 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
             return
         self._head += len(data)
         if self._head > MAX_HEAD_BYTES:
-            self._refuse(b"431 Request Header Fields Too Large", HEAD_TOO_LARGE_BODY)
+            self._refuse(b"431 Request Header Fields Too Large", problem_body(431, default_lang()))
 
     def send_400_response(self, msg: str) -> None:
-        self._refuse(b"400 Bad Request", BAD_REQUEST_BODY)
+        self._refuse(b"400 Bad Request", problem_body(400, default_lang()))
 
     def _refuse(self, status: bytes, body: bytes) -> None:
         head = [b"HTTP/1.1 " + status + b"\r\n"]

@@ -504,7 +504,7 @@ def bench(
     try:
         result = run_bench(config, progress=lambda step: err.print(f"[dim]bench:[/dim] {step}"))
     except BenchError as exc:
-        raise fail(str(exc), 1) from None
+        raise fail(exc, 1) from None
     fragment = markdown(result)
     with atomic_write(out_dir / f"bench-{enterprises}.md") as md:
         md.write(fragment)

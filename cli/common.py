@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from credgraph.i18n import N_, code_label, gettext
+from credgraph.i18n import N_, Message, code_label, gettext, message_text
 from credgraph.store import (
     NEO4J_SCHEMES,
     GraphStore,
@@ -59,9 +59,14 @@ FormatOpt = Annotated[
 ]
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print a one-line error to stderr and return the exit to raise."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+def fail(message: object, code: int = 2) -> typer.Exit:
+    """Print a one-line error to stderr, in the language in force (``--lang``),
+    and return the exit to raise. ``message``: an :func:`~credgraph.i18n.N_`
+    message or an exception carrying one (translated now), or any text."""
+    label = gettext("error:")
+    space = "" if label.endswith("：") else " "  # 错误：… / error: …
+    text = escape(message_text(message))
+    err.print(f"[red]{escape(label)}[/red]{space}{text}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -84,7 +89,11 @@ def store_from(
 
     def waiting(seconds: float) -> None:
         err.print(
-            f"waiting for another process writing {where} ({seconds:.0f} s) …",
+            N_(
+                "waiting for another process writing {store} ({seconds:.0f} s) …",
+                store=where,
+                seconds=seconds,
+            ).text(),
             highlight=False,
             soft_wrap=True,
         )
@@ -92,17 +101,17 @@ def store_from(
     try:
         store = open_store(where, read_only=not (write or create), on_wait=waiting)
     except StoreBusy as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     except (StoreError, sqlite3.Error, OSError) as exc:
-        raise fail(f"cannot open store {where}: {exc}") from None
+        raise fail(N_("cannot open store {store}: {error}", store=where, error=exc)) from None
     try:
         yield store
     except QueryError as exc:  # unknown/invalid ids, bad options: one line, exit 2
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     except StoreBusy as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     except (StoreError, sqlite3.OperationalError) as exc:
-        raise fail(f"store {where}: {exc}") from None
+        raise fail(N_("store {store}: {error}", store=where, error=exc)) from None
     finally:
         store.close()
 
@@ -115,19 +124,26 @@ def check_embedded_store(path: Path, *, create: bool) -> None:
     demo) may name one that does not exist yet. A 0-byte or foreign file is
     refused: opening it would turn it into an empty store."""
     if path.is_dir():
-        raise fail(f"store {path} is a folder, not a store file")
+        raise fail(N_("store {store} is a folder, not a store file", store=path))
     if not path.exists():
         if create:
             return
-        raise fail(f"no store at {path}: load data first (credgraph load DIR --store {path})")
+        raise fail(
+            N_(
+                "no store at {store}: load data first (credgraph load DIR --store {store})",
+                store=path,
+            )
+        )
     try:
         with path.open("rb") as fh:
             header = fh.read(len(SQLITE_HEADER))
     except OSError as exc:
-        raise fail(f"cannot read store {path}: {exc.strerror}") from None
+        raise fail(
+            N_("cannot read store {store}: {error}", store=path, error=exc.strerror)
+        ) from None
     if header != SQLITE_HEADER:
-        what = "empty (0 bytes)" if not header else "not a credgraph store (not SQLite)"
-        raise fail(f"store {path} is {what}: refusing to use it")
+        what = N_("empty (0 bytes)") if not header else N_("not a credgraph store (not SQLite)")
+        raise fail(N_("store {store} is {what}: refusing to use it", store=path, what=what))
 
 
 def parse_as_of(value: str | None, option: str = "--as-of") -> date:
@@ -139,9 +155,13 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> date:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise fail(f"{option} {value!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise fail(
+            N_("{option} {value!r} is not an ISO date (YYYY-MM-DD)", option=option, value=value)
+        ) from None
     if not date(1900, 1, 1) <= day <= date(2199, 12, 31):
-        raise fail(f"{option} {value} is outside 1900-01-01 … 2199-12-31")
+        raise fail(
+            N_("{option} {value} is outside 1900-01-01 … 2199-12-31", option=option, value=value)
+        )
     return day
 
 
@@ -154,15 +174,15 @@ def store_location(location: str | None) -> str:
     return Settings().store
 
 
-def _protected(store: str | None, inputs: Sequence[Path]) -> list[tuple[Path, str]]:
+def _protected(store: str | None, inputs: Sequence[Path]) -> list[tuple[Path, Message]]:
     """Files and folders no output may replace: the store with its audit
     log and their WAL and shared-memory files, and the inputs of the command."""
-    guarded: list[tuple[Path, str]] = []
+    guarded: list[tuple[Path, Message]] = []
     where = store_location(store)
     if not where.startswith(NEO4J_SCHEMES):
         base = Path(where).expanduser().resolve()
-        guarded += [(Path(f), f"the store {where}") for f in store_files(base)]
-    guarded += [(Path(i).expanduser().resolve(), f"the input {i}") for i in inputs]
+        guarded += [(Path(f), N_("the store {store}", store=where)) for f in store_files(base)]
+    guarded += [(Path(i).expanduser().resolve(), N_("the input {path}", path=i)) for i in inputs]
     return guarded
 
 
@@ -180,13 +200,34 @@ def check_output(
     target = path.expanduser().resolve()
     for guarded, what in _protected(store, inputs):
         if target == guarded:
-            raise fail(f"{option} {path} is {what}: choose another output path")
+            raise fail(
+                N_(
+                    "{option} {path} is {what}: choose another output path",
+                    option=option,
+                    path=path,
+                    what=what,
+                )
+            )
         if guarded.is_dir() and guarded in target.parents:
-            raise fail(f"{option} {path} is inside {what}: choose another output path")
+            raise fail(
+                N_(
+                    "{option} {path} is inside {what}: choose another output path",
+                    option=option,
+                    path=path,
+                    what=what,
+                )
+            )
     if not folder and target.is_dir():
-        raise fail(f"{option} {path} is a folder, not a file")
+        raise fail(N_("{option} {path} is a folder, not a file", option=option, path=path))
     if not target.parent.is_dir():
-        raise fail(f"{option} {path}: folder {path.parent} does not exist")
+        raise fail(
+            N_(
+                "{option} {path}: folder {folder} does not exist",
+                option=option,
+                path=path,
+                folder=path.parent,
+            )
+        )
 
 
 #: Column names of the CLI's tables, translated by :func:`emit_table` (DESIGN §12).

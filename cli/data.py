@@ -21,6 +21,7 @@ from cli.common import (
     fail,
     store_from,
 )
+from credgraph.i18n import N_
 from graph_loader import LoadReport, UnusableInput, write_rejects
 from queries.workflows import load_and_refresh
 
@@ -83,7 +84,11 @@ class _StagedRejects:
             write_rejects(report.rejects, self.temp)
         except OSError as exc:
             raise fail(
-                f"--rejects {self.target}: cannot write ({exc.strerror}); nothing loaded"
+                N_(
+                    "--rejects {path}: cannot write ({error}); nothing loaded",
+                    path=self.target,
+                    error=exc.strerror,
+                )
             ) from None
 
     def settle(self) -> None:
@@ -137,7 +142,7 @@ def load(
             )
         except UnusableInput as exc:
             staged.discard()
-            raise fail(str(exc)) from None
+            raise fail(exc) from None
         except BaseException:
             staged.settle()
             raise

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from cli.common import AsOfOpt, StoreOpt, check_output, err, fail, parse_as_of, store_from
+from credgraph.i18n import N_
 from queries.propagation import active_entries, all_flags
 
 app = typer.Typer()
@@ -76,13 +77,20 @@ def check_export_folder(out_dir: Path, *, force: bool) -> None:
     )
     if data and "import.sh" not in present:
         raise fail(
-            f"DIR {out_dir} holds data to load ({', '.join(data[:3])}): "
-            "export into a folder of its own"
+            N_(
+                "DIR {folder} holds data to load ({files}): export into a folder of its own",
+                folder=out_dir,
+                files=", ".join(data[:3]),
+            )
         )
     if not force:
         raise fail(
-            f"DIR {out_dir} is not empty ({len(present)} files): choose an empty folder, "
-            "or --force to replace an earlier export"
+            N_(
+                "DIR {folder} is not empty ({count} files): choose an empty folder, "
+                "or --force to replace an earlier export",
+                folder=out_dir,
+                count=len(present),
+            )
         )
 
 

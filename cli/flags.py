@@ -20,7 +20,7 @@ from cli.common import (
     parse_as_of,
     store_from,
 )
-from credgraph.i18n import gettext
+from credgraph.i18n import N_, gettext
 from credgraph.ids import normalise_id
 from credgraph.model import Flag
 from credgraph.policy import today
@@ -99,7 +99,7 @@ def flags_cmd(
         else:
             sid = normalise_id(subject)
             if not db.existing_ids([sid]):
-                raise fail(f"unknown subject {sid}", 2)
+                raise fail(N_("unknown subject {subject}", subject=sid), 2)
             flags = flags_for_subjects(db, [sid], day)
         print_flags(flags, fmt, gettext("flags on {day}").format(day=day), db)
 

@@ -30,7 +30,7 @@ from cli.common import (
     parse_as_of,
     store_from,
 )
-from credgraph.i18n import gettext, term
+from credgraph.i18n import N_, gettext, term
 from queries.network import NetworkResult, ego_network
 from queries.paths import PathsResult, find_paths
 
@@ -51,7 +51,13 @@ def _viz(module: str, feature: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise fail(f"{feature} needs the {module} module, which is not installed") from None
+        raise fail(
+            N_(
+                "{feature} needs the {module} module, which is not installed",
+                feature=feature,
+                module=module,
+            )
+        ) from None
 
 
 def _line(text: str) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from api.keys import ApiRole, add_key, read_keys, remove_key
 from cli.common import emit_table, err, fail
+from credgraph.i18n import N_
 from credgraph.settings import Settings
 
 app = typer.Typer()
@@ -43,7 +44,7 @@ def keys_add(
     try:
         key = add_key(path, name, role.value, replace=replace)
     except ValueError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     err.print(f"key {name!r} ({role.value}) stored in {path}; keep it safe, it is not shown again")
     typer.echo(key)
 
@@ -62,5 +63,5 @@ def keys_remove(name: Annotated[str, typer.Argument()], keys_file: KeysFileOpt =
     """Revoke a key (the running API notices at the next request)."""
     path = keys_file or Settings().keys_file
     if not remove_key(path, name):
-        raise fail(f"no key named {name!r} in {path}")
+        raise fail(N_("no key named {name!r} in {path}", name=name, path=path))
     err.print(f"key {name!r} removed from {path}")

@@ -126,8 +126,9 @@ def _global_options(
     chosen = parse_lang(lang)
     if lang is not None and chosen is None:
         from cli.common import fail
+        from credgraph.i18n import N_
 
-        raise fail(f"--lang {lang!r}: choose zh or en")
+        raise fail(N_("--lang {value!r}: choose zh or en", value=lang))
     set_lang(chosen)  # None: CREDGRAPH_LANG's default (zh), whatever ran before
     if policy is not None:
         from cli.common import fail
@@ -136,7 +137,7 @@ def _global_options(
         try:
             use_policy_file(policy)
         except PolicyError as exc:
-            raise fail(str(exc)) from None
+            raise fail(exc) from None
 
 
 def main() -> None:

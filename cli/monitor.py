@@ -20,6 +20,7 @@ from cli.common import (
     parse_as_of,
     store_from,
 )
+from credgraph.i18n import N_
 from credgraph.ids import normalise_id
 from credgraph.store.feed import MAX_WATCHLIST_IDS, ChangeEvent
 from queries import watchlists
@@ -78,7 +79,7 @@ def watch_import(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise fail(f"cannot read {file}: {exc.strerror}") from None
+        raise fail(N_("cannot read {path}: {error}", path=file, error=exc.strerror)) from None
     with store_from(store, write=True) as db:
         rows = watchlists.read_ids(data, file.name)
         report = watchlists.add_ids(db, name, rows, owner, admin=True)

@@ -25,7 +25,7 @@ from cli.common import (
     parse_as_of,
     store_from,
 )
-from credgraph.i18n import code_label, current_lang, gettext, parse_lang, set_lang, term
+from credgraph.i18n import N_, code_label, current_lang, gettext, parse_lang, set_lang, term
 from credgraph.model import Scenario
 from credgraph.outputs import atomic_write
 from credgraph.policy import Policy, default_policy
@@ -159,11 +159,13 @@ def _read_file(path: Path) -> list[BidderInput]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise fail(f"--file {path}: cannot read ({exc.strerror})") from None
+        raise fail(
+            N_("--file {path}: cannot read ({error})", path=path, error=exc.strerror)
+        ) from None
     try:
         return read_bidders(data, path.name)
     except InvalidRequest as exc:
-        raise fail(f"--file {path}: {exc}") from None
+        raise fail(N_("--file {path}: {error}", path=path, error=exc)) from None
 
 
 def _write_out(
@@ -228,15 +230,15 @@ def screen_cmd(
 ) -> None:
     """Screen bidders: a verdict per bidder and the links between them (DESIGN §6)."""
     if (file is None) == (not bidders):
-        raise fail("give bidder USCCs or --file FILE (not both)")
+        raise fail(N_("give bidder USCCs or --file FILE (not both)"))
     if out_path is not None:
         check_output(out_path, "--out", store=store, inputs=[file] if file else [])
         if out_path.suffix.lower() not in OUT_SUFFIXES:
-            raise fail(f"--out {out_path}: the name must end in .xlsx, .csv or .html")
+            raise fail(N_("--out {path}: the name must end in .xlsx, .csv or .html", path=out_path))
     if lang is not None:
         chosen = parse_lang(lang)
         if chosen is None:
-            raise fail(f"--lang {lang!r}: choose zh or en")
+            raise fail(N_("--lang {value!r}: choose zh or en", value=lang))
         set_lang(chosen)
     lang = current_lang()
     day = parse_as_of(as_of)

@@ -64,7 +64,9 @@ def _day(value: str | None, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise fail(f"{option} {value!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise fail(
+            N_("{option} {value!r} is not an ISO date (YYYY-MM-DD)", option=option, value=value)
+        ) from None
 
 
 def _reason_row(r: Reason, names: dict[str, str]) -> tuple[str, str, str, str | None]:
@@ -176,7 +178,7 @@ def inspection_plan_cmd(
         firms = resolve_population(db, population)
         staff = inspectors_from_file(inspectors)
         if not staff:
-            raise fail(f"{inspectors}: no inspectors")
+            raise fail(N_("{path}: no inspectors", path=inspectors))
         plan = inspection_plan(db, firms, staff, chosen, seed, day, per_firm)
     write_plan_csv(plan, out_file)
     write_conflicts_csv(plan, conflicts_path)
@@ -400,7 +402,7 @@ def exchange_compare(
         try:
             compared = compare_upstream_file(db, file)
         except UnusableInput as exc:
-            raise fail(str(exc)) from None
+            raise fail(exc) from None
     if report is not None:
         n = compared.write_feedback(report)
         err.print(f"wrote {n} feedback rows to {report}")
@@ -483,7 +485,7 @@ def exchange_deadlines(
     try:
         log_rows = read_task_log(log_file) if log_file else []
     except QueryError as exc:
-        raise fail(str(exc)) from None
+        raise fail(exc) from None
     with store_from(store) as db:
         rows = deadlines(db, day, log_rows, first)
     if not show_all:

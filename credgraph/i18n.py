@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -36,9 +36,67 @@ _LOCALES: dict[Lang, str] = {"zh": "zh_CN", "en": "en"}
 _current: ContextVar[Lang | None] = ContextVar("credgraph_lang", default=None)
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction without translating it here."""
-    return message
+class Message(str):
+    """A message marked for translation, shown in the language in force when
+    it is shown (an error raised under one language may be shown in another:
+    the API answers in the request's language, the CLI in ``--lang``'s).
+
+    The string itself is the English text (the msgid filled with the
+    parameters), so logs, ``str(exc)`` and English are today's words;
+    :meth:`text` translates the msgid and fills in the parameters (a
+    parameter that is itself a :class:`Message` is translated too).
+
+    >>> m = N_("unknown subject {subject}", subject="91X")
+    >>> str(m), m.text("zh")
+    ('unknown subject 91X', '未知主体 91X')
+    """
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, /, **params: object) -> Message:
+        self = super().__new__(cls, template.format(**params) if params else template)
+        self.template, self.params = template, params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_message, (self.template, self.params))
+
+    def text(self, lang: Lang | None = None) -> str:
+        """The message in ``lang`` (default: the language in force)."""
+        chosen = lang or current_lang()
+        template = translations(chosen).gettext(self.template)
+        if not self.params:
+            return template
+        return template.format(**{k: localised(v, chosen) for k, v in self.params.items()})
+
+
+def _message(template: str, params: dict[str, object]) -> Message:
+    return Message(template, **params)
+
+
+def N_(message: str, /, **params: object) -> Message:
+    """Mark ``message`` (an English msgid, with ``{named}`` placeholders
+    filled from ``params``) for extraction; it is translated when shown
+    (:meth:`Message.text`, :func:`localised`)."""
+    return Message(message, **params)
+
+
+def localised(value: object, lang: Lang | None = None) -> object:
+    """``value`` to show in ``lang``: a :class:`Message` translated, an
+    exception as its message (translated when it carries a :class:`Message`),
+    anything else unchanged (numbers keep their format specs)."""
+    if isinstance(value, BaseException):
+        args = value.args
+        value = args[0] if len(args) == 1 and isinstance(args[0], Message) else str(value)
+    if isinstance(value, Message):
+        return value.text(lang)
+    return value
+
+
+def message_text(value: object, lang: Lang | None = None) -> str:
+    """:func:`localised` as a string (for one-line errors)."""
+    return str(localised(value, lang))
 
 
 def T_(context: str, message: str) -> str:

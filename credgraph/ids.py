@@ -19,6 +19,7 @@ from stdnum.exceptions import (
     ValidationError,
 )
 
+from credgraph.i18n import N_
 from credgraph.model import IdType, NodeKind
 
 
@@ -26,7 +27,7 @@ class InvalidIdentifier(ValueError):
     """An identifier failed validation; ``reason`` says why in plain words."""
 
     def __init__(self, value: str, reason: str) -> None:
-        super().__init__(f"{value!r}: {reason}")
+        super().__init__(N_("{id!r}: {reason}", id=value, reason=reason))
         self.value = value
         self.reason = reason
 
@@ -41,13 +42,17 @@ def normalise_id(value: str) -> str:
 
 
 def _reason(exc: ValidationError, what: str) -> str:
+    """Why ``exc`` refused a ``what``, as a message shown in the user's language."""
     name = type(exc).__name__
-    return {
-        "InvalidLength": f"{what} must have 18 characters",
-        "InvalidFormat": f"{what} has characters not allowed at their position",
-        "InvalidChecksum": f"{what} check digit is wrong",
-        "InvalidComponent": f"{what} has an impossible birth date or region code",
-    }.get(name, f"invalid {what}: {exc}")
+    if name == "InvalidLength":
+        return N_("{what} must have 18 characters", what=what)
+    if name == "InvalidFormat":
+        return N_("{what} has characters not allowed at their position", what=what)
+    if name == "InvalidChecksum":
+        return N_("{what} check digit is wrong", what=what)
+    if name == "InvalidComponent":
+        return N_("{what} has an impossible birth date or region code", what=what)
+    return N_("invalid {what}: {error}", what=what, error=exc)
 
 
 def validate_uscc(value: str) -> str:
@@ -67,7 +72,7 @@ def validate_uscc(value: str) -> str:
             return norm
         return str(uscc.validate(norm))
     except ValidationError as exc:
-        raise InvalidIdentifier(norm, _reason(exc, "USCC")) from None
+        raise InvalidIdentifier(norm, _reason(exc, N_("USCC"))) from None
 
 
 _PLAIN_ID = re.compile(r"[0-9A-Z]+")
@@ -108,7 +113,7 @@ def validate_resident_id(value: str) -> str:
             raise InvalidComponent()
         return number
     except ValidationError as exc:
-        raise InvalidIdentifier(norm, _reason(exc, "resident identity number")) from None
+        raise InvalidIdentifier(norm, _reason(exc, N_("resident identity number"))) from None
 
 
 def validate_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
@@ -119,7 +124,10 @@ def validate_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9\-]{4,63}", norm):
         raise InvalidIdentifier(
             norm,
-            f"{id_type.value} number must be 5-64 letters, digits or '-', not starting with '-'",
+            N_(
+                "{kind} number must be 5-64 letters, digits or '-', not starting with '-'",
+                kind=N_("passport") if id_type is IdType.PASSPORT else N_("other"),
+            ),
         )
     return norm
 

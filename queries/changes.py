@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from credgraph.i18n import N_
 from credgraph.model import FlagKind, ListKind, Scenario
 from credgraph.policy import Policy, default_policy
 from credgraph.store.feed import ChangeEvent, FlagFeed, MonitorStore
@@ -82,10 +83,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidRequest(f"not a changes cursor: {cursor!r}") from None
+        raise InvalidRequest(N_("not a changes cursor: {cursor!r}", cursor=cursor)) from None
     prefix, _, number = text.partition(":")
     if prefix != "seq" or not number.isdigit() or len(number) > 18:
-        raise InvalidRequest(f"not a changes cursor: {cursor!r}")
+        raise InvalidRequest(N_("not a changes cursor: {cursor!r}", cursor=cursor))
     return int(number)
 
 
@@ -100,12 +101,14 @@ def since_seq(store: MonitorStore, since: str | None) -> int:
     value = since.strip()
     if value.isdigit():
         if len(value) > 18:
-            raise InvalidRequest(f"--since {value}: seq too large")
+            raise InvalidRequest(N_("--since {value}: seq too large", value=value))
         return int(value)
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise InvalidRequest(f"--since {value!r}: a seq number or a YYYY-MM-DD day") from None
+        raise InvalidRequest(
+            N_("--since {value!r}: a seq number or a YYYY-MM-DD day", value=value)
+        ) from None
     return store.seq_before(datetime.combine(day, time(0), tzinfo=_TZ))
 
 
@@ -119,7 +122,7 @@ def read_changes(
 ) -> ChangesPage:
     """One page of the feed after ``after_seq`` (see ``ChangeFeed.changes``)."""
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}")
+        raise InvalidRequest(N_("limit must be between 1 and {max}", max=MAX_PAGE))
     # a snapshot of the end first: a page never reaches past it, so the
     # cursor after an empty filtered scan can safely move up to it
     last = store.last_seq()

@@ -13,6 +13,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
+from credgraph.i18n import N_
 from credgraph.model import Enterprise, Flag, ListKind, NodeKind, Rule
 from credgraph.store import GraphStore
 from queries.errors import InvalidRequest
@@ -60,9 +61,9 @@ def flagged(
     Raises :class:`InvalidRequest` for a bad ``limit``/``offset`` or range.
     """
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise InvalidRequest(f"limit must be 1–{MAX_LIMIT} and offset ≥ 0")
+        raise InvalidRequest(N_("limit must be 1–{max} and offset ≥ 0", max=MAX_LIMIT))
     if decided_from and decided_to and decided_from > decided_to:
-        raise InvalidRequest("decided_from is after decided_to")
+        raise InvalidRequest(N_("decided_from is after decided_to"))
     chosen = [
         f
         for f in all_flags(store, as_of)

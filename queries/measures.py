@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from credgraph.i18n import N_
 from credgraph.model import (
     Flag,
     FlagKind,
@@ -116,7 +117,9 @@ def parse_scenario(value: Scenario | str) -> Scenario:
         return Scenario(value)
     except ValueError:
         names = ", ".join(s.value for s in Scenario)
-        raise InvalidRequest(f"unknown scenario {value!r}; one of {names}") from None
+        raise InvalidRequest(
+            N_("unknown scenario {value!r}; one of {names}", value=value, names=names)
+        ) from None
 
 
 # -- green channel (003:L20) -----------------------------------------------------

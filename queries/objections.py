@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from credgraph.i18n import N_
 from credgraph.model import Objection
 from credgraph.store import GraphStore, UnknownObjection
 from queries.errors import QueryError
@@ -20,7 +21,7 @@ class ObjectionError(QueryError):
     """An objection request that cannot be carried out (unknown entry 404,
     already open or resolved 409, otherwise 422)."""
 
-    title = "Objection refused"
+    title = N_("Objection refused")
 
     def __init__(self, message: str, status: int = 422) -> None:
         super().__init__(message)
@@ -28,25 +29,36 @@ class ObjectionError(QueryError):
 
 
 class UnknownObjectionError(ObjectionError):
-    title = "Unknown objection"
+    title = N_("Unknown objection")
 
     def __init__(self, objection_id: int) -> None:
-        super().__init__(f"no objection {objection_id}", 404)
+        super().__init__(N_("no objection {id}", id=objection_id), 404)
         self.objection_id = objection_id
 
 
 def file_objection(store: GraphStore, entry_id: str, reason: str, filed_on: date) -> Objection:
     entries = store.entries(entry_ids=[entry_id])
     if not entries:
-        raise ObjectionError(f"unknown list entry {entry_id!r}", 404)
+        raise ObjectionError(N_("unknown list entry {entry!r}", entry=entry_id), 404)
     if not reason.strip():
-        raise ObjectionError("an objection needs a reason")
+        raise ObjectionError(N_("an objection needs a reason"))
     if filed_on < entries[0].decided_on:
-        raise ObjectionError(f"filed_on {filed_on} is before the decision {entries[0].decided_on}")
+        raise ObjectionError(
+            N_(
+                "filed_on {day} is before the decision {decided}",
+                day=filed_on,
+                decided=entries[0].decided_on,
+            )
+        )
     open_ = [o for o in store.objections([entry_id]) if o.resolved_on is None]
     if open_:
         raise ObjectionError(
-            f"entry {entry_id} already has open objection {open_[0].objection_id}", 409
+            N_(
+                "entry {entry} already has open objection {id}",
+                entry=entry_id,
+                id=open_[0].objection_id,
+            ),
+            409,
         )
     before = store.generation()
     objection = store.file_objection(entry_id, reason.strip(), filed_on)
@@ -62,9 +74,15 @@ def resolve_objection(
     except UnknownObjection:
         raise UnknownObjectionError(objection_id) from None
     if current.resolved_on is not None:
-        raise ObjectionError(f"objection {objection_id} is already resolved", 409)
+        raise ObjectionError(N_("objection {id} is already resolved", id=objection_id), 409)
     if resolved_on < current.filed_on:
-        raise ObjectionError(f"resolved_on {resolved_on} is before filing {current.filed_on}")
+        raise ObjectionError(
+            N_(
+                "resolved_on {day} is before filing {filed}",
+                day=resolved_on,
+                filed=current.filed_on,
+            )
+        )
     before = store.generation()
     objection = store.resolve_objection(objection_id, upheld, resolved_on)
     refresh(store, Change(entry_ids=frozenset({objection.entry_id})), before)

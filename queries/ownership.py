@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from credgraph.i18n import N_
 from credgraph.model import NodeId, NodeKind, PersonId, Role
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
@@ -220,7 +221,7 @@ def ownership(store: GraphStore, uscc: str, as_of: date, max_depth: int = 10) ->
     """
     firm, kind = resolve_subject(store, uscc)
     if kind is not NodeKind.ENTERPRISE:
-        raise InvalidRequest(f"{firm} is a person: ownership needs an enterprise USCC")
+        raise InvalidRequest(N_("{id} is a person: ownership needs an enterprise USCC", id=firm))
     depth = check_bound("max_depth", max_depth, MAX_DEPTH)
     stakes = _Stakes()
     _collect(store, firm, Direction.IN, as_of, depth, stakes)

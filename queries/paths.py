@@ -24,6 +24,7 @@ from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from credgraph.i18n import N_
 from credgraph.model import ROLE_PREFERENCE, NodeId, Relation
 from credgraph.store import Direction, GraphStore
 from queries.errors import InvalidRequest
@@ -61,7 +62,7 @@ class PathsResult(BaseModel):
 def check_bound(name: str, value: int, cap: int) -> int:
     """``value`` capped at ``cap``; :class:`InvalidRequest` when below 1."""
     if value < 1:
-        raise InvalidRequest(f"{name} must be at least 1, got {value}")
+        raise InvalidRequest(N_("{name} must be at least 1, got {value}", name=name, value=value))
     return min(value, cap)
 
 

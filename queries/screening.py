@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from credgraph.i18n import N_
 from credgraph.ids import InvalidIdentifier, normalise_id, validate_uscc
 from credgraph.model import Flag, NodeKind, Scenario
 from credgraph.policy import Policy, default_policy, today
@@ -100,9 +101,11 @@ def bidder_inputs(bidders: Sequence[str]) -> list[BidderInput]:
 def _check_options(scenario: Scenario | str, depth: int) -> Scenario:
     chosen = parse_scenario(scenario)
     if chosen is Scenario.GREEN_CHANNEL:
-        raise InvalidRequest("green_channel is not a screening scenario: use measures")
+        raise InvalidRequest(N_("green_channel is not a screening scenario: use measures"))
     if not 1 <= depth <= MAX_DEPTH:
-        raise InvalidRequest(f"depth must be between 1 and {MAX_DEPTH}, got {depth}")
+        raise InvalidRequest(
+            N_("depth must be between 1 and {max}, got {depth}", max=MAX_DEPTH, depth=depth)
+        )
     return chosen
 
 
@@ -124,12 +127,17 @@ def screen_bidders(
     Unknown and malformed bidders are answered (``unknown`` / ``invalid``).
     """
     if isinstance(bidders, str):
-        raise InvalidRequest("bidders must be a list of USCCs, not one string")
+        raise InvalidRequest(N_("bidders must be a list of USCCs, not one string"))
     chosen = _check_options(scenario, depth)
     inputs = bidder_inputs(bidders)
     if not MIN_BIDDERS <= len(inputs) <= MAX_BIDDERS:
         raise InvalidRequest(
-            f"screening needs {MIN_BIDDERS} to {MAX_BIDDERS} distinct bidders, got {len(inputs)}"
+            N_(
+                "screening needs {min} to {max} distinct bidders, got {count}",
+                min=MIN_BIDDERS,
+                max=MAX_BIDDERS,
+                count=len(inputs),
+            )
         )
     rules = policy or default_policy()
     return _screen(store, inputs, chosen, as_of or today(), depth, words(rules, lang))
@@ -153,14 +161,21 @@ def screen_lots(
         key = row.uscc if row.problem is None else f"{row.uscc}\0{row.line}"
         lots[row.lot].setdefault(key, row)
     if not lots:
-        raise InvalidRequest("the bidder file has no bidders")
+        raise InvalidRequest(N_("the bidder file has no bidders"))
     if len(lots) > MAX_LOTS:
-        raise InvalidRequest(f"at most {MAX_LOTS} lots in one file, got {len(lots)}")
+        raise InvalidRequest(
+            N_("at most {max} lots in one file, got {count}", max=MAX_LOTS, count=len(lots))
+        )
     for lot, members in lots.items():
         if len(members) > MAX_BIDDERS:
-            where = f"lot {lot}" if lot is not None else "the file"
+            where = N_("lot {lot}", lot=lot) if lot is not None else N_("the file")
             raise InvalidRequest(
-                f"{where} has {len(members)} distinct bidders: at most {MAX_BIDDERS} per lot"
+                N_(
+                    "{where} has {count} distinct bidders: at most {max} per lot",
+                    where=where,
+                    count=len(members),
+                    max=MAX_BIDDERS,
+                )
             )
     day = as_of or today()
     w = words(policy or default_policy(), lang)

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from credgraph.i18n import N_
 from credgraph.ids import InvalidIdentifier, normalise_id, validate_uscc
 from credgraph.outputs import atomic_write, spreadsheet_cell
 from queries.errors import InvalidRequest
@@ -60,7 +61,7 @@ def read_bidders(data: bytes, filename: str = "") -> list[BidderInput]:
     Raises :class:`InvalidRequest` when the file is unreadable, has no
     ``uscc`` column or more than :data:`MAX_ROWS` rows.
     """
-    rows = table_rows(data, filename, "bidder file", MAX_ROWS)
+    rows = table_rows(data, filename, N_("bidder file"), MAX_ROWS)
     header: dict[str, int] | None = None
     out: list[BidderInput] = []
     for line, cells in rows:
@@ -75,12 +76,12 @@ def read_bidders(data: bytes, filename: str = "") -> list[BidderInput]:
                     header.setdefault(column, i)
             if "uscc" not in header:
                 raise InvalidRequest(
-                    "the bidder file needs a header row with a column uscc (统一社会信用代码)"
+                    N_("the bidder file needs a header row with a column uscc (统一社会信用代码)")
                 )
             continue
         out.append(_row(line, cells, header))
     if header is None:
-        raise InvalidRequest("the bidder file is empty (a header row with uscc is required)")
+        raise InvalidRequest(N_("the bidder file is empty (a header row with uscc is required)"))
     return out
 
 

@@ -41,6 +41,7 @@ from itertools import pairwise
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from credgraph.i18n import N_
 from credgraph.ids import normalise_id
 from credgraph.model import (
     Enterprise,
@@ -278,9 +279,9 @@ def _decode_cursor(cursor: str, digest: str) -> int:
         data = json.loads(raw)
         offset, owner = data["o"], data["q"]
     except (ValueError, TypeError, KeyError):
-        raise InvalidRequest("cursor is not one this search returned") from None
+        raise InvalidRequest(N_("cursor is not one this search returned")) from None
     if owner != digest or not isinstance(offset, int) or offset < 0:
-        raise InvalidRequest("cursor belongs to another query")
+        raise InvalidRequest(N_("cursor belongs to another query"))
     return offset
 
 
@@ -362,11 +363,13 @@ def search(
     """
     text = query.strip()
     if not text:
-        raise InvalidRequest("the query is empty")
+        raise InvalidRequest(N_("the query is empty"))
     if len(text) > MAX_QUERY_LENGTH:
-        raise InvalidRequest(f"the query is longer than {MAX_QUERY_LENGTH} characters")
+        raise InvalidRequest(N_("the query is longer than {max} characters", max=MAX_QUERY_LENGTH))
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        raise InvalidRequest(
+            N_("limit must be between 1 and {max}, got {limit}", max=MAX_LIMIT, limit=limit)
+        )
     q = _Query(text, person_id_prefix)
     offset = _decode_cursor(cursor, q.digest()) if cursor else 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from credgraph.i18n import N_
 from credgraph.ids import InvalidIdentifier, normalise_id, validate_resident_id, validate_uscc
 from credgraph.model import NodeKind
 from credgraph.store import Graph
@@ -38,11 +39,13 @@ def resolve_subject(store: Graph, subject_id: str) -> tuple[str, NodeKind]:
                 validate_resident_id(sid)
             except InvalidIdentifier as rid_error:
                 reason = rid_error.reason if _looks_like_rid(sid) else uscc_error.reason
-                raise InvalidIdentifierError(f"{sid!r}: {reason}") from None
+                raise InvalidIdentifierError(
+                    N_("{id!r}: {reason}", id=sid, reason=reason)
+                ) from None
     elif not _PASSPORT_LIKE.fullmatch(sid):
         # not 18 characters: only a passport/other number (DESIGN §2) is well-formed
         raise InvalidIdentifierError(
-            f"{sid!r}: not a USCC, resident identity number or passport number"
+            N_("{id!r}: not a USCC, resident identity number or passport number", id=sid)
         )
     raise UnknownEntity(sid)
 

@@ -18,6 +18,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 
+from credgraph.i18n import N_
 from queries.errors import InvalidRequest
 
 #: an uploaded workbook may inflate to at most this many bytes
@@ -43,7 +44,9 @@ def table_rows(
     rows = _xlsx_rows(data, what, max_rows) if is_xlsx(data, filename) else _csv_rows(data, what)
     for count, row in enumerate(rows, start=1):
         if count > max_rows + 1:
-            raise InvalidRequest(f"the {what} has more than {max_rows:,} rows")
+            raise InvalidRequest(
+                N_("the {what} has more than {max:,} rows", what=what, max=max_rows)
+            )
         yield row
 
 
@@ -53,7 +56,7 @@ def _decode(data: bytes, what: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidRequest(f"the {what} is neither UTF-8 nor GB18030 text")
+    raise InvalidRequest(N_("the {what} is neither UTF-8 nor GB18030 text", what=what))
 
 
 def _csv_rows(data: bytes, what: str) -> Iterator[tuple[int, list[str]]]:
@@ -62,7 +65,9 @@ def _csv_rows(data: bytes, what: str) -> Iterator[tuple[int, list[str]]]:
         for row in reader:
             yield reader.line_num, row
     except csv.Error as exc:
-        raise InvalidRequest(f"the {what} is not a readable CSV ({exc})") from None
+        raise InvalidRequest(
+            N_("the {what} is not a readable CSV ({error})", what=what, error=exc)
+        ) from None
 
 
 def _check_zip(data: bytes, what: str) -> None:
@@ -70,10 +75,17 @@ def _check_zip(data: bytes, what: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise InvalidRequest(f"the {what} is not a readable XLSX workbook ({exc})") from None
+        raise InvalidRequest(
+            N_("the {what} is not a readable XLSX workbook ({error})", what=what, error=exc)
+        ) from None
     if inflated > MAX_INFLATED_BYTES:
         raise InvalidRequest(
-            f"the {what} inflates to {inflated:,} bytes (at most {MAX_INFLATED_BYTES:,})"
+            N_(
+                "the {what} inflates to {size:,} bytes (at most {max:,})",
+                what=what,
+                size=inflated,
+                max=MAX_INFLATED_BYTES,
+            )
         )
 
 
@@ -84,14 +96,30 @@ def _xlsx_rows(data: bytes, what: str, max_rows: int) -> Iterator[tuple[int, lis
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise InvalidRequest(f"the {what} is not a readable XLSX workbook ({exc})") from None
+        raise InvalidRequest(
+            N_("the {what} is not a readable XLSX workbook ({error})", what=what, error=exc)
+        ) from None
     try:
         sheet = book.worksheets[0]
         rows, columns = sheet.max_row or 0, sheet.max_column or 0
         if rows > max_rows + 1:
-            raise InvalidRequest(f"the {what} declares {rows:,} rows (at most {max_rows:,})")
+            raise InvalidRequest(
+                N_(
+                    "the {what} declares {rows:,} rows (at most {max:,})",
+                    what=what,
+                    rows=rows,
+                    max=max_rows,
+                )
+            )
         if columns > MAX_COLUMNS:
-            raise InvalidRequest(f"the {what} declares {columns:,} columns (at most {MAX_COLUMNS})")
+            raise InvalidRequest(
+                N_(
+                    "the {what} declares {columns:,} columns (at most {max})",
+                    what=what,
+                    columns=columns,
+                    max=MAX_COLUMNS,
+                )
+            )
         # no declared dimension: read up to MAX_COLUMNS, drop the padding
         cells = sheet.iter_rows(values_only=True, max_col=columns or MAX_COLUMNS)
         for number, row in enumerate(cells, start=1):

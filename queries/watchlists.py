@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
+from credgraph.i18n import N_
 from credgraph.ids import normalise_id
 from credgraph.store import GraphStore
 from credgraph.store.feed import MAX_WATCHLIST_IDS, NameTaken, UnknownWatchlist, Watchlist
@@ -50,7 +51,9 @@ class WatchlistView(Watchlist):
 def check_name(name: str) -> str:
     text = name.strip()
     if not text or len(text) > MAX_NAME or not text.isprintable() or "/" in text:
-        raise InvalidRequest(f"a watchlist name must be 1-{MAX_NAME} printable characters, no '/'")
+        raise InvalidRequest(
+            N_("a watchlist name must be 1-{max} printable characters, no '/'", max=MAX_NAME)
+        )
     return text
 
 
@@ -61,7 +64,7 @@ def visible(store: GraphStore, name: str, owner: str | None) -> Watchlist:
     except UnknownWatchlist:
         found = None
     if found is None or (owner is not None and found.owner != owner):
-        raise UnknownMonitorName(f"no watchlist named {name!r}")
+        raise UnknownMonitorName(N_("no watchlist named {name!r}", name=name))
     return found
 
 
@@ -93,7 +96,7 @@ def add_ids(
         else:
             wanted.setdefault(value, line)
     if len(wanted) > MAX_WATCHLIST_IDS:
-        raise InvalidRequest(f"at most {MAX_WATCHLIST_IDS:,} ids per watchlist")
+        raise InvalidRequest(N_("at most {max:,} ids per watchlist", max=MAX_WATCHLIST_IDS))
     watchlist = _ensure(store, name, owner, admin)
     known = store.existing_ids(wanted)
     skipped += [
@@ -106,7 +109,7 @@ def add_ids(
     try:
         added = store.watch(watchlist.name, present)
     except ValueError as exc:
-        raise InvalidRequest(str(exc)) from None
+        raise InvalidRequest(*exc.args) from None
     return WatchReport(
         watchlist=watchlist.name,
         added=added,
@@ -160,7 +163,7 @@ def read_ids(data: bytes, filename: str = "") -> list[tuple[int, str]]:
     """
     column: int | None = None
     out: list[tuple[int, str]] = []
-    for line, cells in table_rows(data, filename, "watchlist file", MAX_WATCHLIST_IDS):
+    for line, cells in table_rows(data, filename, N_("watchlist file"), MAX_WATCHLIST_IDS):
         cells = [c.strip() for c in cells]
         if not any(cells):
             continue
@@ -168,12 +171,12 @@ def read_ids(data: bytes, filename: str = "") -> list[tuple[int, str]]:
             folded = [c.lstrip("\ufeff").strip().lower() for c in cells]
             found = [folded.index(c) for c in ID_COLUMNS if c in folded]
             if not found:
-                raise InvalidRequest("the watchlist file needs a column named id or uscc")
+                raise InvalidRequest(N_("the watchlist file needs a column named id or uscc"))
             column = found[0]
             continue
         out.append((line, cells[column] if column < len(cells) else ""))
         if len(out) > MAX_WATCHLIST_IDS:
-            raise InvalidRequest(f"at most {MAX_WATCHLIST_IDS:,} ids per watchlist")
+            raise InvalidRequest(N_("at most {max:,} ids per watchlist", max=MAX_WATCHLIST_IDS))
     if column is None:
-        raise InvalidRequest("the watchlist file is empty (no header row)")
+        raise InvalidRequest(N_("the watchlist file is empty (no header row)"))
     return out

@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 
 from credgraph import __version__
+from credgraph.i18n import N_
 from credgraph.settings import Settings
 from credgraph.store import GraphStore
 from credgraph.store.feed import (
@@ -66,14 +67,14 @@ class WebhookError(QueryError):
     """A webhook request that cannot be carried out."""
 
     status = 422
-    title = "Invalid webhook"
+    title = N_("Invalid webhook")
 
 
 class UnknownMonitorName(QueryError):
     """No watchlist or webhook of that name (for this caller)."""
 
     status = 404
-    title = "Unknown name"
+    title = N_("Unknown name")
 
 
 def check_url(url: str) -> str:
@@ -85,15 +86,20 @@ def check_url(url: str) -> str:
     """
     text = url.strip()
     if not text or len(text) > MAX_URL or any(c.isspace() for c in text):
-        raise WebhookError(f"not a usable webhook URL: {url!r}")
+        raise WebhookError(N_("not a usable webhook URL: {url!r}", url=url))
     try:
         parsed = httpx.URL(text)
     except (httpx.InvalidURL, ValueError):
-        raise WebhookError(f"not a parseable URL: {url!r}") from None
+        raise WebhookError(N_("not a parseable URL: {url!r}", url=url)) from None
     if parsed.scheme not in ("http", "https"):
-        raise WebhookError(f"webhook URLs must be http or https, not {parsed.scheme or 'none'!r}")
+        raise WebhookError(
+            N_(
+                "webhook URLs must be http or https, not {scheme!r}",
+                scheme=parsed.scheme or "none",
+            )
+        )
     if not parsed.host:
-        raise WebhookError(f"webhook URL without a host: {url!r}")
+        raise WebhookError(N_("webhook URL without a host: {url!r}", url=url))
     return text
 
 
@@ -104,11 +110,15 @@ def read_secret(path: Path) -> str:
         secret = path.read_text("utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise WebhookError(
-            f"cannot read the secret file {path}: {exc.__class__.__name__}"
+            N_("cannot read the secret file {path}: {error}", path=path, error=type(exc).__name__)
         ) from None
     if len(secret) < MIN_SECRET or "\n" in secret:
         raise WebhookError(
-            f"the secret in {path} must be one line of at least {MIN_SECRET} characters"
+            N_(
+                "the secret in {path} must be one line of at least {min} characters",
+                path=path,
+                min=MIN_SECRET,
+            )
         )
     return secret
 
@@ -118,29 +128,29 @@ def add_webhook(
 ) -> Webhook:
     """Register a webhook; only events recorded from now on are sent."""
     if not name.strip() or len(name) > 100 or not name.isprintable():
-        raise WebhookError("a webhook name must be 1-100 printable characters")
+        raise WebhookError(N_("a webhook name must be 1-100 printable characters"))
     target = check_url(url)
     secret = read_secret(secret_file)
     try:
         return store.add_webhook(name, target, watchlist, secret, owner)
     except UnknownWatchlist:
-        raise UnknownMonitorName(f"no watchlist named {watchlist!r}") from None
-    except NameTaken as exc:
-        raise WebhookError(str(exc)) from None
+        raise UnknownMonitorName(N_("no watchlist named {name!r}", name=watchlist)) from None
+    except NameTaken:
+        raise WebhookError(N_("a webhook named {name!r} exists already", name=name)) from None
 
 
 def remove_webhook(store: GraphStore, name: str) -> None:
     try:
         store.remove_webhook(name)
     except UnknownWebhook:
-        raise UnknownMonitorName(f"no webhook named {name!r}") from None
+        raise UnknownMonitorName(N_("no webhook named {name!r}", name=name)) from None
 
 
 def delivery_log(store: GraphStore, name: str, limit: int = 50) -> list[DeliveryAttempt]:
     try:
         store.webhook(name)
     except UnknownWebhook:
-        raise UnknownMonitorName(f"no webhook named {name!r}") from None
+        raise UnknownMonitorName(N_("no webhook named {name!r}", name=name)) from None
     return store.delivery_log(name, limit)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from credgraph.i18n import N_
 from credgraph.model import Batch, ListEntry
 from credgraph.policy import Policy
 from credgraph.store import GraphStore
@@ -132,7 +133,7 @@ class DemoDataRejected(QueryError):
     """The sample data of the demo produced rejects (a bug in the generator)."""
 
     status = 500
-    title = "Demo data rejected"
+    title = N_("Demo data rejected")
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,9 @@ def prepare_demo(
         generate_sample(data, enterprises=enterprises, seed=seed)
     report = load_folder(store, data)
     if report.rejects:
-        raise DemoDataRejected(f"sample data produced {len(report.rejects)} rejects")
+        raise DemoDataRejected(
+            N_("sample data produced {count} rejects", count=len(report.rejects))
+        )
     flags = materialise.propagate(store, as_of)
     return DemoSetup(generated=generated, report=report, flags=len(flags))
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from api.problems import responses
 from api.security import Store
 from credgraph import __version__
+from credgraph.i18n import N_
 
 router = APIRouter(tags=["health"])
 
@@ -25,5 +26,5 @@ def health(store: Store) -> Health:
     try:
         store.generation()
     except Exception as exc:
-        raise HTTPException(503, "the store does not answer") from exc
+        raise HTTPException(503, N_("the store does not answer")) from exc
     return Health(status="ok", version=__version__)

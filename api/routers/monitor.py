@@ -20,6 +20,7 @@ from api.keys import ApiRole
 from api.problems import responses
 from api.refs import MAX_REF_LENGTH
 from api.security import Caller, Public, Store, resolve_id, resolve_ids, shaped
+from credgraph.i18n import N_
 from credgraph.ids import MAX_ID_LENGTH, normalise_id
 from credgraph.store.feed import UnknownWatchlist, Watchlist
 from queries import watchlists
@@ -87,7 +88,7 @@ def post_watchlist(body: NewWatchlist, caller: Public, store: Store) -> JSONResp
     except UnknownWatchlist:
         pass
     else:
-        raise HTTPException(409, f"a watchlist named {name!r} exists already")
+        raise HTTPException(409, N_("a watchlist named {name!r} exists already", name=name))
     report = _add(store, caller, body.name, body.ids)
     audit.record(store, caller, "POST /watchlists", [])
     response = shaped(caller, store, report)
@@ -168,7 +169,7 @@ def get_changes(
     """The change feed by seq: what changed, when, why (rule and path for flags)."""
     if watchlist is None and subject is None and caller.role is not ApiRole.ADMIN:
         raise HTTPException(
-            403, "ask for a watchlist or subjects (only admins read the whole feed)"
+            403, N_("ask for a watchlist or subjects (only admins read the whole feed)")
         )
     ids = [normalise_id(i) for i in resolve_ids(caller, store, subject)] if subject else None
     if watchlist is not None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Path, Query
 
 from api.refs import MAX_REF_LENGTH
+from credgraph.i18n import N_
 from credgraph.ids import MAX_ID_LENGTH
 from credgraph.policy import today
 from queries.errors import InvalidRequest
@@ -38,5 +39,12 @@ def evaluation_day(as_of: date | None) -> date:
     if as_of is None:
         return today()
     if not FIRST_DAY <= as_of <= LAST_DAY:
-        raise InvalidRequest(f"as_of must be between {FIRST_DAY} and {LAST_DAY}, got {as_of}")
+        raise InvalidRequest(
+            N_(
+                "as_of must be between {first} and {last}, got {day}",
+                first=FIRST_DAY,
+                last=LAST_DAY,
+                day=as_of,
+            )
+        )
     return as_of

@@ -25,7 +25,7 @@ from api import audit
 from api.problems import responses
 from api.routers.params import evaluation_day
 from api.security import Caller, Procurement, Store, body_for
-from credgraph.i18n import current_lang
+from credgraph.i18n import N_, current_lang
 from credgraph.ids import MAX_ID_LENGTH
 from credgraph.model import Scenario
 from credgraph.policy import default_policy
@@ -121,7 +121,10 @@ async def _parse(request: Request) -> tuple[ScreeningOptions, list[screening_que
         ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestValidationError([{"loc": ("body",), "msg": f"not JSON: {exc}"}]) from None
-    raise HTTPException(415, f"send application/json or multipart/form-data, not {content_type}")
+    raise HTTPException(
+        415,
+        N_("send application/json or multipart/form-data, not {type}", type=content_type),
+    )
 
 
 def _wanted(request: Request) -> str:

@@ -19,6 +19,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
+from credgraph.i18n import N_
 from credgraph.model import Commitment, ListEntry, NodeKind
 from credgraph.policy import Policy, default_policy
 from credgraph.store import GraphStore
@@ -31,7 +32,7 @@ class CommitmentError(QueryError):
     """A commitment request that cannot be carried out (the message says why)."""
 
     status = 409
-    title = "Commitment conflict"
+    title = N_("Commitment conflict")
 
 
 class CommitmentProposal(BaseModel):
@@ -58,9 +59,15 @@ def record_commitment(
     """Record that ``subject_id`` committed to ``matter`` by ``promised_by``."""
     sid, _ = resolve_subject(store, subject_id)
     if not matter.strip():
-        raise InvalidRequest("a commitment needs a matter (what was promised)")
+        raise InvalidRequest(N_("a commitment needs a matter (what was promised)"))
     if promised_by < made_on:
-        raise InvalidRequest(f"promised_by {promised_by} is before the commitment ({made_on})")
+        raise InvalidRequest(
+            N_(
+                "promised_by {promised_by} is before the commitment ({made_on})",
+                promised_by=promised_by,
+                made_on=made_on,
+            )
+        )
     return store.add_commitment(sid, matter.strip(), promised_by, made_on)
 
 
@@ -68,7 +75,7 @@ def _find(store: GraphStore, commitment_id: int) -> Commitment:
     for c in store.commitments():
         if c.commitment_id == commitment_id:
             return c
-    raise CommitmentError(f"unknown commitment {commitment_id}")
+    raise CommitmentError(N_("unknown commitment {id}", id=commitment_id))
 
 
 def fulfil(store: GraphStore, commitment_id: int, fulfilled_on: date) -> Commitment:
@@ -76,16 +83,20 @@ def fulfil(store: GraphStore, commitment_id: int, fulfilled_on: date) -> Commitm
     current = _find(store, commitment_id)
     if current.fulfilled_on is not None:
         raise CommitmentError(
-            f"commitment {commitment_id} was already fulfilled on {current.fulfilled_on}"
+            N_(
+                "commitment {id} was already fulfilled on {day}",
+                id=commitment_id,
+                day=current.fulfilled_on,
+            )
         )
     if fulfilled_on < current.made_on:
-        raise InvalidRequest(f"fulfilled_on {fulfilled_on} is before the commitment")
+        raise InvalidRequest(N_("fulfilled_on {day} is before the commitment", day=fulfilled_on))
     try:
         return store.fulfil_commitment(commitment_id, fulfilled_on)
     except UnknownCommitment:
-        raise CommitmentError(f"unknown commitment {commitment_id}") from None
+        raise CommitmentError(N_("unknown commitment {id}", id=commitment_id)) from None
     except ValueError as exc:  # fulfilled concurrently
-        raise CommitmentError(str(exc)) from None
+        raise CommitmentError(*exc.args) from None
 
 
 def _proposal(
@@ -153,7 +164,13 @@ def parse_commitment_id(value: str | int, policy: Policy | None = None) -> int:
     if text.upper().startswith(prefix.upper()):
         text = text[len(prefix) :]
     if not text.isdigit():
-        raise InvalidRequest(f"{value!r} is not a commitment id (a number or {prefix}<number>)")
+        raise InvalidRequest(
+            N_(
+                "{value!r} is not a commitment id (a number or {prefix}<number>)",
+                value=value,
+                prefix=prefix,
+            )
+        )
     return int(text)
 
 
@@ -175,13 +192,17 @@ def confirmable_entry(
     c = _find(store, cid)
     entry_id = f"{rules.supervision.commitments.entry_prefix}{cid}"
     if store.entries(entry_ids=[entry_id]):
-        raise CommitmentError(f"commitment {cid} is already confirmed as entry {entry_id}")
+        raise CommitmentError(
+            N_("commitment {id} is already confirmed as entry {entry}", id=cid, entry=entry_id)
+        )
     if not is_overdue(c, as_of):
         state = (
-            f"fulfilled on {c.fulfilled_on}"
+            N_("fulfilled on {day}", day=c.fulfilled_on)
             if c.fulfilled_on is not None and c.fulfilled_on <= as_of
-            else f"promised by {c.promised_by}"
+            else N_("promised by {day}", day=c.promised_by)
         )
-        raise CommitmentError(f"commitment {cid} is not overdue on {as_of} ({state})")
+        raise CommitmentError(
+            N_("commitment {id} is not overdue on {day} ({state})", id=cid, day=as_of, state=state)
+        )
     kind = store.existing_ids([c.subject_id])[c.subject_id]
     return _proposal(c, kind, as_of, rules, authority).entry

@@ -40,6 +40,7 @@ from typing import Literal
 import chinese_calendar
 from pydantic import BaseModel
 
+from credgraph.i18n import N_
 from credgraph.model import ListEntry, ListKind, NodeId
 from credgraph.policy import DeadlineRule, Policy, default_policy
 from credgraph.store import GraphStore
@@ -247,11 +248,13 @@ def read_task_log(path: Path) -> list[TaskRecord]:
     try:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"{path}: cannot read the task log ({exc})") from None
+        raise InvalidRequest(
+            N_("{path}: cannot read the task log ({error})", path=path, error=exc)
+        ) from None
     reader = csv.DictReader(text.splitlines())
     header = {(f or "").strip().lower() for f in reader.fieldnames or []}
     if not {"entry_id", "task"} <= header:
-        raise InvalidRequest(f"{path}: a task log needs entry_id and task columns")
+        raise InvalidRequest(N_("{path}: a task log needs entry_id and task columns", path=path))
     out: list[TaskRecord] = []
     for line, row in enumerate(reader, start=2):
         values: Mapping[str, str] = {
@@ -264,7 +267,13 @@ def read_task_log(path: Path) -> list[TaskRecord]:
                 days[column] = date.fromisoformat(raw) if raw else None
             except ValueError:
                 raise InvalidRequest(
-                    f"{path}:{line}: {column} {raw!r} is not an ISO date"
+                    N_(
+                        "{path}:{line}: {column} {value!r} is not an ISO date",
+                        path=path,
+                        line=line,
+                        column=column,
+                        value=raw,
+                    )
                 ) from None
         if values.get("entry_id") and values.get("task"):
             out.append(TaskRecord(values["entry_id"], values["task"], **days))

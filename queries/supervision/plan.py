@@ -36,6 +36,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from credgraph.i18n import N_
 from credgraph.ids import InvalidIdentifier, normalise_id, validate_uscc
 from credgraph.model import Enterprise, NodeId, NodeKind, Person, PersonId, Relation
 from credgraph.outputs import write_spreadsheet_csv
@@ -124,16 +125,24 @@ def parse_ratios(text: str, policy: Policy | None = None) -> dict[str, float]:
         if not sep or level not in ratios:
             known = ", ".join(ratios)
             raise InvalidRequest(
-                f"ratio {part.strip()!r}: expected LEVEL=RATIO with LEVEL in {known}"
+                N_(
+                    "ratio {part!r}: expected LEVEL=RATIO with LEVEL in {known}",
+                    part=part.strip(),
+                    known=known,
+                )
             )
         try:
             ratio = float(value)
         except ValueError:
             raise InvalidRequest(
-                f"ratio {part.strip()!r}: {value.strip()!r} is not a number"
+                N_(
+                    "ratio {part!r}: {value!r} is not a number",
+                    part=part.strip(),
+                    value=value.strip(),
+                )
             ) from None
         if not 0 <= ratio <= 1:
-            raise InvalidRequest(f"ratio {part.strip()!r}: must be between 0 and 1")
+            raise InvalidRequest(N_("ratio {part!r}: must be between 0 and 1", part=part.strip()))
         ratios[level] = ratio
     return ratios
 
@@ -308,20 +317,28 @@ def _checked_arguments(
     duplicate inspectors, unknown levels and fewer than one per firm."""
     dupes = sorted(n for n, c in Counter(i.name for i in inspectors).items() if c > 1)
     if dupes:
-        raise InvalidRequest(f"inspector names must be unique: {', '.join(dupes)}")
+        raise InvalidRequest(N_("inspector names must be unique: {names}", names=", ".join(dupes)))
     same = sorted(
         p for p, c in Counter(i.person_id for i in inspectors if i.person_id).items() if c > 1
     )
     if same:
-        raise InvalidRequest(f"one person listed as several inspectors: {', '.join(same)}")
+        raise InvalidRequest(
+            N_("one person listed as several inspectors: {ids}", ids=", ".join(same))
+        )
     chosen = dict(rules.supervision.ratios())
     unknown = sorted(set(ratios or {}) - set(chosen))
     if unknown:
-        raise InvalidRequest(f"unknown level(s) {', '.join(unknown)}; levels: {', '.join(chosen)}")
+        raise InvalidRequest(
+            N_(
+                "unknown level(s) {unknown}; levels: {levels}",
+                unknown=", ".join(unknown),
+                levels=", ".join(chosen),
+            )
+        )
     chosen.update(ratios or {})
     per = per_firm if per_firm is not None else rules.supervision.conflicts.per_firm
     if per < 1:
-        raise InvalidRequest("--per-firm must be at least 1")
+        raise InvalidRequest(N_("--per-firm must be at least 1"))
     return chosen, per
 
 

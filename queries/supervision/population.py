@@ -16,6 +16,7 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
+from credgraph.i18n import N_
 from credgraph.ids import normalise_id
 from credgraph.model import Enterprise, NodeKind
 from credgraph.store import GraphStore
@@ -30,9 +31,13 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text("utf-8-sig")
     except OSError as exc:
-        raise InvalidRequest(f"{path}: cannot read ({exc.strerror})") from None
+        raise InvalidRequest(
+            N_("{path}: cannot read ({error})", path=path, error=exc.strerror)
+        ) from None
     except UnicodeDecodeError as exc:
-        raise InvalidRequest(f"{path}: not UTF-8 text ({exc.reason})") from None
+        raise InvalidRequest(
+            N_("{path}: not UTF-8 text ({error})", path=path, error=exc.reason)
+        ) from None
 
 
 def population_from_file(path: Path) -> list[str]:
@@ -64,14 +69,20 @@ def _matcher(expr: str) -> Callable[[Enterprise], bool]:
         field, sep, value = part.partition("=")
         field, value = field.strip().lower(), value.strip()
         if not sep or not value:
-            raise InvalidRequest(f"population filter {part!r}: expected field=value")
+            raise InvalidRequest(N_("population filter {part!r}: expected field=value", part=part))
         if field in _CONTAINS:
             tests.append(_contains(field, value))
         elif field in _EXACT:
             tests.append(_equals(field, value.lower()))
         else:
             fields = ", ".join(_CONTAINS + _EXACT)
-            raise InvalidRequest(f"population filter: unknown field {field!r}; one of {fields}")
+            raise InvalidRequest(
+                N_(
+                    "population filter: unknown field {field!r}; one of {fields}",
+                    field=field,
+                    fields=fields,
+                )
+            )
     return lambda e: all(t(e) for t in tests)
 
 
@@ -93,7 +104,10 @@ def resolve_population(store: GraphStore, spec: str) -> list[str]:
     if spec.strip().lower() == "all" or "=" in spec:
         return population_from_filter(store, spec)
     raise InvalidRequest(
-        f"--population {spec!r}: no such file, and not a filter (all, region=…, industry=…)"
+        N_(
+            "--population {spec!r}: no such file, and not a filter (all, region=…, industry=…)",
+            spec=spec,
+        )
     )
 
 
@@ -102,7 +116,7 @@ def inspectors_from_file(path: Path) -> list[Inspector]:
     reader = csv.DictReader(_read_text(path).splitlines())
     fields = [(f or "").strip().lower() for f in reader.fieldnames or []]
     if "name" not in fields:
-        raise InvalidRequest(f"{path}: an inspectors file needs a 'name' column")
+        raise InvalidRequest(N_("{path}: an inspectors file needs a 'name' column", path=path))
     out: list[Inspector] = []
     for row in reader:
         values = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
