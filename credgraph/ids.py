@@ -124,10 +124,9 @@ def validate_person_id(value: str, id_type: IdType = IdType.RESIDENT_ID) -> str:
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9\-]{4,63}", norm):
         raise InvalidIdentifier(
             norm,
-            N_(
-                "{kind} number must be 5-64 letters, digits or '-', not starting with '-'",
-                kind=N_("passport") if id_type is IdType.PASSPORT else N_("other"),
-            ),
+            N_("passport number must be 5-64 letters, digits or '-', not starting with '-'")
+            if id_type is IdType.PASSPORT
+            else N_("other number must be 5-64 letters, digits or '-', not starting with '-'"),
         )
     return norm
 
