@@ -124,12 +124,12 @@ def _global_options(
     from credgraph.i18n import parse_lang, set_lang
 
     chosen = parse_lang(lang)
+    set_lang(chosen)  # None: CREDGRAPH_LANG's default (zh), whatever ran before
     if lang is not None and chosen is None:
         from cli.common import fail
         from credgraph.i18n import N_
 
         raise fail(N_("--lang {value!r}: choose zh or en", value=lang))
-    set_lang(chosen)  # None: CREDGRAPH_LANG's default (zh), whatever ran before
     if policy is not None:
         from cli.common import fail
         from credgraph.policy import PolicyError, use_policy_file

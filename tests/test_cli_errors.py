@@ -11,8 +11,10 @@ from cli.main import app
 from credgraph.store import EmbeddedStore
 
 
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
+def run(*args: str, lang: str = "en") -> tuple[int, str]:
+    """Exit code and output of ``credgraph --lang LANG ARGS`` (English: the
+    messages these tests quote; Chinese is the default, see test_error_language)."""
+    result = CliRunner().invoke(app, ["--lang", lang, *args])
     return result.exit_code, result.output
 
 

@@ -193,6 +193,6 @@ def test_the_cli_speaks_chinese_by_default_and_english_on_request(tmp_path: Path
     assert "related enterprise" in en.output and "explanation" in en.output
     assert "关联企业" not in en.output and "说明" not in en.output
     bad = runner.invoke(app, ["--lang", "fr", *args])
-    assert bad.exit_code == 2 and "choose zh or en" in bad.output
+    assert bad.exit_code == 2 and bad.output == "错误：--lang 'fr'：请选择 zh 或 en\n"
     with using("en"):
         assert term("flag", "listed") == "listed"

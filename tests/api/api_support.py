@@ -42,8 +42,9 @@ class Api:
     def get(self, url: str, role: str = "admin", **params: object) -> object:
         return self.client.get(url, headers=self.headers(role), params=params or None)
 
-    def post(self, url: str, body: object, role: str = "admin") -> object:
-        return self.client.post(url, headers=self.headers(role), json=body)
+    def post(self, url: str, body: object, role: str = "admin", lang: str | None = None) -> object:
+        params = {"lang": lang} if lang else None
+        return self.client.post(url, headers=self.headers(role), json=body, params=params)
 
     def ref(self, name: str, role: str) -> str:
         """The ref a masked ``role`` is given for the person ``name`` (from

@@ -32,18 +32,20 @@ def test_unknown_ids_are_404(api: Api) -> None:
 
 def test_bad_check_digit_is_422_with_the_reason(api: Api) -> None:
     bad_uscc = api.graph["华盛电子"][:-1] + ("0" if api.graph["华盛电子"][-1] != "0" else "1")
-    problem = assert_problem(api.get(f"/entities/{bad_uscc}"), 422)
+    problem = assert_problem(api.get(f"/entities/{bad_uscc}", lang="en"), 422)
     assert "check digit" in problem["detail"]
     assert problem["type"] == "urn:credgraph:problem:invalid-identifier"
     bad_rid = api.graph["张伟"][:-1] + ("1" if api.graph["张伟"][-1] != "1" else "2")
-    assert "check digit" in assert_problem(api.get(f"/entities/{bad_rid}/report"), 422)["detail"]
+    report = api.get(f"/entities/{bad_rid}/report", lang="en")
+    assert "check digit" in assert_problem(report, 422)["detail"]
     assert_problem(api.get("/entities/%E5%8D%8E%E7%9B%9B/flags"), 422)  # 华盛 is no id
     body = {"subject_id": bad_uscc, "scenario": "honours"}
-    assert "check digit" in assert_problem(api.post("/measures/check", body), 422)["detail"]
+    check = api.post("/measures/check", body, lang="en")
+    assert "check digit" in assert_problem(check, 422)["detail"]
 
 
 def test_validation_errors_list_each_problem(api: Api) -> None:
-    r = api.post("/measures/check", {"subject_id": "", "scenario": "nope", "extra": 1})
+    r = api.post("/measures/check", {"subject_id": "", "scenario": "nope", "extra": 1}, lang="en")
     problem = assert_problem(r, 422)
     assert problem["title"] == "Invalid request"
     locs = {tuple(e["loc"]) for e in problem["errors"]}
@@ -77,7 +79,7 @@ def test_body_too_large_is_413(api: Api) -> None:
 
 
 def test_unknown_route_and_method(api: Api) -> None:
-    problem = assert_problem(api.client.get("/nowhere"), 404)
+    problem = assert_problem(api.client.get("/nowhere?lang=en"), 404)
     assert problem["type"] == "about:blank" and problem["title"] == "Not Found"
     r = api.client.delete("/search", headers=api.headers("admin"))
     assert_problem(r, 405)
@@ -90,7 +92,7 @@ def test_unexpected_errors_are_500_without_trace(api: Api, monkeypatch: pytest.M
 
     monkeypatch.setattr(api.store, "nodes", broken)
     client = TestClient(api.client.app, raise_server_exceptions=False)
-    r = client.get(f"/entities/{api.graph['华盛电子']}", headers=api.headers("admin"))
+    r = client.get(f"/entities/{api.graph['华盛电子']}?lang=en", headers=api.headers("admin"))
     problem = assert_problem(r, 500)
     assert "secret" not in r.text and "Traceback" not in r.text
     assert problem["title"] == "Internal Server Error"

@@ -133,7 +133,7 @@ def test_past_its_budget_a_key_gets_429_with_retry_after(tmp_path: Path) -> None
             for _ in range(5)
         ]
         assert statuses == [200, 200, 200, 429, 429]
-        r = client.get("/search", params={"q": "华盛"}, headers={"X-API-Key": key})
+        r = client.get("/search", params={"q": "华盛", "lang": "en"}, headers={"X-API-Key": key})
         problem = assert_problem(r, 429)
         assert int(r.headers["retry-after"]) >= 1 and "budget" in problem["detail"]
         assert client.get("/search", params={"q": "华盛"}, headers={"X-API-Key": other}).is_success

@@ -108,10 +108,10 @@ def test_accept_html_and_svg(api: Api) -> None:
 
 def test_bad_uploads_are_problems_never_500(api: Api) -> None:
     g = api.graph
-    problem = assert_problem(upload(api, "code\n1\n"), 422)
+    problem = assert_problem(upload(api, "code\n1\n", lang="en"), 422)
     assert "column uscc" in problem["detail"]
     too_many = "uscc\n" + "".join(f"91110000{n:09d}X\n" for n in range(51))
-    assert "at most 50 per lot" in assert_problem(upload(api, too_many), 422)["detail"]
+    assert "at most 50 per lot" in assert_problem(upload(api, too_many, lang="en"), 422)["detail"]
     assert_problem(upload(api, "\x00\xff garbage", filename="b.xlsx"), 422)
     assert_problem(upload(api, f"uscc\n{g['华盛电子']}\n", depth="9"), 422)
     assert_problem(upload(api, f"uscc\n{g['华盛电子']}\n", scenario="lottery"), 422)
