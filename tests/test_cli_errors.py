@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from builders import GraphBuilder
 from typer.testing import CliRunner
 
 from cli.main import app
+from credgraph.i18n import default_lang
 from credgraph.store import EmbeddedStore
 
 
@@ -78,3 +80,43 @@ def test_objection_refusals_are_one_line(tmp_path: Path) -> None:
     assert code == 0
     code, out = run("objection", "file", "E1", "--reason", "again", "--store", db)
     assert code == 2 and out.strip().startswith("error: entry E1 already has open objection")
+
+
+def test_error_language_chinese_by_default_english_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One line, exit 2, in the language in force: zh by default (错误：…),
+    English with --lang en or CREDGRAPH_LANG=en — today's English words."""
+    _, db = small_store(tmp_path)
+    cases = [
+        (("flags", "--subject", "123", "--store", db), "未知主体 123", "unknown subject 123"),
+        (("objection", "resolve", "999", "--upheld", "--store", db),
+         "未找到异议 999", "no objection 999"),
+        (("flags", "--store", db, "--as-of", "2025-02-30"),
+         "--as-of '2025-02-30' 不是 ISO 日期（YYYY-MM-DD）",
+         "--as-of '2025-02-30' is not an ISO date (YYYY-MM-DD)"),
+        (("report", "91110000600037341X", "--store", db),
+         "'91110000600037341X'：统一社会信用代码校验码错误",
+         "'91110000600037341X': USCC check digit is wrong"),
+        (("flags", "--store", str(tmp_path / "typo.db")),
+         f"{tmp_path / 'typo.db'} 处没有数据库：请先导入数据"
+         f"（credgraph load DIR --store {tmp_path / 'typo.db'}）",
+         f"no store at {tmp_path / 'typo.db'}: load data first"
+         f" (credgraph load DIR --store {tmp_path / 'typo.db'})"),
+    ]  # fmt: skip
+    for args, zh, en in cases:
+        result = CliRunner().invoke(app, list(args), env={"COLUMNS": "400"})
+        assert (result.exit_code, result.output) == (2, f"错误：{zh}\n"), args
+        assert run(*args) == (2, f"error: {en}\n"), args
+    monkeypatch.setenv("CREDGRAPH_LANG", "en")
+    default_lang.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["flags", "--subject", "123", "--store", db])
+        assert (result.exit_code, result.output) == (2, "error: unknown subject 123\n")
+        assert run("flags", "--subject", "123", "--store", db, lang="zh") == (
+            2,
+            "错误：未知主体 123\n",
+        )
+    finally:
+        monkeypatch.delenv("CREDGRAPH_LANG")
+        default_lang.cache_clear()
