@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from credgraph.i18n import N_
+
 
 class ApiRole(StrEnum):
     PUBLIC = "public"
@@ -56,12 +58,12 @@ def _write_keys(path: Path, keys: list[ApiKey]) -> None:
 def add_key(path: Path, name: str, role: str, *, replace: bool = False) -> str:
     """Create a key, store its hash, return the key (shown once)."""
     if not name or any(c in name for c in '"\\') or not name.isprintable():
-        raise ValueError("key name must be non-empty, printable, without quotes or backslashes")
+        raise ValueError(N_("key name must be non-empty, printable, without quotes or backslashes"))
     api_role = ApiRole(role)
     keys = read_keys(path)
     if any(k.name == name for k in keys):
         if not replace:
-            raise ValueError(f"a key named {name!r} exists already")
+            raise ValueError(N_("a key named {name!r} exists already", name=name))
         keys = [k for k in keys if k.name != name]
     key = "cg_" + secrets.token_urlsafe(32)
     keys.append(ApiKey(name=name, role=api_role, sha256=_hash(key)))

@@ -27,7 +27,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from credgraph.i18n import N_, Lang, Message, current_lang, message_text, negotiate, parse_lang
+from api.i18n import request_lang
+from credgraph.i18n import N_, Message, message_text
 from credgraph.ids import InvalidIdentifier
 from credgraph.textids import mask_ids_in_text
 from queries.errors import QueryError
@@ -81,17 +82,6 @@ STATUS_TITLES = (
     N_("Request Header Fields Too Large"), N_("Internal Server Error"),
     N_("Service Unavailable"),
 )  # fmt: skip
-
-
-def request_lang(request: Request | None) -> Lang:
-    """The language of ``request``'s answer: ``?lang=``, else
-    ``Accept-Language``, else the server's default (``CREDGRAPH_LANG``, zh)."""
-    if request is None:
-        return current_lang()
-    chosen = parse_lang(request.query_params.get("lang")) or negotiate(
-        request.headers.get("accept-language")
-    )
-    return chosen or current_lang()
 
 
 def problem_response(

@@ -229,18 +229,18 @@ def screen_cmd(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Screen bidders: a verdict per bidder and the links between them (DESIGN §6)."""
+    if lang is not None:  # first: the errors below are in this language too
+        chosen = parse_lang(lang)
+        if chosen is None:
+            raise fail(N_("--lang {value!r}: choose zh or en", value=lang))
+        set_lang(chosen)
+    lang = current_lang()
     if (file is None) == (not bidders):
         raise fail(N_("give bidder USCCs or --file FILE (not both)"))
     if out_path is not None:
         check_output(out_path, "--out", store=store, inputs=[file] if file else [])
         if out_path.suffix.lower() not in OUT_SUFFIXES:
             raise fail(N_("--out {path}: the name must end in .xlsx, .csv or .html", path=out_path))
-    if lang is not None:
-        chosen = parse_lang(lang)
-        if chosen is None:
-            raise fail(N_("--lang {value!r}: choose zh or en", value=lang))
-        set_lang(chosen)
-    lang = current_lang()
     day = parse_as_of(as_of)
     rows = _read_file(file) if file is not None else None
     with store_from(store) as db:

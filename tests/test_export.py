@@ -574,8 +574,8 @@ def test_cli_export_commands(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", "ftm", str(ftm_file), "--store", str(db)])
     assert result.exit_code == 0 and "Sanction 2" in _said(result)
 
-    missing = runner.invoke(app, ["export", "graphml", str(tmp_path / "no" / "g.graphml"),
-                                  "--store", str(db)])  # fmt: skip
+    nowhere = str(tmp_path / "no" / "g.graphml")
+    missing = runner.invoke(app, ["--lang", "en", "export", "graphml", nowhere, "--store", str(db)])
     assert missing.exit_code == 2 and "does not exist" in _said(missing)
     bad_day = runner.invoke(app, ["export", "ftm", str(ftm_file), "--as-of", "June",
                                   "--store", str(db)])  # fmt: skip

@@ -38,7 +38,7 @@ ATTACKS = [
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
+    result = CliRunner().invoke(app, ["--lang", "en", *args])  # the English messages quoted
     return result.exit_code, result.output
 
 

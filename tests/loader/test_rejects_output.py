@@ -29,8 +29,10 @@ def test_rejects_pointing_at_a_folder_is_refused_before_loading(tmp_path: Path) 
     db = tmp_path / "s.db"
     (tmp_path / "out").mkdir()
     result = CliRunner().invoke(
-        app, ["load", str(data(tmp_path)), "--store", str(db), "--rejects", str(tmp_path / "out")]
-    )
+        app,
+        ["--lang", "en", "load", str(data(tmp_path)), "--store", str(db),
+         "--rejects", str(tmp_path / "out")],
+    )  # fmt: skip
     assert result.exit_code == 2 and "is a folder" in result.output
     assert "Traceback" not in result.output and not db.exists()
 
@@ -46,7 +48,17 @@ def test_reject_report_that_cannot_be_written_loads_nothing(
     db = tmp_path / "s.db"
     rejects = tmp_path / "r.csv"
     result = CliRunner().invoke(
-        app, ["load", str(data(tmp_path)), "--store", str(db), "--rejects", str(rejects)]
+        app,
+        [
+            "--lang",
+            "en",
+            "load",
+            str(data(tmp_path)),
+            "--store",
+            str(db),
+            "--rejects",
+            str(rejects),
+        ],
     )
     assert result.exit_code == 2 and "No space left on device" in result.output
     assert "nothing loaded" in result.output

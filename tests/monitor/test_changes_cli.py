@@ -24,7 +24,7 @@ VALIDATOR = Draft202012Validator(load_schema("changes"), format_checker=FormatCh
 def run(store: GraphStore, *args: str) -> tuple[int, str, str]:
     from cli.main import app
 
-    result = CliRunner().invoke(app, [*args, "--store", store_location(store)])
+    result = CliRunner().invoke(app, ["--lang", "en", *args, "--store", store_location(store)])
     return result.exit_code, result.stdout, result.output
 
 

@@ -20,7 +20,7 @@ from queries.webhooks import UnknownMonitorName
 
 
 def run(store: GraphStore, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, [*args, "--store", store_location(store)])
+    result = CliRunner().invoke(app, ["--lang", "en", *args, "--store", store_location(store)])
     return result.exit_code, result.output
 
 

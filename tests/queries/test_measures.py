@@ -493,13 +493,15 @@ def test_cli_measures(tmp_path: Path) -> None:
     assert "reject" in res.stdout and "honours revoked" in res.stdout and "E1" in res.stdout
     assert "否决" not in res.stdout
 
-    res = runner.invoke(app, ["measures", make_uscc(77), "--scenario", "honours", *common])
+    res = runner.invoke(
+        app, ["--lang", "en", "measures", make_uscc(77), "--scenario", "honours", *common]
+    )
     assert res.exit_code == 2
     assert res.stdout == "" and len(res.stderr.strip().splitlines()) == 1
     assert "no enterprise or person" in res.stderr
 
     bad = g["A"][:-1] + ("0" if g["A"][-1] != "0" else "1")
-    res = runner.invoke(app, ["measures", bad, "--scenario", "honours", *common])
+    res = runner.invoke(app, ["--lang", "en", "measures", bad, "--scenario", "honours", *common])
     assert res.exit_code == 2 and "check digit is wrong" in res.stderr
 
     res = runner.invoke(app, ["measures", g["A"], "--scenario", "lottery", *common])

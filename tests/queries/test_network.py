@@ -255,7 +255,7 @@ def test_cli_network(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert html.read_text("utf-8").lstrip().lower().startswith("<!doctype html")
     assert "A有限公司" in res.stdout
-    res = runner.invoke(app, ["network", "X!", "--store", str(db)])
+    res = runner.invoke(app, ["--lang", "en", "network", "X!", "--store", str(db)])
     assert res.exit_code == 2 and "not a USCC" in res.stderr
 
 

@@ -282,5 +282,5 @@ def test_cli_ownership(tmp_path: Path) -> None:
     res = runner.invoke(app, ["--lang", "en", *args])
     assert res.exit_code == 0 and "circular ownership" in res.stdout
     assert "majority chain" in res.stdout and "循环" not in res.stdout
-    res = runner.invoke(app, ["ownership", g["p"], "--store", str(db)])
+    res = runner.invoke(app, ["--lang", "en", "ownership", g["p"], "--store", str(db)])
     assert res.exit_code == 2 and "is a person" in res.stderr

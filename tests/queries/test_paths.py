@@ -243,7 +243,7 @@ def test_cli_paths(tmp_path: Path) -> None:
     assert [len(p["nodes"]) for p in body["paths"]] == [3, 3]
     res = runner.invoke(app, args)
     assert res.exit_code == 0 and "A有限公司" in res.stdout
-    res = runner.invoke(app, [*args[:2], make_uscc(999), *args[3:]])
+    res = runner.invoke(app, ["--lang", "en", *args[:2], make_uscc(999), *args[3:]])
     assert res.exit_code == 2 and "no enterprise or person" in res.stderr
     res = runner.invoke(app, [*args, "--max-depth", "1"])
     assert res.exit_code == 0 and "1 步以内没有路径" in res.stderr

@@ -191,7 +191,7 @@ def test_cli_report(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "(majority chain)" in res.stdout and "信用报告" not in res.stdout
     res = runner.invoke(app, [*args, "--format", "html"])
     assert res.exit_code == 0 and "A有限公司" in res.stdout
-    res = runner.invoke(app, ["report", make_uscc(999), "--store", str(db)])
+    res = runner.invoke(app, ["--lang", "en", "report", make_uscc(999), "--store", str(db)])
     assert res.exit_code == 2 and "no enterprise or person" in res.stderr
 
 

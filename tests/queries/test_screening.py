@@ -453,7 +453,7 @@ def test_cli_screen(tmp_path: Path) -> None:
     assert "否决" in zh.stdout and "投标人" in zh.stdout  # zh-CN by default (DESIGN §12)
     assert "A有限公司 ─法定代表人─ p" in zh.stdout and "共同人员" in zh.stdout
 
-    res = runner.invoke(app, ["screen", g["A"], *common])
+    res = runner.invoke(app, ["--lang", "en", "screen", g["A"], *common])
     assert res.exit_code == 2 and "2 to 50 distinct bidders" in res.stderr
     res = runner.invoke(app, ["screen", g["A"], g["B"], "--depth", "9", *common])
     assert res.exit_code == 2 and "depth" in res.stderr

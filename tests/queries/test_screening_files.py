@@ -179,10 +179,10 @@ def test_bad_files_and_outputs_are_one_line_errors(
 ) -> None:
     db_path, g = db
     no_column = write_csv(tmp_path / "x.csv", [["code"], [g["A"]]])
-    code, _, stderr = cli(db_path, "--file", str(no_column))
+    code, _, stderr = cli(db_path, "--lang", "en", "--file", str(no_column))
     assert code == 2 and "needs a header row with a column uscc" in stderr
     big = write_csv(tmp_path / "big.csv", [["uscc"], *([make_uscc(n)] for n in range(100, 151))])
-    code, _, stderr = cli(db_path, "--file", str(big))
+    code, _, stderr = cli(db_path, "--lang", "en", "--file", str(big))
     assert code == 2 and "the file has 51 distinct bidders: at most 50 per lot" in stderr
     ok = write_csv(tmp_path / "ok.csv", [["uscc"], [g["A"]], [g["B"]]])
     for out, message in (
@@ -191,11 +191,11 @@ def test_bad_files_and_outputs_are_one_line_errors(
         (tmp_path / "ok.csv", "is the input"),
         (tmp_path / "no" / "r.xlsx", "does not exist"),
     ):
-        code, _, stderr = cli(db_path, "--file", str(ok), "--out", str(out))
+        code, _, stderr = cli(db_path, "--lang", "en", "--file", str(ok), "--out", str(out))
         assert code == 2 and message in stderr, (out, stderr)
-    code, _, stderr = cli(db_path, g["A"], "--file", str(ok))
+    code, _, stderr = cli(db_path, "--lang", "en", g["A"], "--file", str(ok))
     assert code == 2 and "not both" in stderr
-    assert cli(db_path, "--file", str(tmp_path / "none.csv"))[0] == 2
+    assert cli(db_path, "--lang", "en", "--file", str(tmp_path / "none.csv"))[0] == 2
 
 
 def test_read_bidders_encodings_blank_rows_and_limits() -> None:

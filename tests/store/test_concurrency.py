@@ -91,7 +91,7 @@ def writer(graph_path: tuple[GraphBuilder, Path]) -> Iterator[Writer]:
 
 
 def credgraph(*args: str, wait: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CREDGRAPH_WRITE_WAIT": str(wait)}
+    env = {**os.environ, "CREDGRAPH_WRITE_WAIT": str(wait), "CREDGRAPH_LANG": "en"}
     return subprocess.run(
         [sys.executable, "-m", "cli.main", *args],
         capture_output=True,
@@ -162,7 +162,7 @@ def test_second_writer_goes_on_when_the_first_finishes(
     graph_path: tuple[GraphBuilder, Path], writer: Writer
 ) -> None:
     _, path = graph_path
-    env = {**os.environ, "CREDGRAPH_WRITE_WAIT": "120"}
+    env = {**os.environ, "CREDGRAPH_WRITE_WAIT": "120", "CREDGRAPH_LANG": "en"}
     second = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "propagate", "--store", str(path), "--as-of", AS_OF],
         stderr=subprocess.PIPE,

@@ -194,7 +194,10 @@ def test_cli_commitments(embedded: tuple[EmbeddedStore, str]) -> None:
     assert [e["entry_id"] for e in body["confirmed"]] == ["CMT-1"]
     assert body["proposals"] == []
     assert [e.entry_id for e in store.entries()] == ["CMT-1"]
-    again = run(app, ["commitment", "overdue", "--as-of", "2025-05-02", "--confirm", "1", *db])
+    again = run(
+        app,
+        ["--lang", "en", "commitment", "overdue", "--as-of", "2025-05-02", "--confirm", "1", *db],
+    )
     assert again.exit_code == 2
     assert "already confirmed" in again.output
     table = run(app, ["commitment", "list", *db])
