@@ -68,7 +68,11 @@ class Message(str):
         template = translations(chosen).gettext(self.template)
         if not self.params:
             return template
-        return template.format(**{k: localised(v, chosen) for k, v in self.params.items()})
+        params = {k: localised(v, chosen) for k, v in self.params.items()}
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError, ValueError):  # a translation that does not fit: English
+            return self.template.format(**params)
 
 
 def _message(template: str, params: dict[str, object]) -> Message:

@@ -4,6 +4,7 @@ the seeds, explanations in Chinese by default and English on request."""
 from __future__ import annotations
 
 import gettext
+import pickle
 import re
 import subprocess
 import sys
@@ -14,10 +15,21 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 from builders import GraphBuilder
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli.main import app
-from credgraph.i18n import LOCALE_DIR, TERMS, negotiate, parse_lang, term, using
+from credgraph.i18n import (
+    LOCALE_DIR,
+    N_,
+    TERMS,
+    message_text,
+    negotiate,
+    parse_lang,
+    term,
+    using,
+)
 from credgraph.model import EnterpriseKind
 from credgraph.policy import default_policy, load_policy
 from credgraph.store import EmbeddedStore, GraphStore
@@ -196,3 +208,30 @@ def test_the_cli_speaks_chinese_by_default_and_english_on_request(tmp_path: Path
     assert bad.exit_code == 2 and bad.output == "错误：--lang 'fr'：请选择 zh 或 en\n"
     with using("en"):
         assert term("flag", "listed") == "listed"
+
+
+def test_every_translation_keeps_the_placeholders_of_its_msgid() -> None:
+    """A translation naming another placeholder would fail when shown: an error
+    message must never become an error itself."""
+    field = re.compile(r"\{[^{}]*\}")
+    catalog = read_po(PO.open("rb"))
+    with_fields = [m for m in catalog if m.id and field.search(str(m.id))]
+    assert len(with_fields) > 100
+    for m in with_fields:
+        assert sorted(field.findall(str(m.id))) == sorted(field.findall(str(m.string))), m.id
+
+
+@given(subject=st.text(max_size=30), wait=st.floats(0, 1e6, allow_nan=False))
+def test_messages_are_english_text_and_translated_when_shown(subject: str, wait: float) -> None:
+    message = N_("unknown subject {subject}", subject=subject)
+    assert message == f"unknown subject {subject}" and message.text("en") == message
+    assert message.text("zh") == f"未知主体 {subject}"
+    budget = N_("key {name} is over its request budget; retry in {wait:.1f} s", name="k", wait=wait)
+    assert budget.text("zh") == f"密钥 k 的请求次数已超出限额，请 {wait:.1f} 秒后重试"
+    nested = N_("the {what} is neither UTF-8 nor GB18030 text", what=N_("bidder file"))
+    assert nested == "the bidder file is neither UTF-8 nor GB18030 text"
+    assert nested.text("zh") == "投标人文件既不是 UTF-8 也不是 GB18030 编码的文本"
+    with using("zh"):
+        assert message_text(ValueError(message)) == message.text("zh")
+        assert message_text(ValueError("plain")) == "plain"
+    assert pickle.loads(pickle.dumps(message)).text("zh") == message.text("zh")
