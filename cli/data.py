@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from cli.common import (
@@ -152,7 +153,8 @@ def load(
     for name, n in report.read.items():
         err.print(f"{name:<14} read {n:>9,}  loaded {report.loaded.get(name, 0):>9,}")
     if report.refused:
-        err.print("[red]--strict: nothing loaded because some rows are bad[/red]")
+        text = N_("--strict: nothing loaded because some rows are bad").text()
+        err.print(f"[red]{escape(text)}[/red]")
         raise typer.Exit(1)
     if fmt is OutputFormat.JSON:
         emit_json(report.as_dict())
