@@ -34,7 +34,7 @@ async def request_language(
     lang: Annotated[
         str | None,
         Query(
-            description="Language of labels and explanations: zh or en "
+            description="Language of labels, explanations and problems: zh or en "
             "(default: Accept-Language, then zh). Other values are ignored.",
             examples=["zh", "en"],
         ),
