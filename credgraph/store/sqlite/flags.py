@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from json.encoder import encode_basestring
+from typing import Any, NamedTuple
 
 from credgraph.model import Flag
 from credgraph.store.base import FlagDiff, StoredFlags
@@ -74,8 +76,52 @@ def flag_json(flag: Flag) -> str:
     )
 
 
+#: a flag's fields (``vars(flag)``): equal fields, equal JSON
+Fields = dict[str, Any]
+
+
+class _Difference(NamedTuple):
+    """Keys added, kept with other data and removed (each sorted); the
+    JSON of the rows to write by key (at least the added and changed);
+    the list of each stored flag replaced (changed and removed), by key."""
+
+    added: list[FlagKey]
+    changed: list[FlagKey]
+    removed: list[FlagKey]
+    written: dict[FlagKey, str]
+    old: dict[FlagKey, str]
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """The flags table as a full ``save_flags`` of this store object left
+    it, through ``conn``: each flag's fields by key. It stands for the table
+    while nothing was written since — no other connection committed
+    (``PRAGMA data_version``, read inside that save's transaction) and this
+    one made no change (``total_changes``, read after its commit)."""
+
+    conn: sqlite3.Connection
+    data_version: int
+    total_changes: int
+    fields: dict[FlagKey, Fields]
+
+    def current(self, conn: sqlite3.Connection) -> bool:
+        return (
+            conn is self.conn
+            and conn.total_changes == self.total_changes
+            and _data_version(conn) == self.data_version
+        )
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 class FlagStore(SqliteBase):
     """:class:`~credgraph.store.base.FlagCache` on the store file."""
+
+    #: the flags of the last full save, while they are what the table holds
+    _saved: _Saved | None = None
 
     def save_flags(
         self,
@@ -88,19 +134,19 @@ class FlagStore(SqliteBase):
     ) -> FlagDiff:
         rows = {(f.subject_id, str(f.flag), f.entry_id): f for f in flags}
         scope = None if replace_entries is None else ids_param(replace_entries)
+        fields = {key: vars(f) for key, f in rows.items()}
+        saved, self._saved = self._saved, None
         with self.transaction(bump=False) as conn:
-            # the stored flags' JSON, read once: the difference by key, and
-            # which kept keys changed data (the only rows rewritten)
-            stored = self._stored_data(conn, scope)
-            written = {key: flag_json(f) for key, f in rows.items()}
-            added, changed, removed = flag_difference(stored, written)
+            known = saved.fields if scope is None and saved and saved.current(conn) else None
+            diff = self._difference(conn, scope, rows, fields, known)
+            added, changed, removed, written = diff.added, diff.changed, diff.removed, diff.written
             subjects: list[str] = []
             subjects_json = "[]"
             if feed is not None:
                 # the events concern only the subjects whose flags change:
                 # a key added or removed, or kept with another list
-                old = {k: json.loads(stored[k])["list"] for k in (*removed, *changed)}
-                subjects = affected_subjects(old, {k: rows[k].list for k in (*added, *changed)})
+                new = {k: rows[k].list for k in (*added, *changed)}
+                subjects = affected_subjects(diff.old, new)
                 if subjects:
                     subjects_json = json.dumps(subjects, ensure_ascii=False)
                     snapshot_flags(conn, scope, subjects_json)
@@ -120,7 +166,34 @@ class FlagStore(SqliteBase):
             )
             if feed is not None and subjects:
                 append_flag_events(conn, feed, scope, rows, subjects, subjects_json)
+            version = _data_version(conn)
+        if scope is None:
+            self._saved = _Saved(conn, version, conn.total_changes, fields)
         return FlagDiff(added, removed)
+
+    def _difference(
+        self,
+        conn: sqlite3.Connection,
+        scope: str | None,
+        rows: Mapping[FlagKey, Flag],
+        fields: Mapping[FlagKey, Fields],
+        known: Mapping[FlagKey, Fields] | None,
+    ) -> _Difference:
+        """What the flags ``rows`` (their ``fields``) change in the stored
+        ones: compared field by field with ``known``, the stored flags'
+        fields when this object knows them (:class:`_Saved`: nothing read,
+        JSON made for the rows written only); else with the stored JSON,
+        read once (the JSON of every flag made to compare)."""
+        if known is not None:
+            added, changed, removed = flag_difference(known, fields)
+            written = {key: flag_json(rows[key]) for key in (*added, *changed)}
+            old = {k: str(known[k]["list"].value) for k in (*removed, *changed)}
+            return _Difference(added, changed, removed, written, old)
+        stored = self._stored_data(conn, scope)
+        written = {key: flag_json(f) for key, f in rows.items()}
+        added, changed, removed = flag_difference(stored, written)
+        old = {k: json.loads(stored[k])["list"] for k in (*removed, *changed)}
+        return _Difference(added, changed, removed, written, old)
 
     @staticmethod
     def _stored_data(conn: sqlite3.Connection, scope: str | None) -> dict[FlagKey, str]:

@@ -1,0 +1,120 @@
+"""A full ``save_flags`` of the embedded store compares the new flags with
+those the same store object saved last, field by field, instead of reading
+the stored JSON — only while nothing else was written since: another store
+object or thread (``PRAGMA data_version``) or this object's connection
+(``total_changes``). Saves through one object must give what saves through
+a fresh object each give: the same differences, flags and feed events.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credgraph.model import Flag, FlagKind, ListKind
+from credgraph.store import EmbeddedStore, FlagDiff
+from queries.changes import flag_feed
+
+SUBJECTS = ("91110000100000000A", "91110000100000001A", "110101199001011234")
+ENTRIES = ("E1", "E2", "E3")
+DAY = date(2025, 6, 1)
+
+_flags = st.lists(
+    st.builds(
+        lambda subject, kind, entry, listed, via: Flag(
+            subject_id=subject,
+            subject_type="person" if subject[0] == "1" else "enterprise",
+            flag=kind,
+            list=listed,
+            entry_id=entry,
+            rule="P1" if via else "L0",
+            citation="003:L24",
+            path=[subject, *via],
+            relations=["legal_representative"] * len(via),
+        ),
+        st.sampled_from(SUBJECTS),
+        st.sampled_from(list(FlagKind)),
+        st.sampled_from(ENTRIES),
+        st.sampled_from(list(ListKind)),
+        st.lists(st.sampled_from(SUBJECTS), max_size=1),
+    ),
+    max_size=8,
+)
+#: who saves: the kept object, another object on the same file, another
+#: thread of the kept object, the kept object saving some entries' flags
+_WRITERS = st.sampled_from(["kept", "other", "thread", "partial"])
+
+
+def _in_thread(call: Callable[[], FlagDiff]) -> FlagDiff:
+    out: list[FlagDiff] = []
+    worker = threading.Thread(target=lambda: out.append(call()))
+    worker.start()
+    worker.join()
+    return out[0]
+
+
+def _state(store: EmbeddedStore) -> tuple[object, ...]:
+    stored = store.stored_flags()
+    events = [(e.kind, e.subject_id, e.entry_id, e.flag, e.detail) for e in store.changes(0, 10**4)]
+    return (None if stored is None else stored.flags), events
+
+
+@settings(max_examples=50, deadline=None)
+@given(saves=st.lists(st.tuples(_flags, _WRITERS), min_size=1, max_size=5))
+def test_saves_through_one_object_equal_saves_through_fresh_objects(
+    saves: list[tuple[list[Flag], str]],
+) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        kept_path, fresh_path = Path(work) / "kept.db", Path(work) / "fresh.db"
+        kept = EmbeddedStore(kept_path)
+        for n, (flags, writer) in enumerate(saves):
+            day = DAY + timedelta(days=n)
+            scope = ["E1"] if writer == "partial" else None
+            if scope is not None:
+                flags = [f for f in flags if f.entry_id in scope]
+
+            def save(store: EmbeddedStore) -> FlagDiff:
+                return store.save_flags(day, 1, flags, scope, "key", flag_feed(day))  # noqa: B023
+
+            if writer == "other":
+                other = EmbeddedStore(kept_path)
+                diff = save(other)
+                other.close()
+            elif writer == "thread":
+                diff = _in_thread(lambda: save(kept))
+            else:
+                diff = save(kept)
+            fresh = EmbeddedStore(fresh_path)
+            assert diff == save(fresh)
+            assert _state(kept) == _state(fresh)
+            fresh.close()
+        kept.close()
+
+
+def test_a_write_through_the_same_connection_is_seen(tmp_path: Path) -> None:
+    flag = Flag(
+        subject_id=SUBJECTS[0],
+        subject_type="enterprise",
+        flag=FlagKind.LISTED,
+        list=ListKind.SERIOUS_DISHONESTY,
+        entry_id="E1",
+        rule="L0",
+        citation="003:L24",
+        path=[SUBJECTS[0]],
+        relations=[],
+    )
+    store = EmbeddedStore(tmp_path / "store.db")
+    store.save_flags(DAY, 1, [flag])
+    with store.transaction(bump=False) as conn:  # not through save_flags
+        conn.execute("DELETE FROM flags")
+    key = (SUBJECTS[0], "listed", "E1")
+    assert store.save_flags(DAY, 1, [flag]) == FlagDiff([key], [])
+    stored = store.stored_flags()
+    assert stored is not None and stored.flags == [flag]
+    store.close()
