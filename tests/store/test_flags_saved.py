@@ -14,11 +14,13 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credgraph.model import Flag, FlagKind, ListKind
 from credgraph.store import EmbeddedStore, FlagDiff
+from credgraph.store.sqlite import flags as flags_module
 from queries.changes import flag_feed
 
 SUBJECTS = ("91110000100000000A", "91110000100000001A", "110101199001011234")
@@ -97,18 +99,22 @@ def test_saves_through_one_object_equal_saves_through_fresh_objects(
         kept.close()
 
 
-def test_a_write_through_the_same_connection_is_seen(tmp_path: Path) -> None:
-    flag = Flag(
-        subject_id=SUBJECTS[0],
-        subject_type="enterprise",
+def _flag(subject: str, entry: str) -> Flag:
+    return Flag(
+        subject_id=subject,
+        subject_type="person" if subject[0] == "1" else "enterprise",
         flag=FlagKind.LISTED,
         list=ListKind.SERIOUS_DISHONESTY,
-        entry_id="E1",
+        entry_id=entry,
         rule="L0",
         citation="003:L24",
-        path=[SUBJECTS[0]],
+        path=[subject],
         relations=[],
     )
+
+
+def test_a_write_through_the_same_connection_is_seen(tmp_path: Path) -> None:
+    flag = _flag(SUBJECTS[0], "E1")
     store = EmbeddedStore(tmp_path / "store.db")
     store.save_flags(DAY, 1, [flag])
     with store.transaction(bump=False) as conn:  # not through save_flags
@@ -117,4 +123,31 @@ def test_a_write_through_the_same_connection_is_seen(tmp_path: Path) -> None:
     assert store.save_flags(DAY, 1, [flag]) == FlagDiff([key], [])
     stored = store.stored_flags()
     assert stored is not None and stored.flags == [flag]
+    store.close()
+
+
+def test_a_first_fill_builds_the_flags_indexes_after_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty flags table filled by a full save gets its indexes dropped
+    and made again after the rows (``REBUILD_AT``): the same indexes after
+    it, used by a save of some entries' flags."""
+    monkeypatch.setattr(flags_module, "REBUILD_AT", 2)
+    store = EmbeddedStore(tmp_path / "store.db")
+    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flags'"
+    before = store._conn().execute(indexes).fetchall()
+    assert [name for name, _ in before] == ["flags_by_entry"]
+    flags = [_flag(subject, entry) for subject in SUBJECTS for entry in ENTRIES]
+    store.save_flags(DAY, 1, flags)
+    assert store._conn().execute(indexes).fetchall() == before
+    plan = store._conn().execute("EXPLAIN QUERY PLAN SELECT * FROM flags WHERE entry_id = 'E2'")
+    assert "flags_by_entry" in " ".join(str(row) for row in plan)
+    assert store.save_flags(DAY, 1, [], replace_entries=["E2"]) == FlagDiff(
+        [], sorted((subject, "listed", "E2") for subject in SUBJECTS)
+    )
+    stored = store.stored_flags()
+    kept = sorted(
+        (f for f in flags if f.entry_id != "E2"), key=lambda f: (f.subject_id, f.entry_id)
+    )
+    assert stored is not None and stored.flags == kept
     store.close()
