@@ -147,7 +147,12 @@ class FlagStore(SqliteBase):
     """:class:`~credgraph.store.base.FlagCache` on the store file."""
 
     #: the flags of the last full save, while they are what the table holds
+    #: (their fields: ~40 MB at 1 M enterprises, let go on close)
     _saved: _Saved | None = None
+
+    def close(self) -> None:
+        self._saved = None
+        super().close()
 
     def save_flags(
         self,
