@@ -49,8 +49,9 @@ _flags = st.lists(
     max_size=8,
 )
 #: who saves: the kept object, another object on the same file, another
-#: thread of the kept object, the kept object saving some entries' flags
-_WRITERS = st.sampled_from(["kept", "other", "thread", "partial"])
+#: thread of the kept object, the kept object saving some entries' flags,
+#: the kept object saving its last flags again, in key order, once each
+_WRITERS = st.sampled_from(["kept", "other", "thread", "partial", "again"])
 
 
 def _in_thread(call: Callable[[], FlagDiff]) -> FlagDiff:
@@ -67,11 +68,12 @@ def _state(store: EmbeddedStore) -> tuple[object, ...]:
     return (None if stored is None else stored.flags), events
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(saves=st.lists(st.tuples(_flags, _WRITERS), min_size=1, max_size=5))
 def test_saves_through_one_object_equal_saves_through_fresh_objects(
     saves: list[tuple[list[Flag], str]],
 ) -> None:
+    last: list[Flag] = []
     with tempfile.TemporaryDirectory() as work:
         kept_path, fresh_path = Path(work) / "kept.db", Path(work) / "fresh.db"
         kept = EmbeddedStore(kept_path)
@@ -80,6 +82,11 @@ def test_saves_through_one_object_equal_saves_through_fresh_objects(
             scope = ["E1"] if writer == "partial" else None
             if scope is not None:
                 flags = [f for f in flags if f.entry_id in scope]
+            elif writer == "again":
+                flags = last
+            else:  # what the kept object saves next with "again"
+                by_key = {(f.subject_id, f.flag.value, f.entry_id): f for f in flags}
+                last = [by_key[key] for key in sorted(by_key)]
 
             def save(store: EmbeddedStore) -> FlagDiff:
                 return store.save_flags(day, 1, flags, scope, "key", flag_feed(day))  # noqa: B023
@@ -151,3 +158,21 @@ def test_a_first_fill_builds_the_flags_indexes_after_the_rows(
     )
     assert stored is not None and stored.flags == kept
     store.close()
+
+
+def test_a_save_after_another_objects_is_compared_with_the_table(tmp_path: Path) -> None:
+    """The same flags again through the object that saved them last, after
+    another store object replaced them: the table is read, the other's
+    flags replaced."""
+    mine = [_flag(subject, "E1") for subject in sorted(SUBJECTS)]
+    theirs = [_flag(SUBJECTS[0], "E2")]
+    kept, other = EmbeddedStore(tmp_path / "s.db"), EmbeddedStore(tmp_path / "s.db")
+    kept.save_flags(DAY, 1, mine)
+    other.save_flags(DAY, 1, theirs)
+    other.close()
+    diff = kept.save_flags(DAY, 1, mine)
+    added = sorted((f.subject_id, "listed", "E1") for f in mine)
+    assert diff == FlagDiff(added, [(SUBJECTS[0], "listed", "E2")])
+    stored = kept.stored_flags()
+    assert stored is not None and stored.flags == mine
+    kept.close()

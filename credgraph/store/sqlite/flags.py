@@ -96,15 +96,29 @@ class _Difference(NamedTuple):
 @dataclass(frozen=True)
 class _Saved:
     """The flags table as a full ``save_flags`` of this store object left
-    it, through ``conn``: each flag's fields by key. It stands for the table
-    while nothing was written since — no other connection committed
-    (``PRAGMA data_version``, read inside that save's transaction) and this
-    one made no change (``total_changes``, read after its commit)."""
+    it, through ``conn``: each flag's fields by key, and in key order. It
+    stands for the table while nothing was written since — no other
+    connection committed (``PRAGMA data_version``, read inside that save's
+    transaction) and this one made no change (``total_changes``, read after
+    its commit)."""
 
     conn: sqlite3.Connection
     data_version: int
     total_changes: int
     fields: dict[FlagKey, Fields]
+    ordered: list[Fields]
+
+    @classmethod
+    def of(
+        cls,
+        conn: sqlite3.Connection,
+        data_version: int,
+        fields: dict[FlagKey, Fields],
+        ordered: list[Fields] | None = None,
+    ) -> _Saved:
+        if ordered is None:
+            ordered = [fields[key] for key in sorted(fields)]
+        return cls(conn, data_version, conn.total_changes, fields, ordered)
 
     def current(self, conn: sqlite3.Connection) -> bool:
         return (
@@ -112,6 +126,12 @@ class _Saved:
             and conn.total_changes == self.total_changes
             and _data_version(conn) == self.data_version
         )
+
+    def holds(self, flags: Sequence[Flag]) -> bool:
+        """Whether ``flags`` are the flags held, in key order, once each
+        (as a full run gives them): one comparison of two lists of fields,
+        no key built; any other order or a repeated key answers False."""
+        return len(flags) == len(self.ordered) and list(map(vars, flags)) == self.ordered
 
 
 def _data_version(conn: sqlite3.Connection) -> int:
@@ -163,48 +183,66 @@ class FlagStore(SqliteBase):
         policy_key: str = "",
         feed: FlagFeed | None = None,
     ) -> FlagDiff:
-        rows = {(f.subject_id, str(f.flag), f.entry_id): f for f in flags}
         scope = None if replace_entries is None else ids_param(replace_entries)
-        fields = {key: vars(f) for key, f in rows.items()}
         saved, self._saved = self._saved, None
         with self.transaction(bump=False) as conn:
-            known = saved.fields if scope is None and saved and saved.current(conn) else None
-            diff = self._difference(conn, scope, rows, fields, known)
-            added, changed, removed, written = diff.added, diff.changed, diff.removed, diff.written
-            subjects: list[str] = []
-            subjects_json = "[]"
-            if feed is not None:
-                # the events concern only the subjects whose flags change:
-                # a key added or removed, or kept with another list
-                new = {k: rows[k].list for k in (*added, *changed)}
-                subjects = affected_subjects(diff.old, new)
-                if subjects:
-                    subjects_json = json.dumps(subjects, ensure_ascii=False)
-                    snapshot_flags(conn, scope, subjects_json)
-            # only the difference is written: a re-run that finds the same
-            # flags leaves every row as it was and rewrites the state alone
-            conn.executemany(
-                "DELETE FROM flags WHERE subject_id = ? AND flag = ? AND entry_id = ?", removed
-            )
-            # a full save into an empty table (nothing kept, nothing removed)
-            empty = scope is None and not removed and len(added) == len(rows)
-            with _indexes_after(conn, empty and len(added) >= REBUILD_AT):
-                conn.executemany(
-                    "INSERT INTO flags VALUES (?,?,?,?) "
-                    "ON CONFLICT DO UPDATE SET data = excluded.data",
-                    ((*key, written[key]) for key in sorted((*added, *changed))),
-                )
+            known = saved if scope is None and saved is not None and saved.current(conn) else None
+            if known is not None and known.holds(flags):
+                # a re-run that finds the flags the table holds: every row
+                # is left as it was, the state alone is rewritten
+                diff, fields = FlagDiff([], []), known.fields
+            else:
+                fields_known = None if known is None else known.fields
+                diff, fields = self._replace(conn, scope, flags, fields_known, feed)
             conn.execute(
                 "INSERT OR REPLACE INTO meta VALUES "
                 "('flags_as_of', ?), ('flags_generation', ?), ('flags_policy', ?)",
                 (as_of.isoformat(), str(generation), policy_key),
             )
-            if feed is not None and subjects:
-                append_flag_events(conn, feed, scope, rows, subjects, subjects_json)
             version = _data_version(conn)
         if scope is None:
-            self._saved = _Saved(conn, version, conn.total_changes, fields)
-        return FlagDiff(added, removed)
+            ordered = known.ordered if known is not None and known.fields is fields else None
+            self._saved = _Saved.of(conn, version, fields, ordered)
+        return diff
+
+    def _replace(
+        self,
+        conn: sqlite3.Connection,
+        scope: str | None,
+        flags: Sequence[Flag],
+        known: Mapping[FlagKey, Fields] | None,
+        feed: FlagFeed | None,
+    ) -> tuple[FlagDiff, dict[FlagKey, Fields]]:
+        """Write the difference of ``flags`` to the stored ones (all, or
+        those of the entries of the JSON array ``scope``) and its feed
+        events; the difference, and the fields of the flags by key."""
+        rows = {(f.subject_id, str(f.flag), f.entry_id): f for f in flags}
+        fields = {key: vars(f) for key, f in rows.items()}
+        diff = self._difference(conn, scope, rows, fields, known)
+        added, changed, removed, written = diff.added, diff.changed, diff.removed, diff.written
+        subjects: list[str] = []
+        subjects_json = "[]"
+        if feed is not None:
+            # the events concern only the subjects whose flags change:
+            # a key added or removed, or kept with another list
+            subjects = affected_subjects(diff.old, {k: rows[k].list for k in (*added, *changed)})
+            if subjects:
+                subjects_json = json.dumps(subjects, ensure_ascii=False)
+                snapshot_flags(conn, scope, subjects_json)
+        # only the difference is written: a kept flag's row is left as it was
+        conn.executemany(
+            "DELETE FROM flags WHERE subject_id = ? AND flag = ? AND entry_id = ?", removed
+        )
+        # a full save into an empty table (nothing kept, nothing removed)
+        empty = scope is None and not removed and len(added) == len(rows)
+        with _indexes_after(conn, empty and len(added) >= REBUILD_AT):
+            conn.executemany(
+                "INSERT INTO flags VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET data = excluded.data",
+                ((*key, written[key]) for key in sorted((*added, *changed))),
+            )
+        if feed is not None and subjects:
+            append_flag_events(conn, feed, scope, rows, subjects, subjects_json)
+        return FlagDiff(added, removed), fields
 
     def _difference(
         self,
