@@ -38,6 +38,11 @@ def _s(seconds: float) -> str:
     return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
 
 
+def _with_cpu(seconds: float | None) -> str:
+    """ ", CPU …" after a wall time, when the CPU seconds were measured."""
+    return "" if seconds is None else f", CPU {_s(seconds)}"
+
+
 def _api(m: dict[str, Any]) -> str:
     if "skipped" in m:
         return str(m["skipped"])
@@ -70,7 +75,8 @@ def table_rows(result: dict[str, Any]) -> list[list[str]]:
         ),
         "propagation_full": (
             "full propagation (materialised), in process",
-            f"{_s(full['seconds'])} (second run {_s(full['second_run_s'])}), "
+            f"{_s(full['seconds'])}{_with_cpu(full.get('cpu_s'))} (second run "
+            f"{_s(full['second_run_s'])}{_with_cpu(full.get('second_run_cpu_s'))}), "
             f"{full['flags']:,} flags",
             f"{_s(base_prop['seconds'])}, {base_prop['flags']:,} flags"
             f" ({'same' if base_prop['flags_match'] else 'DIFFERENT'})"

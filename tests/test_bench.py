@@ -79,6 +79,7 @@ def test_every_metric_is_measured(bench: tuple[dict[str, Any], Path]) -> None:
     }
     assert m["load"]["seconds"] > 0 and m["load"]["peak_rss_mib"] > 10
     assert m["propagation_full"]["seconds"] > 0
+    assert m["propagation_full"]["second_run_cpu_s"] > 0
     assert m["propagation_full"]["flags"] == sum(m["propagation_full"]["by_rule"].values())
     computed = m["propagation_computed"]
     assert computed["runs"] == 1  # process_runs

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from typing import TypeVar
 
 from credgraph.model import Enterprise, ListEntry, Node, Relation
 from credgraph.store.feed import FlagKey
+
+T = TypeVar("T")
 
 
 def d(value: str | None) -> date | None:
@@ -111,11 +114,12 @@ def entry_row(e: ListEntry) -> tuple[str, str, str, str, str, str | None, str | 
 
 
 def flag_difference(
-    stored: Mapping[FlagKey, str], written: Mapping[FlagKey, str]
+    stored: Mapping[FlagKey, T], written: Mapping[FlagKey, T]
 ) -> tuple[list[FlagKey], list[FlagKey], list[FlagKey]]:
-    """The keys added, kept with other JSON, and removed, each sorted, when
-    the stored flags' JSON ``written`` replaces ``stored`` (both backends;
-    one pass over the new flags, the old ones only when some are gone)."""
+    """The keys added, kept with other data, and removed, each sorted, when
+    the flags ``written`` replace ``stored`` (both backends; the data of a
+    flag is its JSON, or its fields; one pass over the new flags, the old
+    ones only when some are gone)."""
     added: list[FlagKey] = []
     changed: list[FlagKey] = []
     for key, data in written.items():

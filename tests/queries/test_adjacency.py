@@ -20,6 +20,7 @@ from test_propagation_properties import AS_OF, SETTINGS, World, build, extra_bat
 from credgraph.model import Batch, Flag
 from credgraph.policy import Policy, load_policy
 from credgraph.store import EmbeddedStore, GraphStore
+from credgraph.store.neo4j import Neo4jStore
 from credgraph.store.sqlite.flags import flag_json
 from queries.adjacency import adjacency, full_flags
 from queries.materialise import materialise
@@ -109,6 +110,25 @@ def test_a_write_is_seen_by_the_next_full_run(store: GraphStore) -> None:
     assert ("B", "related_enterprise", "E2") in {
         (g.name_of(f.subject_id), f.flag.value, f.entry_id) for f in _same(store, DAY)
     }
+
+
+@pytest.mark.neo4j
+def test_a_wipe_never_takes_the_generation_back(neo4j_store: Neo4jStore) -> None:
+    """A wiped Neo4j database written as often as before it must not be
+    answered from the adjacency cached before the wipe (kept per store
+    object and generation): the wipe moves the generation on."""
+    g = _graph()
+    neo4j_store.upsert(g.batch)
+    generation = neo4j_store.generation()
+    assert {f.entry_id for f in _same(neo4j_store, DAY)} == {"E1"}  # cached
+    neo4j_store.wipe()
+    h = GraphBuilder()
+    h.firm("X"), h.person("r")
+    h.rel("r", "X", "legal_representative")
+    h.entry("E9", "X", "dishonest_debtor", "2024-01-01")
+    neo4j_store.upsert(h.batch)  # one write after the wipe, as before it
+    assert {f.entry_id for f in _same(neo4j_store, DAY)} == {"E9"}
+    assert neo4j_store.generation() > generation + 1
 
 
 def test_each_store_has_its_own_adjacency(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_contract import Graph, flag, graph, loaded
+from test_contract import Graph, flag, graph, loaded, start
 
 from credgraph.store import Direction, FlagDiff, GraphStore
 from credgraph.store.shared import entry_row, relation_row
 
-__all__ = ["graph", "loaded"]  # the contract suite's fixtures, used here
+__all__ = ["graph", "loaded", "start"]  # the contract suite's fixtures, used here
 
 
 @pytest.mark.parametrize("direction", list(Direction))

@@ -225,10 +225,13 @@ class Neo4jStore(Neo4jMonitor):
 
     def wipe(self) -> None:
         """Delete everything in the database in bounded transactions (tests,
-        ``credgraph bench --neo4j-wipe``), then make the counters again. Not
-        part of ``GraphStore``."""
+        ``credgraph bench --neo4j-wipe``), then make the counters again. The
+        generation is kept and moved on: a cache of any store object (e.g.
+        ``queries.adjacency``, by generation) never sees an old one again.
+        Not part of ``GraphStore``."""
         while self._write(lambda tx: tx.run(schema.WIPE).single(strict=True)["deleted"]):
             pass
+        self._write(lambda tx: tx.run(schema.WIPED).consume())
         self._driver.execute_query(schema.INIT_META, database_=self.database)
 
     # -- writes ----------------------------------------------------------------

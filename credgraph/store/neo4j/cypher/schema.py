@@ -205,12 +205,22 @@ SCHEMA: Final = (
     INDEX_ENTERPRISE_ADDRESS,
 )
 
-# Empties the database (tests): run until it deletes nothing; the schema stays.
+# Empties the database (tests): run until it deletes nothing; the schema stays,
+# and the generation counter: a wipe moves it on (``WIPED``), it never goes back
+# to a value a cache may have seen.
 WIPE = """
 MATCH (n)
+WHERE NOT (n:Meta AND n.key = 'generation')
 WITH n LIMIT 10000
 DETACH DELETE n
 RETURN count(*) AS deleted
+"""
+
+# After a wipe: the counters made again (``INIT_META``), the generation one more.
+WIPED = """
+MERGE (m:Meta {key: 'generation'})
+ON CREATE SET m.value = 0
+SET m.value = m.value + 1
 """
 
 PARAMETERS: Final[dict[str, dict[str, Any]]] = {
