@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import add
+from typing import NamedTuple
 
 #: Syllables without a vowel (interjections such as 嗯 ``n``, 呣 ``m``) are
 #: not used to split a typed pinyin query: they would split almost anything.
@@ -41,7 +42,10 @@ def fold(text: str) -> str:
     >>> fold(" ACME（北京）Trading_Co. 100% ")
     'acme北京tradingco100'
     """
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).lower())
+    folded = unicodedata.normalize("NFKC", text).lower()
+    # ``isalnum`` is the regular expression's ``\w`` without ``_``: a name
+    # with nothing to drop (most of them) skips the substitution
+    return folded if folded.isalnum() else _NOT_ALNUM.sub("", folded)
 
 
 def _plain(reading: str) -> str:
@@ -58,7 +62,11 @@ class _Dropping(dict[int, str]):
 
 @dataclass(frozen=True)
 class _Tables:
+    #: character → `` syllable `` (spaces either side)
     pinyin: dict[int, str]
+    #: the same as ``syllable `` (a space after it)
+    pinyin_after: dict[int, str]
+    #: character → ``initial `` (a space after it); other characters dropped
     initials: dict[int, str]
     syllables: frozenset[str]
     prefixes: frozenset[str]
@@ -74,20 +82,21 @@ def _tables() -> _Tables:
         syllable = _plain(readings.split(",", 1)[0])
         if syllable.isascii() and syllable.isalpha():
             pinyin[code] = f" {syllable} "
-            initials[code] = f" {syllable[0]} "
+            initials[code] = f"{syllable[0]} "
     # latin letters and digits stand for themselves in the initials (ACME → a c m e)
     for letter in "abcdefghijklmnopqrstuvwxyz0123456789":
-        initials[ord(letter)] = f" {letter} "
+        initials[ord(letter)] = f"{letter} "
     syllables = frozenset(
         s.strip() for s in pinyin.values() if _MIN_SYLLABLE_VOWELS & set(s.strip())
     )
     prefixes = frozenset(s[:i] for s in syllables for i in range(1, len(s) + 1))
-    return _Tables(pinyin, initials, syllables, prefixes)
+    after = {code: value[1:] for code, value in pinyin.items()}
+    return _Tables(pinyin, after, initials, syllables, prefixes)
 
 
-@dataclass(frozen=True)
-class NameKeys:
-    """Search keys of one name; each key is a space-separated token string."""
+class NameKeys(NamedTuple):
+    """Search keys of one name; each key is a space-separated token string
+    (a named tuple: a million of them are made in a load)."""
 
     folded: str
     grams: str
@@ -103,11 +112,17 @@ def name_keys(name: str) -> NameKeys:
     grams (a phrase) whatever its script.
     """
     tables = _tables()
-    folded = fold(name)
-    grams = " ".join([*map(add, folded, folded[1:]), folded[-1:]]).strip()
-    pinyin = " ".join(folded.translate(tables.pinyin).split())
-    initials = " ".join(folded.translate(tables.initials).split())
-    return NameKeys(folded=folded, grams=grams, pinyin=pinyin, initials=initials)
+    folded = fold(name)  # letters and digits only: no spaces
+    grams = " ".join([*map(add, folded, folded[1:]), folded[-1:]])
+    # each character with a reading becomes "syllable ": when all have one
+    # (as in most names) the key is that less its last space
+    pinyin = folded.translate(tables.pinyin_after)
+    if pinyin.count(" ") == len(folded):
+        pinyin = pinyin[:-1]
+    else:  # others stay as they are, between the syllables
+        pinyin = " ".join(folded.translate(tables.pinyin).split())
+    initials = folded.translate(tables.initials)[:-1]  # "a b c "; others dropped
+    return NameKeys(folded, grams, pinyin, initials)
 
 
 def to_pinyin(text: str) -> str:

@@ -34,8 +34,9 @@ from graph_loader.text import TextInfo
 
 #: characters decoded at a time
 BLOCK_CHARS = 1 << 22
-#: a field that starts or ends with white space (in records joined by commas)
-_PADDED = re.compile(r"(?:^|,)\s|\s(?:,|$)")
+#: white space after a comma (searched for by its literal first character:
+#: many times faster than a pattern for white space at either end of a field)
+_COMMA_SPACE = re.compile(r",\s")
 
 
 class _NotPlain(Exception):
@@ -125,6 +126,17 @@ def _chunk(records: list[str], lines: list[int], limit: int) -> RawChunk:
         [],
         lines,
         columns=[fields[i::width] for i in range(width)],
-        padded=_PADDED.search(text) is not None,
+        padded=_padded(text),
         longest=longest,
+    )
+
+
+def _padded(text: str) -> bool:
+    """Whether a field of records joined by commas starts or ends with white
+    space (a space before a comma is a space after one in the reversed text)."""
+    return (
+        text[:1].isspace()
+        or text[-1:].isspace()
+        or _COMMA_SPACE.search(text) is not None
+        or _COMMA_SPACE.search(text[::-1]) is not None
     )
