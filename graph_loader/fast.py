@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -30,9 +29,11 @@ from credgraph.model import (
     Role,
     Title,
 )
+from graph_loader import bycolumn
 from graph_loader.rows import _iso_day, _members
 
 Plain = tuple[Any, ...]
+Array = np.ndarray[Any, Any]
 Columns = dict[str, list[str]]
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -81,28 +82,36 @@ def resident_ok(values: list[str]) -> np.ndarray[Any, Any]:
     check = (12 - (digits[:, :17] * _RID_WEIGHTS).sum(axis=1) % 11) % 11
     last = np.where(codes[:, 17] == ord("X"), 10, digits[:, 17])
     ok: np.ndarray[Any, Any] = body_ok & (check == last)
-    places: dict[tuple[str, str], bool] = {}
-    for i in np.flatnonzero(ok).tolist():
-        v = values[i]
-        key = (v[:6], v[6:14])
-        known = places.get(key)
-        if known is None:
-            known = places[key] = _real_day(v[6:14]) and birth_place_known(v[:6], v[6:10])
-        if not known:
-            ok[i] = False
+    rows = np.flatnonzero(ok)
+    if rows.size:
+        number = digits[rows, :14] @ _TENS  # region, year, month, day as one
+        region, year = number // 10**8, number // 10**4 % 10**4
+        good = _real_days(year, number // 100 % 100, number % 100)
+        # stdnum's region lookup once per distinct (region, birth year)
+        pairs, which = np.unique(region * 10**4 + year, return_inverse=True)
+        known = np.array(
+            [birth_place_known(f"{p // 10**4:06d}", f"{p % 10**4:04d}") for p in pairs.tolist()],
+            dtype=bool,
+        )
+        ok[rows[~(good & known[which.reshape(-1)])]] = False
+    return ok
+
+
+#: powers of ten that turn the first 14 digits of a resident id into a number
+_TENS = np.array([10**i for i in range(13, -1, -1)], dtype=np.int64)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _real_days(year: Array, month: Array, day: Array) -> Array:
+    """Per element: a day of the calendar (as ``datetime.date`` accepts it)."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ok: Array = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
     return ok
 
 
 def _resident_ok_one(value: str) -> bool:
     return len(value) == 18 and value.isascii() and bool(resident_ok([value])[0])
-
-
-def _real_day(yyyymmdd: str) -> bool:
-    try:
-        date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
-    except ValueError:
-        return False
-    return True
 
 
 class _Chunk:
@@ -181,7 +190,7 @@ def enterprises(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]
     """Value columns in PLAIN_FIELDS order (phone/email/address norms are
     added by the caller) and the rows for the row parser."""
     c = _Chunk(columns, size)
-    uscc = [v.upper() for v in c.raw("uscc")]
+    uscc = bycolumn.upper(c.raw("uscc"))
     c.mark_failed(uscc_ok(uscc))
     name = c.required("name")
     kind = c.enum("kind", EnterpriseKind, EnterpriseKind.COMPANY)
@@ -196,7 +205,7 @@ def enterprises(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]
 def persons(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
     c = _Chunk(columns, size)
     id_type = c.enum("id_type", IdType, IdType.RESIDENT_ID)
-    pid = [v.upper() for v in c.raw("person_id")]
+    pid = bycolumn.upper(c.raw("person_id"))
     resident_value = IdType.RESIDENT_ID.value
     resident = [i for i, t in enumerate(id_type) if t == resident_value]
     if len(resident) == size:
@@ -227,8 +236,8 @@ def relations(
     columns: Columns, size: int, kinds: dict[str, NodeKind]
 ) -> tuple[list[list[Any]], set[int]]:
     c = _Chunk(columns, size)
-    source = [v.upper() for v in c.raw("source_id")]
-    target = [v.upper() for v in c.raw("target_uscc")]
+    source = bycolumn.upper(c.raw("source_id"))
+    target = bycolumn.upper(c.raw("target_uscc"))
     source_kind = list(map(kinds.get, source))
     target_kind = list(map(kinds.get, target))
     role = c.enum("role", Role, None)

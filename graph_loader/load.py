@@ -12,15 +12,16 @@ import gc
 import logging
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from credgraph.ids import normalise_address, normalise_email, normalise_id, normalise_phone
+from credgraph.ids import normalise_id
 from credgraph.model import PLAIN, Batch, NodeKind, from_plain, to_plain
 from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
 from credgraph.store.base import BulkWriter, PlainWriter
-from graph_loader import fast
+from graph_loader import bycolumn, fast
 from graph_loader.fast import Plain
 from graph_loader.identity import Identities
 from graph_loader.pipeline import produced_elsewhere
@@ -332,7 +333,8 @@ def _parse_chunk(
                 log.warning("id %s is both an enterprise and a person", r[0])
     elif name == "relations":
         if report.touched_ids is not None:
-            report.touched_ids.update(x for r in kept for x in (r[0], r[2]))
+            report.touched_ids.update(map(itemgetter(0), kept))
+            report.touched_ids.update(map(itemgetter(2), kept))
             if len(report.touched_ids) > TRACK_LIMIT:
                 report.touched_ids = None
     else:
@@ -346,17 +348,20 @@ def _fast_rows(
     """Rows the column-wise checks accept (None elsewhere) and the indexes
     of the rows for the row-by-row parser."""
     size = len(chunk)
+    raw = chunk.columns.get
     if name == "enterprises":
         values, bad = fast.enterprises(chunk.columns, size)
-        address, phone, email = values[8], values[9], values[10]
         values += [
-            list(map(normalise_phone, phone)),
-            list(map(normalise_email, email)),
-            list(map(normalise_address, address)),
+            bycolumn.phones(raw("phone") or [""] * size),
+            bycolumn.emails(raw("email") or [""] * size),
+            bycolumn.addresses(raw("address") or [""] * size),
         ]
     elif name == "persons":
         values, bad = fast.persons(chunk.columns, size)
-        values += [list(map(normalise_phone, values[3])), list(map(normalise_address, values[4]))]
+        values += [
+            bycolumn.phones(raw("phone") or [""] * size),
+            bycolumn.addresses(raw("address") or [""] * size),
+        ]
     elif name == "relations":
         values, bad = fast.relations(chunk.columns, size, kinds)
     else:
