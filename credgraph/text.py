@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import add
@@ -104,6 +105,34 @@ class NameKeys(NamedTuple):
     initials: str
 
 
+#: keys worked out by :func:`remember_name_keys` (name -> keys)
+_remembered: dict[str, NameKeys] = {}
+#: names keyed together at most (bounds the memory of the numpy work)
+BATCH = 16_384
+
+
+def remember_name_keys(names: Iterable[str]) -> None:
+    """Work out the keys of many names at once (a chunk of a load, with
+    numpy: :mod:`credgraph.namebatch`); until the next call,
+    :func:`name_keys` answers these names from memory."""
+    global _remembered
+    from credgraph.namebatch import keys_of
+
+    distinct = list(dict.fromkeys(names))
+    folded = list(map(fold, distinct))
+    known: dict[str, NameKeys] = {}
+    for start in range(0, len(distinct), BATCH):
+        part = folded[start : start + BATCH]
+        grams, read, initials = keys_of(part)
+        pinyin = [
+            " ".join(part[i].translate(_tables().pinyin).split()) if p is None else p
+            for i, p in enumerate(read)  # None: a character without a reading
+        ]
+        keys = map(NameKeys, part, grams, pinyin, initials)
+        known.update(zip(distinct[start : start + BATCH], keys, strict=True))
+    _remembered = known
+
+
 def name_keys(name: str) -> NameKeys:
     """The keys under which ``name`` is found (see the module docstring).
 
@@ -111,6 +140,9 @@ def name_keys(name: str) -> NameKeys:
     last character, so that a substring of the name is a run of consecutive
     grams (a phrase) whatever its script.
     """
+    keys = _remembered.get(name)
+    if keys is not None:
+        return keys
     tables = _tables()
     folded = fold(name)  # letters and digits only: no spaces
     grams = " ".join([*map(add, folded, folded[1:]), folded[-1:]])

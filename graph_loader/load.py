@@ -21,6 +21,7 @@ from credgraph.model import PLAIN, Batch, NodeKind, from_plain, to_plain
 from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
 from credgraph.store.base import BulkWriter, PlainWriter
+from credgraph.text import remember_name_keys
 from graph_loader import bycolumn, fast
 from graph_loader.fast import Plain
 from graph_loader.identity import Identities
@@ -325,6 +326,8 @@ def _parse_chunk(
         else:
             rows[i] = to_plain(record)
     kept = table.keep(rows, chunk, complete)
+    if name in _NAME_AT:  # the search keys of the names, all at once
+        remember_name_keys(map(itemgetter(_NAME_AT[name]), kept))
     if name == "enterprises":
         kinds.update((r[0], NodeKind.ENTERPRISE) for r in kept)
     elif name == "persons":
@@ -340,6 +343,10 @@ def _parse_chunk(
     else:
         report.entry_ids.update(r[0] for r in kept)
     return kept
+
+
+#: where the name is in a plain row
+_NAME_AT = {"enterprises": 1, "persons": 2}
 
 
 def _fast_rows(

@@ -12,7 +12,7 @@ from operator import add
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from credgraph.text import _tables, fold, name_keys
+from credgraph.text import _tables, fold, name_keys, remember_name_keys
 
 NOT_ALNUM = re.compile(r"[\W_]+")
 
@@ -50,3 +50,16 @@ def test_name_keys_are_the_plain_definition(name: str) -> None:
     keys = name_keys(name)
     assert (keys.folded, keys.grams, keys.pinyin, keys.initials) == reference(name)
     assert keys.folded == fold(name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(CHARS, max_size=12), st.text(max_size=8)), max_size=12))
+@example(["东莞市华盛电子（科技）有限公司", "", "ACME北京", "王晓明", "王晓明", "丨"])
+def test_keys_of_many_names_at_once_are_the_same(names: list[str]) -> None:
+    remember_name_keys(names)
+    try:
+        for name in names:
+            keys = name_keys(name)
+            assert (keys.folded, keys.grams, keys.pinyin, keys.initials) == reference(name)
+    finally:
+        remember_name_keys([])
