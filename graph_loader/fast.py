@@ -170,20 +170,22 @@ class _Chunk:
 
     def number(self, name: str, low: float, high: float, low_open: bool) -> list[float | None]:
         """Numbers in range (``low`` excluded with ``low_open``); anything
-        else — thousands separators included — goes to the row parser."""
-        out: list[float | None] = []
-        for i, value in enumerate(self.raw(name)):
-            if not value:
-                out.append(None)
-                continue
+        else — thousands separators included — goes to the row parser.
+        Each distinct value is parsed once."""
+        values = self.raw(name)
+        table: dict[str, float | None] = {"": None}
+        wrong = set()
+        for value in set(values) - {""}:
             try:
                 number = float(value)
             except ValueError:
                 number = math.nan
             if not (low < number <= high if low_open else low <= number <= high):
-                self.bad.add(i)
-            out.append(number)
-        return out
+                wrong.add(value)
+            table[value] = number
+        if wrong:
+            self.mark(values, wrong.__contains__)
+        return list(map(table.__getitem__, values))
 
 
 def enterprises(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
