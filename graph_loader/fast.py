@@ -13,9 +13,11 @@ only ever says "valid" for rows the row parser would accept unchanged.
 from __future__ import annotations
 
 import math
+import operator
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -246,23 +248,40 @@ def relations(
     title = c.enum("title", Title, None)
     share = c.number("share_pct", 0.0, 100.0, low_open=True)
     start, end = c.day("start_on"), c.day("end_on")
-    rows = zip(
-        source, target, source_kind, target_kind, role, title, share, start, end, strict=True
-    )
-    for i, (s, t, sk, tk, r, ti, sh, st, en) in enumerate(rows):
-        if (
-            sk is None
-            or r is None
-            or s == t
-            or tk is not NodeKind.ENTERPRISE
-            or (sk is NodeKind.ENTERPRISE and r in _PERSON_ONLY)
-            or (sk is NodeKind.PERSON and r == _BRANCH_OF)
-            or (ti is not None and r != _EXECUTIVE)
-            or (sh is not None and r not in _HOLDERS)
-            or (sh is None and r == _SHAREHOLDER)
-            or (st is not None and en is not None and en < st)
-        ):
-            c.bad.add(i)
+    # the rules on role, title, share and kinds, once per distinct combination
+    shareless = list(map(operator.is_, share, repeat(None)))
+    kinds_and_roles = (source_kind, target_kind, role, title, shareless)
+    wrong = {sig for sig in set(zip(*kinds_and_roles, strict=True)) if not _relation_ok(*sig)}
+    if wrong:
+        rows = enumerate(zip(*kinds_and_roles, strict=True))
+        c.bad.update(i for i, sig in rows if sig in wrong)
+    same = list(map(operator.eq, source, target))
+    if True in same:
+        c.bad.update(i for i, s in enumerate(same) if s)
+    if end.count(None) != size:  # ISO days compare as strings
+        days = enumerate(zip(start, end, strict=True))
+        c.bad.update(i for i, (st, en) in days if st is not None and en is not None and en < st)
     kind_values = list(map(_KIND_VALUE.get, source_kind))
     values: list[list[Any]] = [source, kind_values, target, role, title, share, start, end]
     return values, c.bad
+
+
+def _relation_ok(
+    source: NodeKind | None,
+    target: NodeKind | None,
+    role: str | None,
+    title: str | None,
+    shareless: bool,
+) -> bool:
+    """The rules of :func:`graph_loader.rows.parse_relation` that depend on
+    the kinds, role, title and whether a share is given."""
+    return not (
+        source is None
+        or role is None
+        or target is not NodeKind.ENTERPRISE
+        or (source is NodeKind.ENTERPRISE and role in _PERSON_ONLY)
+        or (source is NodeKind.PERSON and role == _BRANCH_OF)
+        or (title is not None and role != _EXECUTIVE)
+        or (not shareless and role not in _HOLDERS)
+        or (shareless and role == _SHAREHOLDER)
+    )
