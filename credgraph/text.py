@@ -119,7 +119,7 @@ def remember_name_keys(names: Iterable[str]) -> None:
     from credgraph.namebatch import keys_of
 
     distinct = list(dict.fromkeys(names))
-    folded = list(map(fold, distinct))
+    folded = _fold_all(distinct)
     known: dict[str, NameKeys] = {}
     for start in range(0, len(distinct), BATCH):
         part = folded[start : start + BATCH]
@@ -131,6 +131,15 @@ def remember_name_keys(names: Iterable[str]) -> None:
         keys = map(NameKeys, part, grams, pinyin, initials)
         known.update(zip(distinct[start : start + BATCH], keys, strict=True))
     _remembered = known
+
+
+def _fold_all(names: list[str]) -> list[str]:
+    """:func:`fold` of each name: normalised and lower-cased joined by NUL
+    (neither step makes, drops or reaches across a NUL)."""
+    parts = unicodedata.normalize("NFKC", "\x00".join(names)).lower().split("\x00")
+    if len(parts) != len(names):  # a name holds a NUL
+        return list(map(fold, names))
+    return [p if p.isalnum() else _NOT_ALNUM.sub("", p) for p in parts]
 
 
 def name_keys(name: str) -> NameKeys:
