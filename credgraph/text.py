@@ -35,6 +35,7 @@ from typing import NamedTuple
 _MIN_SYLLABLE_VOWELS = frozenset("aeiouv")
 MAX_SEGMENTATIONS = 8
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_NOT_ALNUM_NOR_NUL = re.compile(r"[^\w\x00]+|_+")
 
 
 def fold(text: str) -> str:
@@ -134,12 +135,20 @@ def remember_name_keys(names: Iterable[str]) -> None:
 
 
 def _fold_all(names: list[str]) -> list[str]:
-    """:func:`fold` of each name: normalised and lower-cased joined by NUL
-    (neither step makes, drops or reaches across a NUL)."""
-    parts = unicodedata.normalize("NFKC", "\x00".join(names)).lower().split("\x00")
-    if len(parts) != len(names):  # a name holds a NUL
-        return list(map(fold, names))
-    return [p if p.isalnum() else _NOT_ALNUM.sub("", p) for p in parts]
+    """:func:`fold` of each name: normalised, lower-cased and stripped of
+    what is not a letter or digit joined by NUL (no step makes, drops or
+    reaches across a NUL)."""
+    joined = "\x00".join(names)
+    if not unicodedata.is_normalized("NFKC", joined):
+        # normalising a long text that is not normalised works on every
+        # character: only the names that need it are normalised
+        joined = "\x00".join(map(_nfkc, names))
+    parts = _NOT_ALNUM_NOR_NUL.sub("", joined.lower()).split("\x00")
+    return parts if len(parts) == len(names) else list(map(fold, names))
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 def name_keys(name: str) -> NameKeys:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import partial
 
 from credgraph.ids import normalise_address, normalise_email, normalise_phone
 
@@ -25,10 +26,20 @@ _PHONE_PREFIX = re.compile(r"^(?:\+?86|0086)(?=1\d{10}$|0?\d{9,11}$)", re.MULTIL
 _PLUSES = re.compile(r"^\++", re.MULTILINE)
 
 
+def nfkc_joined(values: list[str]) -> str:
+    """The values NFKC-normalised and joined with NUL (normalising a long
+    text that is not normalised works on every character: only the values
+    that need it are normalised)."""
+    joined = _SEP.join(values)
+    if unicodedata.is_normalized("NFKC", joined):
+        return joined
+    return _SEP.join(map(partial(unicodedata.normalize, "NFKC"), values))
+
+
 def _joined(
     values: list[str], steps: Callable[[str], str], one: Callable[[str], str | None]
 ) -> list[str | None]:
-    parts = steps(_SEP.join(values)).split(_SEP)
+    parts = steps(nfkc_joined(values)).split(_SEP)
     if len(parts) != len(values) or not values:
         return [one(v) if v else None for v in values]
     return [p or None for p in parts]
@@ -44,14 +55,14 @@ def addresses(values: list[str]) -> list[str | None]:
     """:func:`~credgraph.ids.normalise_address` of each value ('' → None)."""
 
     def steps(text: str) -> str:
-        return _SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
+        return _SPACES.sub("", text).lower()
 
     return _joined(values, steps, normalise_address)
 
 
 def emails(values: list[str]) -> list[str | None]:
     """:func:`~credgraph.ids.normalise_email` of each value ('' → None)."""
-    parts = unicodedata.normalize("NFKC", _SEP.join(values)).lower().split(_SEP)
+    parts = nfkc_joined(values).lower().split(_SEP)
     if len(parts) != len(values) or not values:
         return [normalise_email(v) if v else None for v in values]
     return [p.strip() or None if p else None for p in parts]
@@ -61,7 +72,7 @@ def phones(values: list[str]) -> list[str | None]:
     """:func:`~credgraph.ids.normalise_phone` of each value ('' → None)."""
 
     def steps(text: str) -> str:
-        digits = _NOT_PHONE.sub("", unicodedata.normalize("NFKC", text))
+        digits = _NOT_PHONE.sub("", text)
         # digits, "+" and the separators are left: one value per line
         lines = _PLUSES.sub("", _PHONE_PREFIX.sub("", digits.replace(_SEP, "\n")))
         return lines.replace("\n", _SEP)

@@ -12,6 +12,7 @@ import gc
 import logging
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -329,11 +330,15 @@ def _parse_chunk(
     if name in _NAME_AT:  # the search keys of the names, all at once
         remember_name_keys(map(itemgetter(_NAME_AT[name]), kept))
     if name == "enterprises":
-        kinds.update((r[0], NodeKind.ENTERPRISE) for r in kept)
+        kinds.update(zip(map(itemgetter(0), kept), repeat(NodeKind.ENTERPRISE)))
     elif name == "persons":
-        for r in kept:
-            if kinds.setdefault(r[0], NodeKind.PERSON) is not NodeKind.PERSON:
-                log.warning("id %s is both an enterprise and a person", r[0])
+        ids = list(map(itemgetter(0), kept))
+        if kinds.keys().isdisjoint(ids):
+            kinds.update(zip(ids, repeat(NodeKind.PERSON)))
+        else:
+            for person in ids:
+                if kinds.setdefault(person, NodeKind.PERSON) is not NodeKind.PERSON:
+                    log.warning("id %s is both an enterprise and a person", person)
     elif name == "relations":
         if report.touched_ids is not None:
             report.touched_ids.update(map(itemgetter(0), kept))
