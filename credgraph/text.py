@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import add
+from typing import NamedTuple
 
 #: Syllables without a vowel (interjections such as 嗯 ``n``, 呣 ``m``) are
 #: not used to split a typed pinyin query: they would split almost anything.
 _MIN_SYLLABLE_VOWELS = frozenset("aeiouv")
 MAX_SEGMENTATIONS = 8
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_NOT_ALNUM_NOR_NUL = re.compile(r"[^\w\x00]+|_+")
 
 
 def fold(text: str) -> str:
@@ -41,7 +44,10 @@ def fold(text: str) -> str:
     >>> fold(" ACME（北京）Trading_Co. 100% ")
     'acme北京tradingco100'
     """
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).lower())
+    folded = unicodedata.normalize("NFKC", text).lower()
+    # ``isalnum`` is the regular expression's ``\w`` without ``_``: a name
+    # with nothing to drop (most of them) skips the substitution
+    return folded if folded.isalnum() else _NOT_ALNUM.sub("", folded)
 
 
 def _plain(reading: str) -> str:
@@ -58,7 +64,11 @@ class _Dropping(dict[int, str]):
 
 @dataclass(frozen=True)
 class _Tables:
+    #: character → `` syllable `` (spaces either side)
     pinyin: dict[int, str]
+    #: the same as ``syllable `` (a space after it)
+    pinyin_after: dict[int, str]
+    #: character → ``initial `` (a space after it); other characters dropped
     initials: dict[int, str]
     syllables: frozenset[str]
     prefixes: frozenset[str]
@@ -74,25 +84,71 @@ def _tables() -> _Tables:
         syllable = _plain(readings.split(",", 1)[0])
         if syllable.isascii() and syllable.isalpha():
             pinyin[code] = f" {syllable} "
-            initials[code] = f" {syllable[0]} "
+            initials[code] = f"{syllable[0]} "
     # latin letters and digits stand for themselves in the initials (ACME → a c m e)
     for letter in "abcdefghijklmnopqrstuvwxyz0123456789":
-        initials[ord(letter)] = f" {letter} "
+        initials[ord(letter)] = f"{letter} "
     syllables = frozenset(
         s.strip() for s in pinyin.values() if _MIN_SYLLABLE_VOWELS & set(s.strip())
     )
     prefixes = frozenset(s[:i] for s in syllables for i in range(1, len(s) + 1))
-    return _Tables(pinyin, initials, syllables, prefixes)
+    after = {code: value[1:] for code, value in pinyin.items()}
+    return _Tables(pinyin, after, initials, syllables, prefixes)
 
 
-@dataclass(frozen=True)
-class NameKeys:
-    """Search keys of one name; each key is a space-separated token string."""
+class NameKeys(NamedTuple):
+    """Search keys of one name; each key is a space-separated token string
+    (a named tuple: a million of them are made in a load)."""
 
     folded: str
     grams: str
     pinyin: str
     initials: str
+
+
+#: keys worked out by :func:`remember_name_keys` (name -> keys)
+_remembered: dict[str, NameKeys] = {}
+#: names keyed together at most (bounds the memory of the numpy work)
+BATCH = 16_384
+
+
+def remember_name_keys(names: Iterable[str]) -> None:
+    """Work out the keys of many names at once (a chunk of a load, with
+    numpy: :mod:`credgraph.namebatch`); until the next call,
+    :func:`name_keys` answers these names from memory."""
+    global _remembered
+    from credgraph.namebatch import keys_of
+
+    distinct = list(dict.fromkeys(names))
+    folded = _fold_all(distinct)
+    known: dict[str, NameKeys] = {}
+    for start in range(0, len(distinct), BATCH):
+        part = folded[start : start + BATCH]
+        grams, read, initials = keys_of(part)
+        pinyin = [
+            " ".join(part[i].translate(_tables().pinyin).split()) if p is None else p
+            for i, p in enumerate(read)  # None: a character without a reading
+        ]
+        keys = map(NameKeys, part, grams, pinyin, initials)
+        known.update(zip(distinct[start : start + BATCH], keys, strict=True))
+    _remembered = known
+
+
+def _fold_all(names: list[str]) -> list[str]:
+    """:func:`fold` of each name: normalised, lower-cased and stripped of
+    what is not a letter or digit joined by NUL (no step makes, drops or
+    reaches across a NUL)."""
+    joined = "\x00".join(names)
+    if not unicodedata.is_normalized("NFKC", joined):
+        # normalising a long text that is not normalised works on every
+        # character: only the names that need it are normalised
+        joined = "\x00".join(map(_nfkc, names))
+    parts = _NOT_ALNUM_NOR_NUL.sub("", joined.lower()).split("\x00")
+    return parts if len(parts) == len(names) else list(map(fold, names))
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 def name_keys(name: str) -> NameKeys:
@@ -102,12 +158,21 @@ def name_keys(name: str) -> NameKeys:
     last character, so that a substring of the name is a run of consecutive
     grams (a phrase) whatever its script.
     """
+    keys = _remembered.get(name)
+    if keys is not None:
+        return keys
     tables = _tables()
-    folded = fold(name)
-    grams = " ".join([*map(add, folded, folded[1:]), folded[-1:]]).strip()
-    pinyin = " ".join(folded.translate(tables.pinyin).split())
-    initials = " ".join(folded.translate(tables.initials).split())
-    return NameKeys(folded=folded, grams=grams, pinyin=pinyin, initials=initials)
+    folded = fold(name)  # letters and digits only: no spaces
+    grams = " ".join([*map(add, folded, folded[1:]), folded[-1:]])
+    # each character with a reading becomes "syllable ": when all have one
+    # (as in most names) the key is that less its last space
+    pinyin = folded.translate(tables.pinyin_after)
+    if pinyin.count(" ") == len(folded):
+        pinyin = pinyin[:-1]
+    else:  # others stay as they are, between the syllables
+        pinyin = " ".join(folded.translate(tables.pinyin).split())
+    initials = folded.translate(tables.initials)[:-1]  # "a b c "; others dropped
+    return NameKeys(folded, grams, pinyin, initials)
 
 
 def to_pinyin(text: str) -> str:

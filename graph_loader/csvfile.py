@@ -56,6 +56,27 @@ class RawChunk:
     rows: list[list[str]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     broken: list[Broken] = field(default_factory=list)
+    #: the records as columns instead of ``rows`` when all are as wide
+    #: (:mod:`graph_loader.plaincsv`); ``padded``: a field may need stripping
+    columns: list[list[str]] | None = None
+    padded: bool = True
+    #: an upper bound of the length of a record's fields joined (0: unknown)
+    longest: int = 0
+
+    def drop_first(self) -> None:
+        """Leave out the first record (the header)."""
+        del self.lines[0]
+        if self.columns is None:
+            del self.rows[0]
+        else:
+            for column in self.columns:
+                del column[0]
+
+    def as_rows(self) -> list[list[str]]:
+        """The records as rows of fields."""
+        if self.columns is None:
+            return self.rows
+        return list(map(list, zip(*self.columns, strict=True)))
 
 
 def read_chunks(

@@ -13,10 +13,11 @@ only ever says "valid" for rows the row parser would accept unchanged.
 from __future__ import annotations
 
 import math
+import operator
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from enum import StrEnum
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -30,9 +31,11 @@ from credgraph.model import (
     Role,
     Title,
 )
+from graph_loader import bycolumn
 from graph_loader.rows import _iso_day, _members
 
 Plain = tuple[Any, ...]
+Array = np.ndarray[Any, Any]
 Columns = dict[str, list[str]]
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -81,28 +84,36 @@ def resident_ok(values: list[str]) -> np.ndarray[Any, Any]:
     check = (12 - (digits[:, :17] * _RID_WEIGHTS).sum(axis=1) % 11) % 11
     last = np.where(codes[:, 17] == ord("X"), 10, digits[:, 17])
     ok: np.ndarray[Any, Any] = body_ok & (check == last)
-    places: dict[tuple[str, str], bool] = {}
-    for i in np.flatnonzero(ok).tolist():
-        v = values[i]
-        key = (v[:6], v[6:14])
-        known = places.get(key)
-        if known is None:
-            known = places[key] = _real_day(v[6:14]) and birth_place_known(v[:6], v[6:10])
-        if not known:
-            ok[i] = False
+    rows = np.flatnonzero(ok)
+    if rows.size:
+        number = digits[rows, :14] @ _TENS  # region, year, month, day as one
+        region, year = number // 10**8, number // 10**4 % 10**4
+        good = _real_days(year, number // 100 % 100, number % 100)
+        # stdnum's region lookup once per distinct (region, birth year)
+        pairs, which = np.unique(region * 10**4 + year, return_inverse=True)
+        known = np.array(
+            [birth_place_known(f"{p // 10**4:06d}", f"{p % 10**4:04d}") for p in pairs.tolist()],
+            dtype=bool,
+        )
+        ok[rows[~(good & known[which.reshape(-1)])]] = False
+    return ok
+
+
+#: powers of ten that turn the first 14 digits of a resident id into a number
+_TENS = np.array([10**i for i in range(13, -1, -1)], dtype=np.int64)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _real_days(year: Array, month: Array, day: Array) -> Array:
+    """Per element: a day of the calendar (as ``datetime.date`` accepts it)."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ok: Array = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
     return ok
 
 
 def _resident_ok_one(value: str) -> bool:
     return len(value) == 18 and value.isascii() and bool(resident_ok([value])[0])
-
-
-def _real_day(yyyymmdd: str) -> bool:
-    try:
-        date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
-    except ValueError:
-        return False
-    return True
 
 
 class _Chunk:
@@ -161,27 +172,29 @@ class _Chunk:
 
     def number(self, name: str, low: float, high: float, low_open: bool) -> list[float | None]:
         """Numbers in range (``low`` excluded with ``low_open``); anything
-        else — thousands separators included — goes to the row parser."""
-        out: list[float | None] = []
-        for i, value in enumerate(self.raw(name)):
-            if not value:
-                out.append(None)
-                continue
+        else — thousands separators included — goes to the row parser.
+        Each distinct value is parsed once."""
+        values = self.raw(name)
+        table: dict[str, float | None] = {"": None}
+        wrong = set()
+        for value in set(values) - {""}:
             try:
                 number = float(value)
             except ValueError:
                 number = math.nan
             if not (low < number <= high if low_open else low <= number <= high):
-                self.bad.add(i)
-            out.append(number)
-        return out
+                wrong.add(value)
+            table[value] = number
+        if wrong:
+            self.mark(values, wrong.__contains__)
+        return list(map(table.__getitem__, values))
 
 
 def enterprises(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
     """Value columns in PLAIN_FIELDS order (phone/email/address norms are
     added by the caller) and the rows for the row parser."""
     c = _Chunk(columns, size)
-    uscc = [v.upper() for v in c.raw("uscc")]
+    uscc = bycolumn.upper(c.raw("uscc"))
     c.mark_failed(uscc_ok(uscc))
     name = c.required("name")
     kind = c.enum("kind", EnterpriseKind, EnterpriseKind.COMPANY)
@@ -196,7 +209,7 @@ def enterprises(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]
 def persons(columns: Columns, size: int) -> tuple[list[list[Any]], set[int]]:
     c = _Chunk(columns, size)
     id_type = c.enum("id_type", IdType, IdType.RESIDENT_ID)
-    pid = [v.upper() for v in c.raw("person_id")]
+    pid = bycolumn.upper(c.raw("person_id"))
     resident_value = IdType.RESIDENT_ID.value
     resident = [i for i, t in enumerate(id_type) if t == resident_value]
     if len(resident) == size:
@@ -227,31 +240,48 @@ def relations(
     columns: Columns, size: int, kinds: dict[str, NodeKind]
 ) -> tuple[list[list[Any]], set[int]]:
     c = _Chunk(columns, size)
-    source = [v.upper() for v in c.raw("source_id")]
-    target = [v.upper() for v in c.raw("target_uscc")]
+    source = bycolumn.upper(c.raw("source_id"))
+    target = bycolumn.upper(c.raw("target_uscc"))
     source_kind = list(map(kinds.get, source))
     target_kind = list(map(kinds.get, target))
     role = c.enum("role", Role, None)
     title = c.enum("title", Title, None)
     share = c.number("share_pct", 0.0, 100.0, low_open=True)
     start, end = c.day("start_on"), c.day("end_on")
-    rows = zip(
-        source, target, source_kind, target_kind, role, title, share, start, end, strict=True
-    )
-    for i, (s, t, sk, tk, r, ti, sh, st, en) in enumerate(rows):
-        if (
-            sk is None
-            or r is None
-            or s == t
-            or tk is not NodeKind.ENTERPRISE
-            or (sk is NodeKind.ENTERPRISE and r in _PERSON_ONLY)
-            or (sk is NodeKind.PERSON and r == _BRANCH_OF)
-            or (ti is not None and r != _EXECUTIVE)
-            or (sh is not None and r not in _HOLDERS)
-            or (sh is None and r == _SHAREHOLDER)
-            or (st is not None and en is not None and en < st)
-        ):
-            c.bad.add(i)
+    # the rules on role, title, share and kinds, once per distinct combination
+    shareless = list(map(operator.is_, share, repeat(None)))
+    kinds_and_roles = (source_kind, target_kind, role, title, shareless)
+    wrong = {sig for sig in set(zip(*kinds_and_roles, strict=True)) if not _relation_ok(*sig)}
+    if wrong:
+        rows = enumerate(zip(*kinds_and_roles, strict=True))
+        c.bad.update(i for i, sig in rows if sig in wrong)
+    same = list(map(operator.eq, source, target))
+    if True in same:
+        c.bad.update(i for i, s in enumerate(same) if s)
+    if end.count(None) != size:  # ISO days compare as strings
+        days = enumerate(zip(start, end, strict=True))
+        c.bad.update(i for i, (st, en) in days if st is not None and en is not None and en < st)
     kind_values = list(map(_KIND_VALUE.get, source_kind))
     values: list[list[Any]] = [source, kind_values, target, role, title, share, start, end]
     return values, c.bad
+
+
+def _relation_ok(
+    source: NodeKind | None,
+    target: NodeKind | None,
+    role: str | None,
+    title: str | None,
+    shareless: bool,
+) -> bool:
+    """The rules of :func:`graph_loader.rows.parse_relation` that depend on
+    the kinds, role, title and whether a share is given."""
+    return not (
+        source is None
+        or role is None
+        or target is not NodeKind.ENTERPRISE
+        or (source is NodeKind.ENTERPRISE and role in _PERSON_ONLY)
+        or (source is NodeKind.PERSON and role == _BRANCH_OF)
+        or (title is not None and role != _EXECUTIVE)
+        or (not shareless and role not in _HOLDERS)
+        or (shareless and role == _SHAREHOLDER)
+    )

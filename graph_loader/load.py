@@ -12,17 +12,20 @@ import gc
 import logging
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from credgraph.ids import normalise_address, normalise_email, normalise_id, normalise_phone
+from credgraph.ids import normalise_id
 from credgraph.model import PLAIN, Batch, NodeKind, from_plain, to_plain
 from credgraph.outputs import write_spreadsheet_csv
 from credgraph.store import GraphStore
 from credgraph.store.base import BulkWriter, PlainWriter
-from graph_loader import fast
+from credgraph.text import remember_name_keys
+from graph_loader import bycolumn, fast
 from graph_loader.fast import Plain
+from graph_loader.identity import Identities
 from graph_loader.pipeline import produced_elsewhere
 from graph_loader.rows import (
     Problem,
@@ -97,10 +100,6 @@ IDENTITY = {
 }
 
 
-_DIGEST_MASK = (1 << 64) - 1
-_LINE_MASK = (1 << 32) - 1
-
-
 class _Table:
     """Per-table state: identities seen in this load (first row wins; exact
     repeats are ignored, a repeat with other values is a reject)."""
@@ -108,7 +107,7 @@ class _Table:
     def __init__(self, source: Source, report: LoadReport) -> None:
         self.source = source
         self.report = report
-        self.seen: dict[str | int, int] = {}  # identity -> value digest << 32 | line
+        self.identities = Identities(IDENTITY[source.name])
         self.loaded = 0
         self.duplicates = 0
         self.read = 0
@@ -118,46 +117,28 @@ class _Table:
             Reject(self.source.file, line, col, value, reason) for col, value, reason in problems
         )
 
-    def keep(self, rows: list[Plain | None], chunk: Chunk) -> list[Plain]:
-        """The rows of a chunk not seen before in this load (in line order)."""
-        valid = [i for i, row in enumerate(rows) if row is not None]
-        plain = [rows[i] for i in valid]
-        lines = [chunk.lines[i] for i in valid]
-        keys = self._keys(plain)  # type: ignore[arg-type]
-        packed = [
-            (h & _DIGEST_MASK) << 32 | line for h, line in zip(map(hash, plain), lines, strict=True)
-        ]
-        if len(set(keys)) == len(keys) and self.seen.keys().isdisjoint(keys):
-            self.seen.update(zip(keys, packed, strict=True))  # the usual case: all new
+    def keep(self, rows: list[Plain | None], chunk: Chunk, complete: bool = False) -> list[Plain]:
+        """The rows of a chunk not seen before in this load (in line order);
+        ``complete``: no row is None."""
+        if complete:
+            valid: list[int] | range = range(len(rows))
+            plain: list[Plain] = rows  # type: ignore[assignment]
+            lines = chunk.lines
+        else:
+            valid = [i for i, row in enumerate(rows) if row is not None]
+            plain = [rows[i] for i in valid]  # type: ignore[misc]
+            lines = [chunk.lines[i] for i in valid]
+        result = self.identities.sort_out(plain, lines)
+        if result is None:  # the usual case: all new
             self.loaded += len(plain)
-            return plain  # type: ignore[return-value]
-        kept: list[Plain] = []
-        for i, row, key, value in zip(valid, plain, keys, packed, strict=True):
-            first = self.seen.get(key)
-            if first is None:
-                self.seen[key] = value
-                kept.append(row)  # type: ignore[arg-type]
-            elif first >> 32 == value >> 32:
-                self.duplicates += 1
-            else:
-                column = next(iter(chunk.columns))
-                reason = f"same identity as line {first & _LINE_MASK} with different values"
-                self.reject(chunk.lines[i], [(column, chunk.columns[column][i], reason)])
-        self.loaded += len(kept)
-        return kept
-
-    def _keys(self, rows: list[Plain]) -> list[str | int]:
-        """Identities as the id itself, or a 128-bit hash of the fields
-        (compact bookkeeping for millions of relations)."""
-        ident = IDENTITY[self.source.name]
-        if len(ident) == 1:
-            return list(map(itemgetter(ident[0]), rows))
-        forward = map(hash, map(itemgetter(*ident), rows))
-        backward = map(hash, map(itemgetter(*reversed(ident)), rows))
-        return [
-            a & _DIGEST_MASK | (b & _DIGEST_MASK) << 64
-            for a, b in zip(forward, backward, strict=True)
-        ]
+            return plain
+        column = next(iter(chunk.columns))
+        for i, first in result.conflicts:
+            reason = f"same identity as line {first} with different values"
+            self.reject(lines[i], [(column, chunk.columns[column][valid[i]], reason)])
+        self.duplicates += result.duplicates
+        self.loaded += len(result.kept)
+        return [plain[i] for i in result.kept]
 
 
 def load_folder(
@@ -337,27 +318,40 @@ def _parse_chunk(
     if name in ("relations", "list_entries"):
         _resolve_references(store, name, chunk, kinds)
     rows, slow = _fast_rows(name, chunk, kinds)
+    complete = True
     for i in slow:
         record, problems = _parse_row(name, chunk.row(i), kinds)
         if record is None:
             table.reject(chunk.lines[i], problems)
+            complete = False
         else:
             rows[i] = to_plain(record)
-    kept = table.keep(rows, chunk)
+    kept = table.keep(rows, chunk, complete)
+    if name in _NAME_AT:  # the search keys of the names, all at once
+        remember_name_keys(map(itemgetter(_NAME_AT[name]), kept))
     if name == "enterprises":
-        kinds.update((r[0], NodeKind.ENTERPRISE) for r in kept)
+        kinds.update(zip(map(itemgetter(0), kept), repeat(NodeKind.ENTERPRISE)))
     elif name == "persons":
-        for r in kept:
-            if kinds.setdefault(r[0], NodeKind.PERSON) is not NodeKind.PERSON:
-                log.warning("id %s is both an enterprise and a person", r[0])
+        ids = list(map(itemgetter(0), kept))
+        if kinds.keys().isdisjoint(ids):
+            kinds.update(zip(ids, repeat(NodeKind.PERSON)))
+        else:
+            for person in ids:
+                if kinds.setdefault(person, NodeKind.PERSON) is not NodeKind.PERSON:
+                    log.warning("id %s is both an enterprise and a person", person)
     elif name == "relations":
         if report.touched_ids is not None:
-            report.touched_ids.update(x for r in kept for x in (r[0], r[2]))
+            report.touched_ids.update(map(itemgetter(0), kept))
+            report.touched_ids.update(map(itemgetter(2), kept))
             if len(report.touched_ids) > TRACK_LIMIT:
                 report.touched_ids = None
     else:
         report.entry_ids.update(r[0] for r in kept)
     return kept
+
+
+#: where the name is in a plain row
+_NAME_AT = {"enterprises": 1, "persons": 2}
 
 
 def _fast_rows(
@@ -366,17 +360,20 @@ def _fast_rows(
     """Rows the column-wise checks accept (None elsewhere) and the indexes
     of the rows for the row-by-row parser."""
     size = len(chunk)
+    raw = chunk.columns.get
     if name == "enterprises":
         values, bad = fast.enterprises(chunk.columns, size)
-        address, phone, email = values[8], values[9], values[10]
         values += [
-            list(map(normalise_phone, phone)),
-            list(map(normalise_email, email)),
-            list(map(normalise_address, address)),
+            bycolumn.phones(raw("phone") or [""] * size),
+            bycolumn.emails(raw("email") or [""] * size),
+            bycolumn.addresses(raw("address") or [""] * size),
         ]
     elif name == "persons":
         values, bad = fast.persons(chunk.columns, size)
-        values += [list(map(normalise_phone, values[3])), list(map(normalise_address, values[4]))]
+        values += [
+            bycolumn.phones(raw("phone") or [""] * size),
+            bycolumn.addresses(raw("address") or [""] * size),
+        ]
     elif name == "relations":
         values, bad = fast.relations(chunk.columns, size, kinds)
     else:

@@ -21,6 +21,7 @@ from itertools import chain
 from pathlib import Path
 
 from credgraph.settings import Settings
+from graph_loader import plaincsv
 from graph_loader.csvfile import QUOTE_CHARS, RawChunk, read_chunks
 from graph_loader.text import SUSPECT, EncodingProblem, TextInfo, check_encoding, scan_text
 from graph_loader.xlsx import Workbook, WorkbookProblem
@@ -134,20 +135,24 @@ class Source:
         first = True
         # fields up to twice the limit are rejects naming their column;
         # longer ones break the record before they fill memory
-        for raw in read_chunks(self.path, self.text, field_limit=2 * self.max_field):
+        for raw in plaincsv.chunks(self.path, self.text, field_limit=2 * self.max_field):
             if first:  # the header, checked when the source was opened
-                del raw.rows[0], raw.lines[0]
+                raw.drop_first()
                 first = False
             yield self._chunk(raw, known, suspect=self.text.suspect)
 
     def _chunk(self, raw: RawChunk, known: list[tuple[int, str]], suspect: bool) -> Chunk:
         width = len(self.header)
         problems: list[LineProblem] = [(b.line, "", b.text, b.reason) for b in raw.broken]
-        rows, lines = raw.rows, raw.lines
+        split = raw.columns is not None and len(raw.columns) == width and not suspect
+        if split and (raw.longest <= self.max_field or not self._too_long(raw.as_rows())):
+            return self._columns_chunk(raw, known)
+        records = rows = raw.as_rows()
+        lines = raw.lines
         check = suspect or self._too_long(rows)
         if check or set(map(len, rows)) - {width}:
             rows, lines = [], []
-            for fields, line in zip(raw.rows, raw.lines, strict=True):
+            for fields, line in zip(records, raw.lines, strict=True):
                 problem = self._row_problem(fields, known, check)
                 if problem is None:
                     rows.append(fields)
@@ -157,6 +162,16 @@ class Source:
         fields_by_column = list(zip(*rows, strict=True)) if rows else [()] * width
         columns = {c: list(map(str.strip, fields_by_column[i])) for i, c in known}
         return _without_blank_rows(Chunk(columns, lines, problems), REQUIRED[self.name][0])
+
+    def _columns_chunk(self, raw: RawChunk, known: list[tuple[int, str]]) -> Chunk:
+        """:meth:`_chunk` of records already split into columns, all of the
+        header's width and none too long."""
+        assert raw.columns is not None
+        if raw.padded:
+            columns = {c: list(map(str.strip, raw.columns[i])) for i, c in known}
+        else:
+            columns = {c: raw.columns[i] for i, c in known}
+        return _without_blank_rows(Chunk(columns, raw.lines, []), REQUIRED[self.name][0])
 
     def _too_long(self, rows: list[list[str]]) -> bool:
         """Whether a field is over the limit (a record whose fields together

@@ -50,6 +50,10 @@ class TextInfo:
     suspect: bool
     #: some physical line is longer than :data:`LINE_CAP` bytes
     long_lines: bool
+    #: no quote character and no carriage return outside a CRLF line end:
+    #: every record is one line split at its commas
+    #: (:mod:`graph_loader.plaincsv` reads such a file without the csv module)
+    plain: bool = False
 
 
 def check_encoding(name: str) -> str:
@@ -100,6 +104,8 @@ def _try(path: Path, codec: str) -> tuple[TextInfo | None, tuple[int, str]]:
     decoder = codecs.getincrementaldecoder(codec)("strict")
     newlines = 0  # in the text decoded so far
     suspect = long_lines = False
+    plain = True
+    after_cr = False  # the text so far ends with a carriage return
     open_line = 0  # bytes of the line still open at the end of the last block
     first = True
     with path.open("rb") as fh:
@@ -117,6 +123,9 @@ def _try(path: Path, codec: str) -> tuple[TextInfo | None, tuple[int, str]]:
                 first = False
                 suspect = suspect or SUSPECT.search(body) is not None
                 newlines += text.count("\n")
+                if plain:
+                    plain = _plain(text, after_cr)
+                    after_cr = text[-1] == "\r"
             # a line inside one block is at most BLOCK long: only a line
             # running across blocks can exceed the cap
             end = block.find(b"\n")
@@ -127,4 +136,14 @@ def _try(path: Path, codec: str) -> tuple[TextInfo | None, tuple[int, str]]:
                 open_line = len(block) - block.rfind(b"\n") - 1
             if not block:
                 break
-    return TextInfo(codec, suspect, long_lines or open_line > LINE_CAP), (0, "")
+    long_lines = long_lines or open_line > LINE_CAP
+    return TextInfo(codec, suspect, long_lines, plain and not after_cr), (0, "")
+
+
+def _plain(text: str, after_cr: bool) -> bool:
+    """No quote, and every carriage return starts a CRLF (``after_cr``: the
+    text before this piece ended with one)."""
+    if '"' in text or (after_cr and text[0] != "\n"):
+        return False
+    crs = text.count("\r")
+    return crs == 0 or crs == text.count("\r\n") + (text[-1] == "\r")
