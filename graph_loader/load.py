@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from credgraph.ids import normalise_address, normalise_email, normalise_id, normalise_phone
 from credgraph.model import PLAIN, Batch, NodeKind, from_plain, to_plain
@@ -295,9 +295,11 @@ def _parsed_elsewhere(
     search keys of the names, key order, the tables' column order — Python
     work the writer would otherwise do)."""
     path = str(getattr(store, "path"))  # noqa: B009 - an EmbeddedStore
+    # a store being built new (``newstore.py``) had no ids before this load
+    building = bool(getattr(store, "building", False))
 
     def produce() -> Iterator[Parsed]:
-        reader = EmbeddedStore(path, read_only=True)
+        reader = cast(GraphStore, _NoStore()) if building else EmbeddedStore(path, read_only=True)
         for name, rows, _, done in _parsed(reader, sources, report, kinds, tables):
             yield name, *prepare(name, rows), done
 
@@ -314,6 +316,14 @@ def _parsed_elsewhere(
         table = _Table(source, report)
         table.read, table.loaded, table.duplicates = read, loaded, duplicates
         tables.append(table)
+
+
+class _NoStore:
+    """What the parsing process looks ids up in while the store is being
+    built new: it held no ids before this load."""
+
+    def existing_ids(self, ids: Iterable[str]) -> dict[str, NodeKind]:
+        return {}
 
 
 def _estimate(source: Source, done: int) -> int:

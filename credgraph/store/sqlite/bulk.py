@@ -29,6 +29,7 @@ from credgraph.store.sqlite.fts import (
     merge_all,
     pause_merging,
 )
+from credgraph.store.sqlite.newstore import NewStore
 from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, DEFERRED_INDEXES
 
 UPSERT_ENTERPRISE = """
@@ -136,7 +137,14 @@ class BulkLoad(SqliteBase):
     @contextmanager
     def bulk(self) -> Iterator[BulkWriter]:
         """One transaction for many upserts: committed when the block ends,
-        rolled back on an exception or :meth:`BulkWriter.abort`."""
+        rolled back on an exception or :meth:`BulkWriter.abort`. A brand-new
+        store's first block builds it in a scratch file (``newstore.py``)."""
+        new, self.pending = self.pending, None
+        conn = None if new is None else new.open()
+        if new is not None and conn is not None:
+            with self._build(new, conn) as writer:
+                yield writer
+            return
         conn = self._conn()
         # a bigger page cache while millions of rows go in (B-tree inserts
         # in key order of the CSV, not of the index, touch pages at random)
@@ -152,6 +160,34 @@ class BulkLoad(SqliteBase):
             pass
         finally:
             conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
+
+
+    @contextmanager
+    def _build(self, new: NewStore, conn: sqlite3.Connection) -> Iterator[BulkWriter]:
+        """:meth:`bulk` into the scratch file of a new store, moved into place
+        when the block commits; otherwise the scratch file is removed and
+        the store is created in place, empty, as a failed load leaves it."""
+        self._local.conn, self.building = conn, True
+        done = False
+        try:
+            self._upgrade()
+            conn.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+            with self.transaction(bump=True):
+                writer = _SqliteBulk(conn)
+                yield writer
+                if writer.aborted:
+                    raise _Abort
+                writer.finish()
+            self._local.conn, self.building = None, False
+            new.publish(conn)
+            done = True
+        except _Abort:
+            pass
+        finally:
+            self._local.conn, self.building = None, False
+            if not done:
+                new.discard(conn)
+                self.pending = new  # created in place at the next use or close
 
 
 def _enterprise_row(e: Enterprise) -> tuple[Any, ...]:
