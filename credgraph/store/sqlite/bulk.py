@@ -161,7 +161,6 @@ class BulkLoad(SqliteBase):
         finally:
             conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
 
-
     @contextmanager
     def _build(self, new: NewStore, conn: sqlite3.Connection) -> Iterator[BulkWriter]:
         """:meth:`bulk` into the scratch file of a new store, moved into place

@@ -41,9 +41,7 @@ class EmbeddedStore(BulkLoad, Search, Objections, FlagStore, Commitments, Embedd
         new: bool = False,
     ) -> None:
         self.audit_log = SqliteAuditLog(audit_path(path))
-        super().__init__(
-            path, read_only=read_only, write_wait=write_wait, on_wait=on_wait, new=new
-        )
+        super().__init__(path, read_only=read_only, write_wait=write_wait, on_wait=on_wait, new=new)
 
     def generation(self) -> int:
         # a new store not created yet is at the generation it will start with
