@@ -19,6 +19,7 @@ from builders import make_rid, make_uscc
 from credgraph.model import Batch, Enterprise
 from credgraph.store import EmbeddedStore
 from credgraph.store.sqlite.newstore import SCRATCH, TargetAppeared, remove_stale
+from credgraph.store.sqlite.searchbuild import SearchBuild
 from graph_loader import load_folder
 from graph_loader.sample import generate_sample
 
@@ -107,14 +108,23 @@ def folder_with_rejects(folder: Path) -> Path:
         "relations": f"{make_rid(999)},{make_uscc(999)},legal_representative\n",
         "list_entries": f"BAD1,{make_uscc(998)},serious_dishonesty\n",
     }
-    for name, row in extra.items():
-        path = folder / f"{name}.csv"
+    # persons whose id is also an enterprise's (an "other" id may be
+    # anything): one with another name, one with the same
+    firms = (folder / "enterprises.csv").read_text("utf-8").splitlines()[1:3]
+    (uscc, name), (uscc2, name2) = (f.split(",")[:2] for f in firms)
+    extra["persons"] += f"{uscc},other,另一个人\n{uscc2},other,{name2}\n"
+    for table, rows in extra.items():
+        path = folder / f"{table}.csv"
         header = path.read_text("utf-8").splitlines()[0].split(",")
-        values = row.strip().split(",")
-        line = ",".join(values + [""] * (len(header) - len(values)))
+        lines = []
+        for row in rows.splitlines():
+            values = row.split(",")
+            if table == "persons" and len(values) == 2:
+                values = [values[0], "resident_id", values[1]]
+            lines.append(",".join(values + [""] * (len(header) - len(values))))
         second = path.read_text("utf-8").splitlines()[1]
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n" + second + "\n")
+            fh.write("\n".join([*lines, second]) + "\n")
     return folder
 
 
@@ -201,8 +211,16 @@ def test_an_existing_store_even_empty_keeps_the_path_in_place(tmp_path: Path) ->
 def test_a_new_build_gives_the_store_of_a_load_into_an_empty_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker: bool
 ) -> None:
-    if worker:
+    copies: list[Path] = []
+    if worker:  # the search index then has a process of its own
         monkeypatch.setattr("graph_loader.load.PIPELINE_BYTES", 0)
+        copy_into = SearchBuild.copy_into
+
+        def copied(build: SearchBuild, conn: sqlite3.Connection) -> None:
+            copies.append(build.staging)
+            copy_into(build, conn)
+
+        monkeypatch.setattr(SearchBuild, "copy_into", copied)
     monkeypatch.setattr("credgraph.store.sqlite.feed.BULK_RELATIONS", 10)  # set-based events
     data = folder_with_rejects(tmp_path / "data")
     old = EmbeddedStore(tmp_path / "old.db")
@@ -221,10 +239,15 @@ def test_a_new_build_gives_the_store_of_a_load_into_an_empty_store(
     old.close()
     new.close()
     assert raw(tmp_path / "new.db") == raw(tmp_path / "old.db")
-    for query in ("科技", "有限公司", "wang"):
+    for query in ("科技", "有限公司", "wang", "另一个人"):
         hits = [n.id for n in EmbeddedStore(tmp_path / "new.db", read_only=True).search(query)]
         assert hits == [n.id for n in EmbeddedStore(tmp_path / "old.db").search(query)]
     assert not [p for p in files(tmp_path) if "building" in p]
+    assert len(copies) == worker
+    # the person sharing an enterprise's id took over its search document
+    renamed = [n.id for n in EmbeddedStore(tmp_path / "new.db").search("另一个人")]
+    assert len(renamed) == 1
+    assert renamed == [n.id for n in EmbeddedStore(tmp_path / "old.db").search("另一个人")]
 
 
 def test_a_strict_refusal_into_a_new_store_is_as_before(tmp_path: Path) -> None:
@@ -273,7 +296,7 @@ def test_only_scratch_files_of_ended_builds_are_removed(tmp_path: Path) -> None:
         other = tmp_path / SCRATCH.format(name="other.db", pid=ended.pid)
         for path in (stale, Path(f"{stale}-journal"), live, other):
             path.write_bytes(b"")
-        assert remove_stale(target) == [stale]
+        assert remove_stale(target) == [stale, Path(f"{stale}-journal")]
         assert files(tmp_path) == {live.name, other.name}
     finally:
         running.kill()

@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from credgraph.model import Batch, Enterprise, ListEntry, Person, Relation, from_plain
-from credgraph.store.base import BulkWriter
+from credgraph.store.base import BulkWriter, StoreError
 from credgraph.store.shared import iso
 from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.connection import SqliteBase
@@ -31,6 +31,7 @@ from credgraph.store.sqlite.fts import (
 )
 from credgraph.store.sqlite.newstore import NewStore
 from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, DEFERRED_INDEXES
+from credgraph.store.sqlite.searchbuild import SearchBuild
 
 UPSERT_ENTERPRISE = """
 INSERT INTO enterprises VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -109,9 +110,12 @@ class Prepared(NamedTuple):
     stored: bool = False
 
 
-def prepare(table: str, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], Any]:
+def prepare(
+    table: str, rows: list[tuple[Any, ...]], keys: bool = True
+) -> tuple[list[tuple[Any, ...]], Any]:
     """Plain rows of ``table`` as :meth:`_SqliteBulk.write_plain` takes them
-    with what it would compute from them (None: nothing prepared)."""
+    with what it would compute from them (None: nothing prepared); without
+    ``keys`` when the search index is built elsewhere (``searchbuild.py``)."""
     if table == "relations":
         return list(map(_stored_relation, rows)), Prepared(stored=True)
     field = NAME_FIELD.get(table)
@@ -122,7 +126,8 @@ def prepare(table: str, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ..
 
     ids = np.array(list(map(itemgetter(0), rows)))
     order: list[int] = np.argsort(ids, kind="stable").tolist()
-    return rows, Prepared(keys=[doc_keys(r[field]) for r in rows], order=order)
+    found = [doc_keys(r[field]) for r in rows] if keys else None
+    return rows, Prepared(keys=found, order=order)
 
 
 class BulkLoad(SqliteBase):
@@ -168,15 +173,18 @@ class BulkLoad(SqliteBase):
         the store is created in place, empty, as a failed load leaves it."""
         self._local.conn, self.building = conn, True
         done = False
+        writer: _SqliteBulk | None = None
         try:
             self._upgrade()
             conn.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+            writer = _SqliteBulk(conn, new)
             with self.transaction(bump=True):
-                writer = _SqliteBulk(conn)
                 yield writer
                 if writer.aborted:
                     raise _Abort
                 writer.finish()
+            if writer.search is not None:
+                writer.search.copy_into(conn)
             self._local.conn, self.building = None, False
             new.publish(conn)
             done = True
@@ -184,6 +192,8 @@ class BulkLoad(SqliteBase):
             pass
         finally:
             self._local.conn, self.building = None, False
+            if writer is not None and writer.search is not None:
+                writer.search.stop()
             if not done:
                 new.discard(conn)
                 self.pending = new  # created in place at the next use or close
@@ -273,8 +283,12 @@ class _SqliteBulk:
     at their first batch are plain inserts (the loader hands every identity
     once per load)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, new: NewStore | None = None) -> None:
         self.conn = conn
+        #: the build of a brand-new store this block writes, if it does
+        self.new = new
+        #: the search index's own process, when the loader started one
+        self.search: SearchBuild | None = None
         self.aborted = False
         #: per table written with plain rows: whether it was empty before
         self.empty: dict[str, bool] = {}
@@ -286,6 +300,10 @@ class _SqliteBulk:
         self.feed = feed.BulkFeed(conn)
 
     def upsert(self, batch: Batch) -> None:
+        if self.search is not None and (batch.enterprises or batch.persons):
+            raise StoreError(
+                "nodes of a load whose search index is built elsewhere: plain rows only"
+            )
         if batch.relations:
             self.feed.before(len(batch.relations))
         for table in DEFERRED_INDEXES:
@@ -307,6 +325,16 @@ class _SqliteBulk:
                 name = statement.split("EXISTS", 1)[1].split()[0]
                 self.conn.execute(f"DROP INDEX IF EXISTS {name}")
                 self.deferred.append((table, statement))
+
+    def search_elsewhere(self) -> SearchBuild | None:
+        """For a load into a brand-new store that has not written yet: the
+        search index built by a process of its own (``searchbuild.py``),
+        which the caller feeds with every node's name in load order; this
+        writer then leaves the index alone and copies it in at the end."""
+        if self.new is None or self.empty or self.checked:
+            return None
+        self.search = SearchBuild(self.new.staging)
+        return self.search
 
     def write_plain(
         self, table: str, rows: list[tuple[Any, ...]], prepared: Prepared | None = None
@@ -333,6 +361,13 @@ class _SqliteBulk:
             stored = prepared is not None and prepared.stored
             self.conn.executemany(sql, rows if stored else map(_stored_relation, rows))
             return
+        if self.search is None:
+            self._index(table, rows, prepared)
+        order = prepared.order if prepared is not None else None
+        self.conn.executemany(sql, rows if order is None else map(rows.__getitem__, order))
+
+    def _index(self, table: str, rows: list[tuple[Any, ...]], prepared: Prepared | None) -> None:
+        """The search documents of new or renamed nodes among ``rows``."""
         if self.fill_search is None:
             self.fill_search = self._empty("search_docs")
             if self.fill_search:
@@ -342,8 +377,6 @@ class _SqliteBulk:
         keys = prepared.keys if prepared is not None else None
         known = None if keys is None else dict(zip(ids, keys, strict=True))
         index_nodes(self.conn, dict(zip(ids, map(itemgetter(name), rows), strict=True)), known)
-        order = prepared.order if prepared is not None else None
-        self.conn.executemany(sql, rows if order is None else map(rows.__getitem__, order))
 
     def _nodes_done(self) -> None:
         """At the first relations of a load (which writes nodes first): the

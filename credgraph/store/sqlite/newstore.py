@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from credgraph.store.base import StoreError
 #: the scratch file's name beside the target (``{name}``: the target's)
 SCRATCH = ".{name}.building-{pid}"
 #: files SQLite may keep beside a database
-SIDE_FILES = ("-wal", "-shm", "-journal")
+SIDE_FILES = ("-wal", "-shm", "-journal", "-search")
 
 
 class TargetAppeared(StoreError):
@@ -61,12 +62,13 @@ def remove_stale(target: Path) -> list[Path]:
     has ended (a crash, ``kill -9``); the files of a running build stay."""
     removed: list[Path] = []
     prefix = SCRATCH.format(name=target.name, pid="")
-    for path in target.parent.glob(f"{prefix}*"):
-        pid = path.name[len(prefix) :]
-        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+    for path in sorted(target.parent.glob(f"{prefix}*")):
+        pid = re.match(r"\d+", path.name[len(prefix) :])
+        if pid is None or int(pid[0]) == os.getpid() or _alive(int(pid[0])):
             continue
-        _remove(path)
-        removed.append(path)
+        if path.exists():  # not removed with its scratch file just before
+            path.unlink()
+            removed.append(path)
     return removed
 
 
@@ -84,6 +86,8 @@ class NewStore:
     def __init__(self, target: Path) -> None:
         self.target = target
         self.scratch = target.parent / SCRATCH.format(name=target.name, pid=os.getpid())
+        #: a file of the build's own beside the scratch file (``searchbuild.py``)
+        self.staging = Path(f"{self.scratch}-search")
 
     def open(self) -> sqlite3.Connection | None:
         """The scratch file's connection (journal off, exclusive), or None
