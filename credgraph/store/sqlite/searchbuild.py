@@ -33,6 +33,7 @@ from credgraph.store.sqlite.fts import (
     pause_merging,
     write_docs,
 )
+from credgraph.store.sqlite.schema import CACHE_KIB
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -145,6 +146,7 @@ def _build(docs: Connection, path: str) -> None:
     conn.execute("PRAGMA locking_mode=EXCLUSIVE")
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
+    conn.execute(f"PRAGMA cache_size={CACHE_KIB}")  # search_docs' id index grows at random
     conn.execute("BEGIN IMMEDIATE")
     for statement in SEARCH_SCHEMA.split(";"):
         if statement.strip():
