@@ -111,7 +111,7 @@ def folder_with_rejects(folder: Path) -> Path:
     # persons whose id is also an enterprise's (an "other" id may be
     # anything): one with another name, one with the same
     firms = (folder / "enterprises.csv").read_text("utf-8").splitlines()[1:3]
-    (uscc, name), (uscc2, name2) = (f.split(",")[:2] for f in firms)
+    (uscc, _), (uscc2, name2) = (f.split(",")[:2] for f in firms)
     extra["persons"] += f"{uscc},other,另一个人\n{uscc2},other,{name2}\n"
     for table, rows in extra.items():
         path = folder / f"{table}.csv"
@@ -301,3 +301,17 @@ def test_only_scratch_files_of_ended_builds_are_removed(tmp_path: Path) -> None:
     finally:
         running.kill()
         running.wait()
+
+
+def test_a_folder_without_hard_links_gets_the_store_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("credgraph.store.sqlite.newstore.os.link", refused)
+    store = EmbeddedStore(tmp_path / "new.db", new=True)
+    report = load_folder(store, folder_with_rejects(tmp_path / "data"))
+    assert not store.building and report.loaded["enterprises"] == 300
+    assert store.counts()["enterprises"] == 300 and store.generation() == 1
+    assert not [p for p in files(tmp_path) if "building" in p]

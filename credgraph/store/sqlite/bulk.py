@@ -145,11 +145,13 @@ class BulkLoad(SqliteBase):
         rolled back on an exception or :meth:`BulkWriter.abort`. A brand-new
         store's first block builds it in a scratch file (``newstore.py``)."""
         new, self.pending = self.pending, None
-        conn = None if new is None else new.open()
-        if new is not None and conn is not None:
-            with self._build(new, conn) as writer:
-                yield writer
-            return
+        if new is not None:
+            scratch = new.open()
+            if scratch is not None:
+                with self._build(new, scratch) as writer:
+                    yield writer
+                return
+            self._upgrade()  # no hard links there: created in place
         conn = self._conn()
         # a bigger page cache while millions of rows go in (B-tree inserts
         # in key order of the CSV, not of the index, touch pages at random)
