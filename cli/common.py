@@ -72,7 +72,7 @@ def fail(message: object, code: int = 2) -> typer.Exit:
 
 @contextmanager
 def store_from(
-    location: str | None, *, write: bool = False, create: bool = False
+    location: str | None, *, write: bool = False, create: bool = False, new: bool = False
 ) -> Iterator[GraphStore]:
     """Open the store for one command; a one-line error (exit 2) when it
     cannot be opened or a query refuses the request (``QueryError``).
@@ -82,7 +82,8 @@ def store_from(
     commands wait for another writer with a progress line on stderr, then
     give up (exit 2). Only ``create`` commands (load, demo) may start a new
     embedded store: elsewhere a mistyped path must not look like an empty
-    store that answers "no flags"."""
+    store that answers "no flags". ``new`` (load): a store that does not
+    exist yet is built by the load in a scratch file (``EmbeddedStore``)."""
     where = store_location(location)
     if not where.startswith(NEO4J_SCHEMES):
         check_embedded_store(Path(where), create=create)
@@ -99,7 +100,7 @@ def store_from(
         )
 
     try:
-        store = open_store(where, read_only=not (write or create), on_wait=waiting)
+        store = open_store(where, read_only=not (write or create), on_wait=waiting, new=new)
     except StoreBusy as exc:
         raise fail(exc) from None
     except (StoreError, sqlite3.Error, OSError) as exc:

@@ -129,7 +129,7 @@ def load(
     """Validate and load a data folder (exit 0 loaded, 1 strict refusal, 2 unusable)."""
     check_output(rejects, "--rejects", store=store, inputs=[path])
     staged = _StagedRejects(rejects)
-    with store_from(store, create=True) as db, _progress() as bar:
+    with store_from(store, create=True, new=True) as db, _progress() as bar:
         tasks: dict[str, TaskID] = {}
 
         def tick(name: str, done: int, total: int) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from credgraph.ids import normalise_id
 from credgraph.model import PLAIN, Batch, NodeKind, from_plain, to_plain
@@ -27,6 +27,9 @@ from graph_loader import bycolumn, fast
 from graph_loader.fast import Plain
 from graph_loader.identity import Identities
 from graph_loader.pipeline import produced_elsewhere
+
+if TYPE_CHECKING:
+    from credgraph.store.sqlite.searchbuild import SearchBuild
 from graph_loader.rows import (
     Problem,
     parse_enterprise,
@@ -217,7 +220,7 @@ def _load(
     with store.bulk() as writer:
         stream: Iterator[Parsed]
         if _worth_a_worker(store, sources):
-            stream = _parsed_elsewhere(store, sources, report, kinds, tables)
+            stream = _parsed_elsewhere(store, writer, sources, report, kinds, tables)
         else:
             stream = _parsed(store, sources, report, kinds, tables)
         for name, rows, prepared, done in stream:
@@ -265,6 +268,7 @@ def _worth_a_worker(store: GraphStore, sources: list[Source]) -> bool:
 
 def _parsed_elsewhere(
     store: GraphStore,
+    writer: BulkWriter,
     sources: list[Source],
     report: LoadReport,
     kinds: dict[str, NodeKind],
@@ -274,27 +278,46 @@ def _parsed_elsewhere(
     which looks ids up in the store as committed before this load and also
     prepares the rows for the writer (:func:`credgraph.store.sqlite.bulk.prepare`:
     search keys of the names, key order, the tables' column order — Python
-    work the writer would otherwise do)."""
+    work the writer would otherwise do). A store being built new
+    (``newstore.py``) had no ids before this load, and its search index is
+    built by a third process that this one feeds (``searchbuild.py``)."""
     path = str(getattr(store, "path"))  # noqa: B009 - an EmbeddedStore
+    building = bool(getattr(store, "building", False))
+    elsewhere = getattr(writer, "search_elsewhere", None)
+    search: SearchBuild | None = elsewhere() if building and elsewhere is not None else None
 
     def produce() -> Iterator[Parsed]:
-        reader = EmbeddedStore(path, read_only=True)
+        reader = cast(GraphStore, _NoStore()) if building else EmbeddedStore(path, read_only=True)
         for name, rows, _, done in _parsed(reader, sources, report, kinds, tables):
-            yield name, *prepare(name, rows), done
+            if search is not None and name in NAME_FIELD:
+                names = list(map(itemgetter(NAME_FIELD[name]), rows))
+                search.send(name == "persons", list(map(itemgetter(0), rows)), names)
+            yield name, *prepare(name, rows, keys=search is None), done
+        if search is not None:
+            search.end()
 
     def final() -> tuple[Any, ...]:
         counts = [(t.read, t.loaded, t.duplicates) for t in tables]
         return report.rejects, report.touched_ids, report.entry_ids, counts
 
     from credgraph.store.sqlite import EmbeddedStore
-    from credgraph.store.sqlite.bulk import prepare
+    from credgraph.store.sqlite.bulk import NAME_FIELD, prepare
 
-    rejects, touched, entries, counts = yield from produced_elsewhere(produce, final)
+    started = None if search is None else search.forked
+    rejects, touched, entries, counts = yield from produced_elsewhere(produce, final, started)
     report.rejects, report.touched_ids, report.entry_ids = rejects, touched, entries
     for source, (read, loaded, duplicates) in zip(sources, counts, strict=True):
         table = _Table(source, report)
         table.read, table.loaded, table.duplicates = read, loaded, duplicates
         tables.append(table)
+
+
+class _NoStore:
+    """What the parsing process looks ids up in while the store is being
+    built new: it held no ids before this load."""
+
+    def existing_ids(self, ids: Iterable[str]) -> dict[str, NodeKind]:
+        return {}
 
 
 def _estimate(source: Source, done: int) -> int:

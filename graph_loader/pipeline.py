@@ -25,10 +25,14 @@ class WorkerDied(RuntimeError):
 
 
 def produced_elsewhere(
-    produce: Callable[[], Iterator[Any]], final: Callable[[], Any]
+    produce: Callable[[], Iterator[Any]],
+    final: Callable[[], Any],
+    started: Callable[[], None] | None = None,
 ) -> Generator[Any, None, Any]:
     """Yield what ``produce()`` yields in a child process; the generator's
-    return value is what ``final()`` returns there once ``produce`` is done."""
+    return value is what ``final()`` returns there once ``produce`` is done.
+    ``started`` is called here once the child runs (to close this side's
+    copies of what only the child should hold)."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
 
@@ -47,6 +51,8 @@ def produced_elsewhere(
     process = context.Process(target=child, name="credgraph-parse", daemon=True)
     process.start()
     sender.close()
+    if started is not None:
+        started()
     try:
         while True:
             try:

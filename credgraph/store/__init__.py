@@ -37,7 +37,7 @@ def env_set(name: str) -> bool:
 
 
 def open_store(
-    location: str, *, read_only: bool = False, on_wait: OnWait | None = None
+    location: str, *, read_only: bool = False, on_wait: OnWait | None = None, new: bool = False
 ) -> GraphStore:
     """Open the store at ``location``: a file path or a Neo4j URI.
 
@@ -45,11 +45,13 @@ def open_store(
     ever writing it; ``on_wait`` is called with the seconds waited while
     another process writes the embedded store (a writer then gives up after
     ``CREDGRAPH_WRITE_WAIT`` seconds with :class:`StoreBusy`). Neo4j takes
-    its own locks per record and needs neither.
+    its own locks per record and needs neither. ``new``: an embedded store
+    that does not exist yet is built by its first bulk load in a scratch
+    file (``credgraph load``; see ``EmbeddedStore``).
     """
     if not location.startswith(NEO4J_SCHEMES) and not env_set("CREDGRAPH_WRITE_WAIT"):
         # pydantic-settings alone costs a CLI start ~0.2 s: not for the default
-        return EmbeddedStore(location, read_only=read_only, on_wait=on_wait)
+        return EmbeddedStore(location, read_only=read_only, on_wait=on_wait, new=new)
     from credgraph.settings import Settings
 
     settings = Settings()
@@ -64,7 +66,7 @@ def open_store(
             timeout=settings.neo4j_timeout,
         )
     return EmbeddedStore(
-        location, read_only=read_only, write_wait=settings.write_wait, on_wait=on_wait
+        location, read_only=read_only, write_wait=settings.write_wait, on_wait=on_wait, new=new
     )
 
 

@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from credgraph.model import Batch, Enterprise, ListEntry, Person, Relation, from_plain
-from credgraph.store.base import BulkWriter
+from credgraph.store.base import BulkWriter, StoreError
 from credgraph.store.shared import iso
 from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.connection import SqliteBase
@@ -29,7 +29,9 @@ from credgraph.store.sqlite.fts import (
     merge_all,
     pause_merging,
 )
+from credgraph.store.sqlite.newstore import NewStore
 from credgraph.store.sqlite.schema import BULK_CACHE_KIB, CACHE_KIB, DEFERRED_INDEXES
+from credgraph.store.sqlite.searchbuild import SearchBuild
 
 UPSERT_ENTERPRISE = """
 INSERT INTO enterprises VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -108,9 +110,12 @@ class Prepared(NamedTuple):
     stored: bool = False
 
 
-def prepare(table: str, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], Any]:
+def prepare(
+    table: str, rows: list[tuple[Any, ...]], keys: bool = True
+) -> tuple[list[tuple[Any, ...]], Any]:
     """Plain rows of ``table`` as :meth:`_SqliteBulk.write_plain` takes them
-    with what it would compute from them (None: nothing prepared)."""
+    with what it would compute from them (None: nothing prepared); without
+    ``keys`` when the search index is built elsewhere (``searchbuild.py``)."""
     if table == "relations":
         return list(map(_stored_relation, rows)), Prepared(stored=True)
     field = NAME_FIELD.get(table)
@@ -121,7 +126,8 @@ def prepare(table: str, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ..
 
     ids = np.array(list(map(itemgetter(0), rows)))
     order: list[int] = np.argsort(ids, kind="stable").tolist()
-    return rows, Prepared(keys=[doc_keys(r[field]) for r in rows], order=order)
+    found = [doc_keys(r[field]) for r in rows] if keys else None
+    return rows, Prepared(keys=found, order=order)
 
 
 class BulkLoad(SqliteBase):
@@ -136,7 +142,16 @@ class BulkLoad(SqliteBase):
     @contextmanager
     def bulk(self) -> Iterator[BulkWriter]:
         """One transaction for many upserts: committed when the block ends,
-        rolled back on an exception or :meth:`BulkWriter.abort`."""
+        rolled back on an exception or :meth:`BulkWriter.abort`. A brand-new
+        store's first block builds it in a scratch file (``newstore.py``)."""
+        new, self.pending = self.pending, None
+        if new is not None:
+            scratch = new.open()
+            if scratch is not None:
+                with self._build(new, scratch) as writer:
+                    yield writer
+                return
+            self._upgrade()  # no hard links there: created in place
         conn = self._conn()
         # a bigger page cache while millions of rows go in (B-tree inserts
         # in key order of the CSV, not of the index, touch pages at random)
@@ -152,6 +167,38 @@ class BulkLoad(SqliteBase):
             pass
         finally:
             conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
+
+    @contextmanager
+    def _build(self, new: NewStore, conn: sqlite3.Connection) -> Iterator[BulkWriter]:
+        """:meth:`bulk` into the scratch file of a new store, moved into place
+        when the block commits; otherwise the scratch file is removed and
+        the store is created in place, empty, as a failed load leaves it."""
+        self._local.conn, self.building = conn, True
+        done = False
+        writer: _SqliteBulk | None = None
+        try:
+            self._upgrade()
+            conn.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+            writer = _SqliteBulk(conn, new)
+            with self.transaction(bump=True):
+                yield writer
+                if writer.aborted:
+                    raise _Abort
+                writer.finish()
+            if writer.search is not None:
+                writer.search.copy_into(conn)
+            self._local.conn, self.building = None, False
+            new.publish(conn)
+            done = True
+        except _Abort:
+            pass
+        finally:
+            self._local.conn, self.building = None, False
+            if writer is not None and writer.search is not None:
+                writer.search.stop()
+            if not done:
+                new.discard(conn)
+                self.pending = new  # created in place at the next use or close
 
 
 def _enterprise_row(e: Enterprise) -> tuple[Any, ...]:
@@ -238,8 +285,12 @@ class _SqliteBulk:
     at their first batch are plain inserts (the loader hands every identity
     once per load)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, new: NewStore | None = None) -> None:
         self.conn = conn
+        #: the build of a brand-new store this block writes, if it does
+        self.new = new
+        #: the search index's own process, when the loader started one
+        self.search: SearchBuild | None = None
         self.aborted = False
         #: per table written with plain rows: whether it was empty before
         self.empty: dict[str, bool] = {}
@@ -251,6 +302,10 @@ class _SqliteBulk:
         self.feed = feed.BulkFeed(conn)
 
     def upsert(self, batch: Batch) -> None:
+        if self.search is not None and (batch.enterprises or batch.persons):
+            raise StoreError(
+                "nodes of a load whose search index is built elsewhere: plain rows only"
+            )
         if batch.relations:
             self.feed.before(len(batch.relations))
         for table in DEFERRED_INDEXES:
@@ -272,6 +327,16 @@ class _SqliteBulk:
                 name = statement.split("EXISTS", 1)[1].split()[0]
                 self.conn.execute(f"DROP INDEX IF EXISTS {name}")
                 self.deferred.append((table, statement))
+
+    def search_elsewhere(self) -> SearchBuild | None:
+        """For a load into a brand-new store that has not written yet: the
+        search index built by a process of its own (``searchbuild.py``),
+        which the caller feeds with every node's name in load order; this
+        writer then leaves the index alone and copies it in at the end."""
+        if self.new is None or self.empty or self.checked:
+            return None
+        self.search = SearchBuild(self.new.staging)
+        return self.search
 
     def write_plain(
         self, table: str, rows: list[tuple[Any, ...]], prepared: Prepared | None = None
@@ -298,6 +363,13 @@ class _SqliteBulk:
             stored = prepared is not None and prepared.stored
             self.conn.executemany(sql, rows if stored else map(_stored_relation, rows))
             return
+        if self.search is None:
+            self._index(table, rows, prepared)
+        order = prepared.order if prepared is not None else None
+        self.conn.executemany(sql, rows if order is None else map(rows.__getitem__, order))
+
+    def _index(self, table: str, rows: list[tuple[Any, ...]], prepared: Prepared | None) -> None:
+        """The search documents of new or renamed nodes among ``rows``."""
         if self.fill_search is None:
             self.fill_search = self._empty("search_docs")
             if self.fill_search:
@@ -307,8 +379,6 @@ class _SqliteBulk:
         keys = prepared.keys if prepared is not None else None
         known = None if keys is None else dict(zip(ids, keys, strict=True))
         index_nodes(self.conn, dict(zip(ids, map(itemgetter(name), rows), strict=True)), known)
-        order = prepared.order if prepared is not None else None
-        self.conn.executemany(sql, rows if order is None else map(rows.__getitem__, order))
 
     def _nodes_done(self) -> None:
         """At the first relations of a load (which writes nodes first): the

@@ -21,6 +21,7 @@ from pathlib import Path
 from credgraph.store.base import StoreError
 from credgraph.store.sqlite import feed
 from credgraph.store.sqlite.fts import ensure_index, search_index_current
+from credgraph.store.sqlite.newstore import NewStore, absent
 from credgraph.store.sqlite.schema import CACHE_KIB, SCHEMA, SCHEMA_VERSION
 
 #: how long a writer waits for another one by default (seconds)
@@ -74,14 +75,23 @@ class SqliteBase:
         read_only: bool = False,
         write_wait: float = WRITE_WAIT,
         on_wait: OnWait | None = None,
+        new: bool = False,
     ) -> None:
         self.path = str(path)
         self.read_only = read_only
         self.write_wait = write_wait
         self.on_wait = on_wait
         self._local = threading.local()
+        #: a brand-new store not created yet (``new``): its first ``bulk``
+        #: builds it in a scratch file (``newstore.py``); any other use
+        #: creates it in place first
+        self.pending: NewStore | None = None
+        #: that build is under way (this thread's connection is the scratch file)
+        self.building = False
         if read_only:
             self._check_readable()
+        elif new and absent(Path(path)):
+            self.pending = NewStore(Path(path))
         else:
             self._upgrade()
 
@@ -89,6 +99,9 @@ class SqliteBase:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            if self.pending is not None:
+                self.create_in_place()
+                return self._conn()
             if self.read_only:
                 conn = _open_read_only(self.path)
                 conn.execute("PRAGMA query_only=ON")
@@ -103,7 +116,15 @@ class SqliteBase:
             self._local.conn = conn
         return conn
 
+    def create_in_place(self) -> None:
+        """A pending new store created in place, as any store is (a load
+        that did not build it still leaves an empty store, as before)."""
+        self.pending = None
+        self._upgrade()
+
     def close(self) -> None:
+        if self.pending is not None:
+            self.create_in_place()
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
@@ -131,7 +152,8 @@ class SqliteBase:
                 )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if not self.building:
+                conn.execute("ROLLBACK")
             raise
 
     def _begin(self, conn: sqlite3.Connection) -> None:

@@ -85,7 +85,7 @@ def doc_keys(name: str) -> DocKeys:
     return _marked(keys.grams), _marked(keys.pinyin), _marked(keys.initials)
 
 
-def _write_docs(conn: sqlite3.Connection, docs: list[tuple[int, DocKeys]], delete: bool) -> None:
+def write_docs(conn: sqlite3.Connection, docs: list[tuple[int, DocKeys]], delete: bool) -> None:
     statements = DELETE_DOC if delete else INSERT_DOC
     for column, table in enumerate(COLUMNS):
         conn.executemany(statements[table], ((d, k[column]) for d, k in docs))
@@ -133,14 +133,14 @@ def index_nodes(
             docs = [(doc, doc_keys(names[node_id])) for doc, node_id in part]
         else:
             docs = [(doc, keys[node_id]) for doc, node_id in part]
-        _write_docs(conn, docs, delete=False)
+        write_docs(conn, docs, delete=False)
 
 
 def _docs(conn: sqlite3.Connection, docs: list[tuple[int, str]], delete: bool) -> None:
     """Insert or delete documents by name."""
     for start in range(0, len(docs), CHUNK):
         part = docs[start : start + CHUNK]
-        _write_docs(conn, [(doc, doc_keys(name)) for doc, name in part], delete)
+        write_docs(conn, [(doc, doc_keys(name)) for doc, name in part], delete)
 
 
 #: FTS5's default ``automerge`` (merge 4 segments of a level into one)

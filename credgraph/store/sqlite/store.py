@@ -26,7 +26,9 @@ class EmbeddedStore(BulkLoad, Search, Objections, FlagStore, Commitments, Embedd
     ``read_only`` opens the file without ever writing it (read-only
     commands; a read-only file); a writer waits up to ``write_wait``
     seconds for another one, calling ``on_wait`` with the seconds waited
-    (see ``connection.py``).
+    (see ``connection.py``). With ``new`` (``credgraph load``), a path where
+    nothing exists yet is built by the first bulk load in a scratch file
+    and moved into place when it commits (``newstore.py``).
     """
 
     def __init__(
@@ -36,9 +38,14 @@ class EmbeddedStore(BulkLoad, Search, Objections, FlagStore, Commitments, Embedd
         read_only: bool = False,
         write_wait: float = WRITE_WAIT,
         on_wait: OnWait | None = None,
+        new: bool = False,
     ) -> None:
         self.audit_log = SqliteAuditLog(audit_path(path))
-        super().__init__(path, read_only=read_only, write_wait=write_wait, on_wait=on_wait)
+        super().__init__(path, read_only=read_only, write_wait=write_wait, on_wait=on_wait, new=new)
+
+    def generation(self) -> int:
+        # a new store not created yet is at the generation it will start with
+        return 0 if self.pending is not None else super().generation()
 
     def _upgraded(self, conn: sqlite3.Connection) -> None:
         self.audit_log.take_over(conn)
